@@ -1,0 +1,88 @@
+# rbusage: imports metered usage into Rebilly.
+#   make            build ./rbusage
+#   make check      install missing deps, build, run every test
+#   make bench      offline speed and memory benchmark
+#   make SANITIZE=address,undefined check   the same under sanitizers
+.POSIX:
+.SUFFIXES:
+
+CC       ?= cc
+PKG_CONFIG ?= pkg-config
+PYTHON   ?= python3
+VERSION  := 0.1.0
+
+WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Werror
+STD      := -std=c11 -D_POSIX_C_SOURCE=200809L
+OPT      ?= -O2 -g
+CFLAGS   ?=
+LDFLAGS  ?=
+
+BUILD    := build
+ifneq ($(SANITIZE),)
+BUILD    := build-san
+OPT      := -O1 -g -fno-omit-frame-pointer
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-sanitize-recover=all
+endif
+
+CURL_CFLAGS   := $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
+CURL_LIBS     := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
+CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+ZLIB_LIBS     := $(shell $(PKG_CONFIG) --libs zlib 2>/dev/null || echo -lz)
+
+ALL_CFLAGS := $(STD) $(WARN) $(OPT) $(SANFLAGS) -DRBUSAGE_VERSION='"$(VERSION)"' \
+              -Isrc $(CURL_CFLAGS) -MMD -MP $(CFLAGS)
+LIBS       := $(CURL_LIBS) -lcsv $(ZLIB_LIBS) -lm
+
+LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+
+all: rbusage
+
+ifeq ($(SANITIZE),)
+rbusage: $(BUILD)/rbusage
+	cp $< $@
+else
+rbusage: $(BUILD)/rbusage
+endif
+
+$(BUILD)/rbusage: $(BUILD)/main.o $(BUILD)/librbusage.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/librbusage.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: src/%.c | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/librbusage.a | $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/librbusage.a $(CMOCKA_LIBS) $(LIBS)
+
+$(BUILD) $(BUILD)/tests:
+	mkdir -p $@
+
+deps:
+	@./scripts/install-deps
+
+tests: $(TEST_BIN)
+
+# Unit tests (one cmocka binary per module), then the end-to-end scripts,
+# then the fake server's own tests. RBUSAGE tells the scripts which binary to run.
+check: deps
+	@$(MAKE) --no-print-directory all tests
+	@./tests/run-all $(BUILD) $(TEST_BIN)
+
+bench: all
+	@./bench/run
+
+fmt:
+	clang-format -i src/*.c src/*.h tests/*.c
+
+clean:
+	rm -rf build build-san rbusage
+
+.PHONY: all check bench fmt clean deps tests
+-include $(LIB_OBJ:.o=.d) $(BUILD)/main.d $(TEST_BIN:=.d)

@@ -1,0 +1,34 @@
+/* buf: a growable byte buffer with a hard cap, so no input can make us
+ * allocate without bound. Every append either fits under the cap or fails
+ * with RB_ETOOBIG and leaves the buffer as it was. */
+#ifndef RB_BUF_H
+#define RB_BUF_H
+
+#include <stddef.h>
+
+#include "status.h"
+
+struct buf {
+	char *data; /* owned; NUL-terminated when len > 0 or after buf_cstr() */
+	size_t len;
+	size_t cap;
+	size_t max; /* hard cap on len */
+};
+
+void buf_init(struct buf *b, size_t max);
+void buf_free(struct buf *b); /* leaves an empty buffer with the same cap */
+static inline void buf_reset(struct buf *b) { b->len = 0; if (b->data) b->data[0] = 0; }
+enum rb_status buf_append(struct buf *b, const void *p, size_t n);
+enum rb_status buf_putc(struct buf *b, char c);
+enum rb_status buf_puts(struct buf *b, const char *s);
+enum rb_status buf_printf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Appends s as a quoted JSON string: escapes ", \ and control characters, so no
+ * value can break out of it. Bytes >= 0x80 are copied as they are (callers pass
+ * valid UTF-8). */
+enum rb_status buf_json_string(struct buf *b, const char *s, size_t n);
+/* A NUL-terminated view of the contents; "" for an empty buffer. Borrowed
+ * until the next change to b. */
+const char *buf_cstr(struct buf *b);
+
+#endif

@@ -1,0 +1,82 @@
+/* check: the pure rules a usage must pass before it may be sent, and the
+ * normalized values it is sent with (trimmed id, canonical decimal quantity,
+ * UTC time). No I/O; the current time is a parameter, so tests and fuzzers
+ * drive every rule directly. */
+#ifndef RB_CHECK_H
+#define RB_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "record.h"
+#include "status.h"
+
+#define CHECK_ID_MAX 50
+#define CHECK_QUANTITY_MAX 24 /* 15 significant digits, a point, NUL, slack */
+#define CHECK_TIME_MAX 32     /* "YYYY-MM-DDTHH:MM:SS.fffZ" + NUL */
+
+/* A checked, normalized usage, ready to send. */
+struct usage {
+	long line;
+	char subscription_id[CHECK_ID_MAX + 1];
+	char quantity[CHECK_QUANTITY_MAX];  /* canonical: "5", "5.25", "0.001" */
+	char usage_time[CHECK_TIME_MAX];    /* "YYYY-MM-DDTHH:MM:SS[.fff]Z", or ""
+	                                       when the row had none (stamped later) */
+	int64_t usage_time_ms;              /* when usage_time[0] */
+	int accept_partial;                 /* -1 absent, 0 false, 1 true */
+};
+
+struct check_policy {
+	bool has_time_zone;
+	int time_zone_offset_min;
+	enum config_time_format time_format;
+	bool has_not_before;
+	int64_t not_before_ms;
+	bool has_not_after;    /* else: now_ms + 5 minutes */
+	int64_t not_after_ms;
+	bool require_usage_time;
+};
+
+/* Copies the check-related options out of cfg. */
+void check_policy_from_config(struct check_policy *p, const struct config *cfg);
+
+/* Checks rec and fills out. Returns 0, or -1 with one reason for a person in
+ * reason, naming the field and what is wrong and what is allowed, e.g.
+ * "quantity 1.2345 has 4 decimals; at most 3 are allowed". now_ms is the run's
+ * clock for the default upper bound of the time window. */
+int check_record(const struct check_policy *p, const struct record *rec,
+                 int64_t now_ms, struct usage *out, char *reason,
+                 size_t reasonlen);
+
+/* The single rules, for tests and fuzzers. Each returns 0 or -1 with a reason. */
+int check_subscription_id(const char *s, size_t len, char out[CHECK_ID_MAX + 1],
+                          char *reason, size_t reasonlen);
+/* Decimal text (CSV, JSON string) when is_json_number is false; else the
+ * exact text of a JSON number (exponent allowed, resolved exactly). */
+int check_quantity(const char *s, size_t len, bool is_json_number,
+                   char out[CHECK_QUANTITY_MAX], char *reason, size_t reasonlen);
+/* usageTime text, or a JSON number's text with epoch formats. out_text gets the
+ * canonical UTC form. Window checks are done here too (now_ms for the default). */
+int check_usage_time(const struct check_policy *p, const char *s, size_t len,
+                     int64_t now_ms, int64_t *out_ms,
+                     char out_text[CHECK_TIME_MAX], char *reason,
+                     size_t reasonlen);
+/* -1 absent (empty), 0 or 1; returns -1 for anything else (reason set). */
+int check_bool(const char *s, size_t len, int *out, char *reason,
+               size_t reasonlen);
+
+/* Formats ms since 1970 as "YYYY-MM-DDTHH:MM:SS[.fff]Z" (fraction only when
+ * non-zero). */
+void check_format_time(int64_t ms, char out[CHECK_TIME_MAX]);
+
+/* Duplicate detection: a compact hash set of (subscriptionId, usageTime,
+ * quantity), 8 bytes per slot at most half full. */
+struct dedup;
+struct dedup *dedup_new(void);
+void dedup_free(struct dedup *d); /* accepts NULL */
+/* 1 when u's key was seen before, 0 when new (and now remembered), -1 out of memory. */
+int dedup_seen(struct dedup *d, const struct usage *u);
+
+#endif

@@ -1,0 +1,105 @@
+/* config: everything a run is told, in one struct. cli.c fills it from argv
+ * and the environment (after config_defaults); the other modules only read it.
+ * Numbers here are already range-checked. */
+#ifndef RB_CONFIG_H
+#define RB_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum config_cmd {
+	CONFIG_CMD_NONE,
+	CONFIG_CMD_IMPORT,
+	CONFIG_CMD_UNDO,
+	CONFIG_CMD_REPORT,
+	CONFIG_CMD_HELP,
+	CONFIG_CMD_VERSION,
+};
+
+enum config_format {
+	CONFIG_FORMAT_AUTO, /* by extension, else sniffed from the first bytes */
+	CONFIG_FORMAT_CSV,
+	CONFIG_FORMAT_JSONL,
+};
+
+enum config_time_format {
+	CONFIG_TIME_ISO,
+	CONFIG_TIME_EPOCH,    /* seconds since 1970, integer or with a fraction */
+	CONFIG_TIME_EPOCH_MS, /* milliseconds since 1970 */
+};
+
+enum config_progress {
+	CONFIG_PROGRESS_AUTO, /* on when stderr is a terminal */
+	CONFIG_PROGRESS_ON,
+	CONFIG_PROGRESS_OFF,
+};
+
+/* The usage fields a record carries, in the order of config.map. */
+enum config_field {
+	CONFIG_FIELD_SUBSCRIPTION_ID,
+	CONFIG_FIELD_QUANTITY,
+	CONFIG_FIELD_USAGE_TIME,
+	CONFIG_FIELD_ACCEPT_PARTIAL,
+	CONFIG_FIELD_COUNT,
+};
+
+/* "subscriptionId", "quantity", "usageTime", "acceptPartialQuantity". */
+extern const char *const config_field_names[CONFIG_FIELD_COUNT];
+
+struct config {
+	enum config_cmd cmd;
+	char **files; /* borrowed from argv; "-" is stdin */
+	size_t nfiles;
+
+	/* reading */
+	enum config_format format;
+	char delimiter;     /* 0 = by extension: tab for .tsv, else ',' */
+	const char *map[CONFIG_FIELD_COUNT]; /* column/member name per field; borrowed from argv */
+	char **columns;     /* --columns split at commas; owned (config_free) */
+	size_t ncolumns;
+
+	/* checks */
+	bool has_time_zone;
+	int time_zone_offset_min; /* for naive usageTime values, minutes east of UTC */
+	enum config_time_format time_format;
+	bool has_not_before;
+	int64_t not_before_ms;
+	bool has_not_after;       /* else the upper bound is now + 5 minutes */
+	int64_t not_after_ms;
+	bool require_usage_time;
+	bool allow_duplicates;
+
+	/* output */
+	const char *rejects_path; /* borrowed from argv; NULL = beside the input */
+	const char *log_path;     /* NULL = beside the input */
+	bool dry_run;
+	bool emit;
+	bool verbose;
+	enum config_progress progress;
+	bool quiet;
+	bool restart; /* --restart: start a new result log even if one exists for another input */
+
+	/* sending */
+	const char *org;        /* borrowed (argv or environment) */
+	char *api_key;          /* owned, wiped and freed by config_free; never printed */
+	const char *api_key_file;
+	const char *base_url;   /* API root without /organizations/...; borrowed */
+	double rate;            /* requests per second, > 0 */
+	unsigned concurrency;   /* 1..256 */
+	unsigned retries;       /* 0..100 */
+	long timeout_ms;        /* per request */
+	unsigned reserve_pct;   /* 0..90 */
+	const char *cacert;     /* borrowed */
+	unsigned shard_k, shard_n; /* shard_n == 0: all rows; else 1 <= shard_k <= shard_n */
+};
+
+#define CONFIG_SANDBOX_URL "https://api-sandbox.rebilly.com"
+#define CONFIG_LIVE_URL "https://api.rebilly.com"
+
+/* Fills cfg with the defaults of DESIGN.md's option table. */
+void config_defaults(struct config *cfg);
+/* Frees what cfg owns (wiping the key first); cfg may be NULL. */
+void config_free(struct config *cfg);
+
+#endif

@@ -1,0 +1,79 @@
+/* sender: carries requests to Rebilly's API over libcurl's multi interface:
+ * at most --concurrency in flight on reused connections, at most --rate per
+ * second (token bucket), a 429 pauses all sending, transient failures are
+ * retried with backoff. It never lets libcurl re-send a POST on its own: a POST
+ * whose fate is unknown comes back as SENDER_UNKNOWN for the caller to reconcile. */
+#ifndef RB_SENDER_H
+#define RB_SENDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "status.h"
+
+enum sender_method {
+	SENDER_POST,
+	SENDER_GET,
+	SENDER_DELETE,
+};
+
+enum sender_outcome {
+	SENDER_DONE,    /* 2xx: POST 201 (usage_id set), GET 200 (body set), DELETE 204 */
+	SENDER_REFUSED, /* a 4xx other than 401/403/429 (404 included): reason holds
+	                   the server's messages, e.g. "quantity: must be at least 0.001" */
+	SENDER_FAILED,  /* gave up after --retries on 5xx, timeouts or connection
+	                   errors, and the server cannot have stored a POST */
+	SENDER_UNKNOWN, /* POST only: it may have been stored but no reply came (timeout
+	                   or reset after the body went out): reconcile before resending */
+	SENDER_AUTH,    /* 401 or 403: the caller stops the run */
+};
+
+struct sender_result {
+	uint64_t tag;          /* the caller's tag from sender_submit */
+	enum sender_outcome outcome;
+	long http;             /* last HTTP status, 0 when no reply */
+	unsigned attempts;     /* requests sent; a 429 re-send does not count */
+	long ms;               /* from the first send to the outcome */
+	char usage_id[128];    /* POST 201: the new usage's id (body, else Location) */
+	char reason[1024];     /* all but DONE: one line for a person */
+	const char *body;      /* the reply body (capped), borrowed until the next
+	                          sender_next or sender_free; GET uses it */
+	size_t body_len;
+};
+
+struct sender;
+
+/* Builds the transport from cfg: base URL + "/organizations/{org}", key,
+ * rate, concurrency, retries, timeout, reserve, cacert, verbose. Refuses
+ * http:// to anything but loopback. NULL with err set on failure. */
+struct sender *sender_new(const struct config *cfg, char *err, size_t errlen);
+void sender_free(struct sender *s); /* accepts NULL; abandons what is in flight */
+
+/* How many more requests sender_submit takes now (--concurrency minus busy). */
+unsigned sender_room(const struct sender *s);
+/* Requests submitted whose result has not been taken by sender_next. */
+unsigned sender_busy(const struct sender *s);
+
+/* Queues one request. path is relative to the organization, e.g. "/usages",
+ * "/usages?filter=subscriptionId:abc;usageTime:...", "/usages/ID"; path and
+ * body are copied. tag comes back in the result. Fails only when there is no
+ * room or no memory. */
+enum rb_status sender_submit(struct sender *s, uint64_t tag,
+                             enum sender_method method, const char *path,
+                             const char *body, size_t body_len);
+
+/* Drives transfers until a result is ready or timeout_ms passes. RB_OK with
+ * *have true and res filled, or *have false on timeout. Other statuses are
+ * fatal transport errors (err says why). */
+enum rb_status sender_next(struct sender *s, int timeout_ms,
+                           struct sender_result *res, bool *have, char *err,
+                           size_t errlen);
+
+/* Drops every queued and in-flight request: each comes back from sender_next
+ * as SENDER_UNKNOWN (POST already sent), SENDER_FAILED (never sent) ... so the
+ * caller's books stay whole. Used on a second signal or after the grace. */
+void sender_abort(struct sender *s);
+
+#endif
