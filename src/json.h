@@ -38,8 +38,14 @@ int json_find(const char *text, const jsmntok_t *toks, int ntoks, int obj,
 
 /* Decodes the content of a string token validated by json_parse (escapes,
  * \uXXXX, surrogate pairs) into out, which must hold at least the token's
- * length in bytes (decoding never grows). Returns the decoded length. */
+ * length in bytes (decoding never grows; out may equal in). Returns the
+ * decoded length. */
 size_t json_unescape(const char *in, size_t len, char *out);
+
+/* Length of the longest valid UTF-8 prefix of s[0..n): n when all of it is
+ * valid (no overlongs, no encoded surrogates, nothing above U+10FFFF). NUL
+ * bytes count as valid here; callers that forbid them check separately. */
+size_t json_utf8_valid_len(const char *s, size_t n);
 
 /* True when token t's text equals s (after unescaping when it is a string). */
 bool json_eq(const char *text, const jsmntok_t *t, const char *s);

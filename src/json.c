@@ -1,0 +1,551 @@
+/* json: strict RFC 8259 on top of jsmn. jsmn tokenizes but accepts far more
+ * than JSON (01, +1, tru, "\ud800", raw control characters, bad UTF-8,
+ * garbage after the value, missing commas), so a single validating pass
+ * with precise, column-numbered reasons runs first, and jsmn only runs on
+ * text known to be valid. This is the one file that compiles jsmn's body. */
+#define JSMN_PARENT_LINKS
+#define JSMN_STRICT
+#include <jsmn.h>
+
+#include "json.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <string.h>
+
+#define JSON_MAX_DEPTH 512 /* nesting; far beyond any usage record */
+
+enum { CTX_OBJECT, CTX_ARRAY };
+
+struct vstate {
+	const unsigned char *s;
+	size_t len;
+	char *reason;
+	size_t reasonlen;
+};
+
+static bool fail(struct vstate *v, size_t at, const char *what)
+{
+	rb_detail(v->reason, v->reasonlen, "invalid JSON at column %zu: %s",
+	          at + 1, what);
+	return false;
+}
+
+static size_t skip_ws(const unsigned char *s, size_t len, size_t i)
+{
+	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
+	                   s[i] == '\r'))
+		i++;
+	return i;
+}
+
+static int hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* 4 hex digits at s[i..i+4) as a code unit, or -1. */
+static long hex4(const unsigned char *s, size_t len, size_t i)
+{
+	long u = 0;
+	size_t k;
+
+	if (i > len || len - i < 4)
+		return -1;
+	for (k = 0; k < 4; k++) {
+		int h = hexval(s[i + k]);
+		if (h < 0)
+			return -1;
+		u = u * 16 + h;
+	}
+	return u;
+}
+
+/* Length of the valid UTF-8 sequence starting at s[0] (a byte >= 0x80),
+ * or 0 when it is not valid (overlong, surrogate, > U+10FFFF, truncated,
+ * stray continuation byte). */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+
+	if (c >= 0xC2 && c <= 0xDF) {
+		if (n >= 2 && (s[1] & 0xC0) == 0x80)
+			return 2;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		unsigned char lo = c == 0xE0 ? 0xA0 : 0x80; /* no overlongs */
+		unsigned char hi = c == 0xED ? 0x9F : 0xBF; /* no surrogates */
+		if (n >= 3 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80)
+			return 3;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		unsigned char lo = c == 0xF0 ? 0x90 : 0x80; /* no overlongs */
+		unsigned char hi = c == 0xF4 ? 0x8F : 0xBF; /* <= U+10FFFF */
+		if (n >= 4 && s[1] >= lo && s[1] <= hi &&
+		    (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80)
+			return 4;
+	}
+	return 0;
+}
+
+size_t json_utf8_valid_len(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	while (i < n) {
+		size_t k;
+
+		/* ASCII fast path, 8 bytes at a time */
+		while (n - i >= 8) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			if (w & 0x8080808080808080ULL)
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		k = utf8_seq(s + i, n - i);
+		if (!k)
+			return i;
+		i += k;
+	}
+	return n;
+}
+
+/* Validates the string whose opening quote is at *pi; leaves *pi just past
+ * the closing quote. */
+static bool v_string(struct vstate *v, size_t *pi)
+{
+	const unsigned char *s = v->s;
+	size_t len = v->len, i = *pi + 1;
+
+	for (;;) {
+		unsigned char c;
+
+		/* plain printable ASCII: the common case */
+		while (i < len && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' &&
+		       s[i] != '\\')
+			i++;
+		if (i >= len)
+			return fail(v, *pi, "unterminated string");
+		c = s[i];
+		if (c == '"') {
+			*pi = i + 1;
+			return true;
+		}
+		if (c < 0x20)
+			return fail(v, i, "control character in string "
+			                  "(must be escaped)");
+		if (c >= 0x80) {
+			size_t k = utf8_seq(s + i, len - i);
+			if (!k)
+				return fail(v, i, "invalid UTF-8 in string");
+			i += k;
+			continue;
+		}
+		/* backslash */
+		if (i + 1 >= len)
+			return fail(v, *pi, "unterminated string");
+		switch (s[i + 1]) {
+		case '"': case '\\': case '/': case 'b': case 'f': case 'n':
+		case 'r': case 't':
+			i += 2;
+			break;
+		case 'u': {
+			long u = hex4(s, len, i + 2);
+			if (u < 0)
+				return fail(v, i, "\\u must be followed by 4 hex "
+				                  "digits");
+			if (u >= 0xDC00 && u <= 0xDFFF)
+				return fail(v, i, "lone low surrogate in \\u "
+				                  "escape");
+			if (u >= 0xD800 && u <= 0xDBFF) {
+				long lo = -1;
+				if (len - i >= 12 && s[i + 6] == '\\' &&
+				    s[i + 7] == 'u')
+					lo = hex4(s, len, i + 8);
+				if (lo < 0xDC00 || lo > 0xDFFF)
+					return fail(v, i, "lone high surrogate "
+					                  "in \\u escape");
+				i += 12;
+			} else {
+				i += 6;
+			}
+			break;
+		}
+		default:
+			return fail(v, i, "invalid escape in string "
+			                  "(allowed: \\\" \\\\ \\/ \\b \\f \\n "
+			                  "\\r \\t \\uXXXX)");
+		}
+	}
+}
+
+static bool isdigit_(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool v_number(struct vstate *v, size_t *pi)
+{
+	const unsigned char *s = v->s;
+	size_t len = v->len, i = *pi;
+
+	if (s[i] == '-')
+		i++;
+	if (i >= len || !isdigit_(s[i]))
+		return fail(v, i, "expected a digit after '-'");
+	if (s[i] == '0') {
+		i++;
+		if (i < len && isdigit_(s[i]))
+			return fail(v, *pi, "leading zero in number");
+	} else {
+		while (i < len && isdigit_(s[i]))
+			i++;
+	}
+	if (i < len && s[i] == '.') {
+		i++;
+		if (i >= len || !isdigit_(s[i]))
+			return fail(v, i, "expected a digit after '.' in "
+			                  "number");
+		while (i < len && isdigit_(s[i]))
+			i++;
+	}
+	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < len && (s[i] == '+' || s[i] == '-'))
+			i++;
+		if (i >= len || !isdigit_(s[i]))
+			return fail(v, i, "expected a digit in the exponent");
+		while (i < len && isdigit_(s[i]))
+			i++;
+	}
+	*pi = i;
+	return true;
+}
+
+static bool v_literal(struct vstate *v, size_t *pi)
+{
+	static const char *const lits[] = {"true", "false", "null"};
+	size_t i = *pi, k;
+
+	for (k = 0; k < 3; k++) {
+		size_t n = strlen(lits[k]);
+		if (lits[k][0] == v->s[i] && v->len - i >= n &&
+		    !memcmp(v->s + i, lits[k], n)) {
+			/* "truex" is caught by the caller as a missing comma;
+			 * letters glued on are more clearly a bad literal */
+			if (i + n < v->len && ((v->s[i + n] >= 'a' &&
+			                        v->s[i + n] <= 'z') ||
+			                       (v->s[i + n] >= 'A' &&
+			                        v->s[i + n] <= 'Z')))
+				break;
+			*pi = i + n;
+			return true;
+		}
+	}
+	return fail(v, i, "invalid literal (allowed: true, false, null)");
+}
+
+static bool unexpected(struct vstate *v, size_t i, const char *expected)
+{
+	char what[96];
+
+	if (i >= v->len)
+		rb_detail(what, sizeof(what), "unexpected end of text, "
+		          "expected %s", expected);
+	else if (v->s[i] >= 0x21 && v->s[i] < 0x7f)
+		rb_detail(what, sizeof(what), "unexpected '%c', expected %s",
+		          v->s[i], expected);
+	else
+		rb_detail(what, sizeof(what), "unexpected byte 0x%02x, "
+		          "expected %s", v->s[i], expected);
+	return fail(v, i, what);
+}
+
+/* The whole grammar, iteratively (explicit stack), so deep nesting cannot
+ * overflow the C stack. *top_prim is set when the text is one primitive. */
+static bool validate(struct vstate *v, size_t *vstart, size_t *vend,
+                     bool *top_prim)
+{
+	const unsigned char *s = v->s;
+	size_t len = v->len, i;
+	unsigned char stack[JSON_MAX_DEPTH];
+	int depth = 0;
+
+	i = skip_ws(s, len, 0);
+	*vstart = i;
+	*top_prim = false;
+value:
+	if (i >= len)
+		return unexpected(v, i, "a value");
+	switch (s[i]) {
+	case '{':
+		if (depth == JSON_MAX_DEPTH)
+			return fail(v, i, "nested too deeply");
+		stack[depth++] = CTX_OBJECT;
+		i = skip_ws(s, len, i + 1);
+		if (i < len && s[i] == '}') {
+			depth--;
+			i++;
+			goto after;
+		}
+		goto key;
+	case '[':
+		if (depth == JSON_MAX_DEPTH)
+			return fail(v, i, "nested too deeply");
+		stack[depth++] = CTX_ARRAY;
+		i = skip_ws(s, len, i + 1);
+		if (i < len && s[i] == ']') {
+			depth--;
+			i++;
+			goto after;
+		}
+		goto value;
+	case '"':
+		if (!v_string(v, &i))
+			return false;
+		goto after;
+	case '-': case '0': case '1': case '2': case '3': case '4':
+	case '5': case '6': case '7': case '8': case '9':
+		if (!v_number(v, &i))
+			return false;
+		*top_prim = depth == 0;
+		goto after;
+	case 't': case 'f': case 'n':
+		if (!v_literal(v, &i))
+			return false;
+		*top_prim = depth == 0;
+		goto after;
+	case '+': case '.':
+		return fail(v, i, "a number must start with '-' or a digit");
+	default:
+		return unexpected(v, i, "a value");
+	}
+key:
+	if (i >= len || s[i] != '"')
+		return unexpected(v, i, "a member name in double quotes");
+	if (!v_string(v, &i))
+		return false;
+	i = skip_ws(s, len, i);
+	if (i >= len || s[i] != ':')
+		return unexpected(v, i, "':' after the member name");
+	i = skip_ws(s, len, i + 1);
+	goto value;
+after:
+	if (depth == 0) {
+		*vend = i;
+		i = skip_ws(s, len, i);
+		if (i < len)
+			return fail(v, i, "unexpected text after the JSON "
+			                  "value");
+		return true;
+	}
+	i = skip_ws(s, len, i);
+	if (stack[depth - 1] == CTX_OBJECT) {
+		if (i < len && s[i] == ',') {
+			i = skip_ws(s, len, i + 1);
+			goto key;
+		}
+		if (i < len && s[i] == '}') {
+			depth--;
+			i++;
+			goto after;
+		}
+		return unexpected(v, i, "',' or '}'");
+	}
+	if (i < len && s[i] == ',') {
+		i = skip_ws(s, len, i + 1);
+		goto value;
+	}
+	if (i < len && s[i] == ']') {
+		depth--;
+		i++;
+		goto after;
+	}
+	return unexpected(v, i, "',' or ']'");
+}
+
+enum rb_status json_parse(const char *text, size_t len, jsmntok_t *toks,
+                          int max_toks, int *ntoks, char *reason,
+                          size_t reasonlen)
+{
+	struct vstate v = {(const unsigned char *)text, len, reason, reasonlen};
+	jsmn_parser p;
+	size_t vstart = 0, vend = 0;
+	bool prim;
+	int r;
+
+	*ntoks = 0;
+	if (len >= INT_MAX) { /* jsmn's offsets are ints */
+		rb_detail(reason, reasonlen, "JSON text is too long");
+		return RB_ETOOBIG;
+	}
+	if (!validate(&v, &vstart, &vend, &prim))
+		return RB_EINPUT;
+	if (max_toks < 1) {
+		rb_detail(reason, reasonlen, "JSON text has too many values");
+		return RB_ETOOBIG;
+	}
+	if (prim) {
+		/* jsmn's strict mode wants a delimiter after a primitive, so
+		 * "5" alone is "partial" to it: fill that one token here. */
+		toks[0].type = JSMN_PRIMITIVE;
+		toks[0].start = (int)vstart;
+		toks[0].end = (int)vend;
+		toks[0].size = 0;
+		toks[0].parent = -1;
+		*ntoks = 1;
+		return RB_OK;
+	}
+	jsmn_init(&p);
+	r = jsmn_parse(&p, text, len, toks, (unsigned)max_toks);
+	if (r == JSMN_ERROR_NOMEM) {
+		rb_detail(reason, reasonlen,
+		          "JSON text has too many values (more than %d)",
+		          max_toks);
+		return RB_ETOOBIG;
+	}
+	if (r < 0) { /* cannot happen on validated text; stay safe */
+		rb_detail(reason, reasonlen, "invalid JSON");
+		return RB_EINPUT;
+	}
+	*ntoks = (int)p.toknext;
+	return RB_OK;
+}
+
+int json_skip(const jsmntok_t *toks, int ntoks, int i)
+{
+	long pending = 1; /* tokens still to pass over */
+
+	while (pending > 0 && i < ntoks) {
+		pending += toks[i].size; /* an object's size counts its keys,
+		                            and each key has size 1 */
+		pending--;
+		i++;
+	}
+	return i;
+}
+
+int json_find(const char *text, const jsmntok_t *toks, int ntoks, int obj,
+              const char *key)
+{
+	int j, k;
+
+	if (obj < 0 || obj >= ntoks || toks[obj].type != JSMN_OBJECT)
+		return -1;
+	j = obj + 1;
+	for (k = 0; k < toks[obj].size && j + 1 < ntoks; k++) {
+		if (json_eq(text, &toks[j], key))
+			return j + 1;
+		j = json_skip(toks, ntoks, j);
+	}
+	return -1;
+}
+
+/* Decodes one character at in[*pi] (an escape or a plain byte) into out,
+ * returns the bytes written (1..4). */
+static size_t unescape_one(const unsigned char *in, size_t len, size_t *pi,
+                           unsigned char *out)
+{
+	size_t i = *pi;
+	long u, lo;
+
+	if (in[i] != '\\' || i + 1 >= len) {
+		out[0] = in[i];
+		*pi = i + 1;
+		return 1;
+	}
+	*pi = i + 2;
+	switch (in[i + 1]) {
+	case 'b': out[0] = '\b'; return 1;
+	case 'f': out[0] = '\f'; return 1;
+	case 'n': out[0] = '\n'; return 1;
+	case 'r': out[0] = '\r'; return 1;
+	case 't': out[0] = '\t'; return 1;
+	case 'u': break;
+	default: out[0] = in[i + 1]; return 1; /* " \ / */
+	}
+	u = hex4(in, len, i + 2);
+	if (u < 0) { /* not validated input: keep the bytes as they are */
+		out[0] = '\\';
+		*pi = i + 1;
+		return 1;
+	}
+	*pi = i + 6;
+	if (u >= 0xD800 && u <= 0xDBFF && len - i >= 12 && in[i + 6] == '\\' &&
+	    in[i + 7] == 'u' && (lo = hex4(in, len, i + 8)) >= 0xDC00 &&
+	    lo <= 0xDFFF) {
+		u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+		*pi = i + 12;
+	} else if (u >= 0xD800 && u <= 0xDFFF) {
+		u = 0xFFFD; /* lone surrogate: only in text not validated */
+	}
+	if (u < 0x80) {
+		out[0] = (unsigned char)u;
+		return 1;
+	}
+	if (u < 0x800) {
+		out[0] = (unsigned char)(0xC0 | (u >> 6));
+		out[1] = (unsigned char)(0x80 | (u & 0x3F));
+		return 2;
+	}
+	if (u < 0x10000) {
+		out[0] = (unsigned char)(0xE0 | (u >> 12));
+		out[1] = (unsigned char)(0x80 | ((u >> 6) & 0x3F));
+		out[2] = (unsigned char)(0x80 | (u & 0x3F));
+		return 3;
+	}
+	out[0] = (unsigned char)(0xF0 | (u >> 18));
+	out[1] = (unsigned char)(0x80 | ((u >> 12) & 0x3F));
+	out[2] = (unsigned char)(0x80 | ((u >> 6) & 0x3F));
+	out[3] = (unsigned char)(0x80 | (u & 0x3F));
+	return 4;
+}
+
+size_t json_unescape(const char *in, size_t len, char *out)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	unsigned char *o = (unsigned char *)out;
+	size_t i = 0, n = 0;
+
+	while (i < len) {
+		const unsigned char *bs = memchr(s + i, '\\', len - i);
+		size_t run = bs ? (size_t)(bs - (s + i)) : len - i;
+
+		memmove(o + n, s + i, run); /* in and out may be the same */
+		n += run;
+		i += run;
+		if (i < len)
+			n += unescape_one(s, len, &i, o + n);
+	}
+	return n;
+}
+
+bool json_eq(const char *text, const jsmntok_t *t, const char *s)
+{
+	const unsigned char *in = (const unsigned char *)text + t->start;
+	size_t len = (size_t)(t->end - t->start), slen = strlen(s);
+	size_t i = 0, j = 0;
+
+	if (t->type != JSMN_STRING)
+		return len == slen && !memcmp(in, s, len);
+	while (i < len) {
+		unsigned char buf[4];
+		size_t k = unescape_one(in, len, &i, buf);
+		if (slen - j < k || memcmp(s + j, buf, k))
+			return false;
+		j += k;
+	}
+	return j == slen;
+}
