@@ -78,7 +78,8 @@ struct config {
 	bool verbose;
 	enum config_progress progress;
 	bool quiet;
-	bool restart; /* --restart: start a new result log even if one exists for another input */
+	bool restart; /* --restart: set an existing result log aside, start afresh */
+	const char *html_path; /* report --html FILE; borrowed */
 
 	/* sending */
 	const char *org;        /* borrowed (argv or environment) */

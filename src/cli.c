@@ -1,0 +1,644 @@
+/* cli: argv and environment -> struct config. */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+
+const char cli_usage[] =
+"usage: rbusage import [OPTIONS] FILE...     check every row, send the valid ones\n"
+"       rbusage import --dry-run FILE...     check only; nothing leaves the machine\n"
+"       rbusage undo [OPTIONS] RESULT_LOG    delete the usages an import created\n"
+"       rbusage report [--html FILE] RESULT_LOG   summarize a result log\n"
+"       rbusage --help | --version\n"
+"\n"
+"Reading:\n"
+"  --format csv|jsonl         input format (default: by extension, else sniffed)\n"
+"  --delimiter C              CSV field delimiter (default ',', tab for .tsv)\n"
+"  --map FIELD=COLUMN         read a usage field from another column/member\n"
+"  --columns A,B,...          header for a headerless CSV\n"
+"Checks:\n"
+"  --time-zone Z              zone for usageTime values without offset (UTC, +02:00)\n"
+"  --time-format F            iso (default), epoch or epoch-ms\n"
+"  --not-before T             reject usageTime before T\n"
+"  --not-after T              reject usageTime after T (default: now + 5 minutes)\n"
+"  --require-usage-time       reject rows without usageTime\n"
+"  --allow-duplicates         keep repeated (subscriptionId, usageTime, quantity) rows\n"
+"Output:\n"
+"  --rejects PATH             reject file (default: <input>.rejects.<ext>)\n"
+"  --log PATH                 result log (default: <input>.results.jsonl)\n"
+"  --dry-run                  check only; --emit prints each request body\n"
+"  --restart                  set an existing result log aside and start afresh\n"
+"  --progress | --no-progress | --quiet\n"
+"  --verbose                  trace requests and replies on stderr (key redacted)\n"
+"Sending:\n"
+"  --org ID                   organization (default: $REBILLY_ORGANIZATION_ID)\n"
+"  --api-key-file PATH        file holding the secret key (default: $REBILLY_API_KEY)\n"
+"  --sandbox | --live | --base-url URL   where to send (default: sandbox,\n"
+"                             or $REBILLY_BASE_URL)\n"
+"  --rate N                   requests per second, at most (default 5)\n"
+"  --concurrency N            requests in flight, at most (default 8)\n"
+"  --retries N                extra attempts for transient failures (default 6)\n"
+"  --timeout S                seconds per request (default 30)\n"
+"  --reserve P                keep P% of the organization's rate budget (default 20)\n"
+"  --cacert PATH              trust this CA bundle (TLS verification is never off)\n"
+"  --shard K/N                only rows whose subscriptionId hashes to shard K of N\n"
+"\n"
+"Exit status: 0 all rows done, 1 some rows rejected/refused/failed,\n"
+"2 usage or configuration error (nothing sent), 3 run cut short (resumable).\n"
+"See rbusage(1) for the details.\n";
+
+enum opt_id {
+	OPT_FORMAT, OPT_DELIMITER, OPT_MAP, OPT_COLUMNS, OPT_TIME_ZONE,
+	OPT_TIME_FORMAT, OPT_NOT_BEFORE, OPT_NOT_AFTER, OPT_REQUIRE_TIME,
+	OPT_ALLOW_DUPS, OPT_REJECTS, OPT_LOG, OPT_DRY_RUN, OPT_EMIT, OPT_RESTART,
+	OPT_ORG, OPT_API_KEY_FILE, OPT_API_KEY, OPT_SANDBOX, OPT_LIVE,
+	OPT_BASE_URL, OPT_RATE, OPT_CONCURRENCY, OPT_RETRIES, OPT_TIMEOUT,
+	OPT_RESERVE, OPT_CACERT, OPT_VERBOSE, OPT_PROGRESS, OPT_NO_PROGRESS,
+	OPT_QUIET, OPT_SHARD, OPT_HTML, OPT_HELP, OPT_VERSION,
+};
+
+/* Which subcommands take an option. */
+#define FOR_IMPORT 1
+#define FOR_UNDO 2
+#define FOR_REPORT 4
+#define FOR_SEND (FOR_IMPORT | FOR_UNDO)
+
+struct opt {
+	const char *name;
+	enum opt_id id;
+	int has_arg;
+	int cmds;
+};
+
+static const struct opt opts[] = {
+	{"format", OPT_FORMAT, 1, FOR_IMPORT},
+	{"delimiter", OPT_DELIMITER, 1, FOR_IMPORT},
+	{"map", OPT_MAP, 1, FOR_IMPORT},
+	{"columns", OPT_COLUMNS, 1, FOR_IMPORT},
+	{"time-zone", OPT_TIME_ZONE, 1, FOR_IMPORT},
+	{"time-format", OPT_TIME_FORMAT, 1, FOR_IMPORT},
+	{"not-before", OPT_NOT_BEFORE, 1, FOR_IMPORT},
+	{"not-after", OPT_NOT_AFTER, 1, FOR_IMPORT},
+	{"require-usage-time", OPT_REQUIRE_TIME, 0, FOR_IMPORT},
+	{"allow-duplicates", OPT_ALLOW_DUPS, 0, FOR_IMPORT},
+	{"rejects", OPT_REJECTS, 1, FOR_IMPORT},
+	{"log", OPT_LOG, 1, FOR_SEND},
+	{"dry-run", OPT_DRY_RUN, 0, FOR_IMPORT},
+	{"emit", OPT_EMIT, 0, FOR_IMPORT},
+	{"restart", OPT_RESTART, 0, FOR_SEND},
+	{"org", OPT_ORG, 1, FOR_SEND},
+	{"api-key-file", OPT_API_KEY_FILE, 1, FOR_SEND},
+	{"api-key", OPT_API_KEY, 1, FOR_SEND | FOR_REPORT},
+	{"sandbox", OPT_SANDBOX, 0, FOR_SEND},
+	{"live", OPT_LIVE, 0, FOR_SEND},
+	{"base-url", OPT_BASE_URL, 1, FOR_SEND},
+	{"rate", OPT_RATE, 1, FOR_SEND},
+	{"concurrency", OPT_CONCURRENCY, 1, FOR_SEND},
+	{"retries", OPT_RETRIES, 1, FOR_SEND},
+	{"timeout", OPT_TIMEOUT, 1, FOR_SEND},
+	{"reserve", OPT_RESERVE, 1, FOR_SEND},
+	{"cacert", OPT_CACERT, 1, FOR_SEND},
+	{"verbose", OPT_VERBOSE, 0, FOR_SEND},
+	{"progress", OPT_PROGRESS, 0, FOR_SEND},
+	{"no-progress", OPT_NO_PROGRESS, 0, FOR_SEND},
+	{"quiet", OPT_QUIET, 0, FOR_SEND | FOR_REPORT},
+	{"shard", OPT_SHARD, 1, FOR_IMPORT},
+	{"html", OPT_HTML, 1, FOR_REPORT},
+	{"help", OPT_HELP, 0, FOR_SEND | FOR_REPORT},
+	{"version", OPT_VERSION, 0, FOR_SEND | FOR_REPORT},
+};
+
+static const char *cmd_name(enum config_cmd c)
+{
+	switch (c) {
+	case CONFIG_CMD_IMPORT: return "import";
+	case CONFIG_CMD_UNDO: return "undo";
+	case CONFIG_CMD_REPORT: return "report";
+	default: return "rbusage";
+	}
+}
+
+/* Parses a whole decimal number in [lo, hi]; 0 on success. */
+static int parse_double(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	if (!*s || strspn(s, "0123456789.") != strlen(s))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 9)
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int set_map(struct config *cfg, const char *arg, char *err, size_t errlen)
+{
+	const char *eq = strchr(arg, '=');
+	int f;
+
+	if (!eq || eq == arg || !eq[1]) {
+		rb_detail(err, errlen, "--map: '%s' is not FIELD=COLUMN", arg);
+		return -1;
+	}
+	for (f = 0; f < CONFIG_FIELD_COUNT; f++) {
+		const char *n = config_field_names[f];
+		if (strlen(n) == (size_t)(eq - arg) &&
+		    !strncasecmp(n, arg, (size_t)(eq - arg)))
+			break;
+	}
+	if (f == CONFIG_FIELD_COUNT) {
+		rb_detail(err, errlen,
+		          "--map: unknown field '%.*s' (fields: subscriptionId, "
+		          "quantity, usageTime, acceptPartialQuantity)",
+		          (int)(eq - arg), arg);
+		return -1;
+	}
+	if (cfg->map[f]) {
+		rb_detail(err, errlen, "--map: field '%s' is mapped twice",
+		          config_field_names[f]);
+		return -1;
+	}
+	cfg->map[f] = eq + 1;
+	return 0;
+}
+
+static int set_columns(struct config *cfg, const char *arg, char *err,
+                       size_t errlen)
+{
+	size_t n = 1, i = 0;
+	const char *p, *start = arg;
+
+	if (cfg->columns) {
+		rb_detail(err, errlen, "--columns given twice");
+		return -1;
+	}
+	for (p = arg; *p; p++)
+		n += *p == ',';
+	cfg->columns = calloc(n, sizeof(*cfg->columns));
+	if (!cfg->columns) {
+		rb_detail(err, errlen, "out of memory");
+		return -1;
+	}
+	for (p = arg;; p++) {
+		if (*p == ',' || !*p) {
+			const char *a = start, *b = p;
+			while (a < b && (*a == ' ' || *a == '\t'))
+				a++;
+			while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+				b--;
+			if (a == b) {
+				rb_detail(err, errlen, "--columns: column %zu has no name",
+				          i + 1);
+				return -1;
+			}
+			cfg->columns[i] = strndup(a, (size_t)(b - a));
+			if (!cfg->columns[i]) {
+				rb_detail(err, errlen, "out of memory");
+				return -1;
+			}
+			cfg->ncolumns = ++i;
+			start = p + 1;
+			if (!*p)
+				break;
+		}
+	}
+	return 0;
+}
+
+static int set_delimiter(struct config *cfg, const char *arg, char *err,
+                         size_t errlen)
+{
+	if (!strcmp(arg, "\\t") || !strcasecmp(arg, "tab"))
+		cfg->delimiter = '\t';
+	else if (strlen(arg) == 1 && arg[0] != '"' && arg[0] != '\n' &&
+	         arg[0] != '\r' && (unsigned char)arg[0] < 0x80)
+		cfg->delimiter = arg[0];
+	else {
+		rb_detail(err, errlen,
+		          "--delimiter: '%s' is not one ASCII character (use '\\t' or "
+		          "'tab' for a tab)", arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int apply(struct config *cfg, const struct opt *o, const char *arg,
+                 int *html_seen, char *err, size_t errlen)
+{
+	double d;
+	unsigned u;
+
+	switch (o->id) {
+	case OPT_FORMAT:
+		if (!strcmp(arg, "csv") || !strcmp(arg, "tsv"))
+			cfg->format = CONFIG_FORMAT_CSV;
+		else if (!strcmp(arg, "jsonl") || !strcmp(arg, "ndjson"))
+			cfg->format = CONFIG_FORMAT_JSONL;
+		else
+			goto bad_choice;
+		if (!strcmp(arg, "tsv") && !cfg->delimiter)
+			cfg->delimiter = '\t';
+		return 0;
+	case OPT_DELIMITER: return set_delimiter(cfg, arg, err, errlen);
+	case OPT_MAP: return set_map(cfg, arg, err, errlen);
+	case OPT_COLUMNS: return set_columns(cfg, arg, err, errlen);
+	case OPT_TIME_ZONE:
+		if (check_parse_offset(arg, &cfg->time_zone_offset_min)) {
+			rb_detail(err, errlen,
+			          "--time-zone: '%s' is not UTC or an offset like +02:00",
+			          arg);
+			return -1;
+		}
+		cfg->has_time_zone = true;
+		return 0;
+	case OPT_TIME_FORMAT:
+		if (!strcmp(arg, "iso"))
+			cfg->time_format = CONFIG_TIME_ISO;
+		else if (!strcmp(arg, "epoch"))
+			cfg->time_format = CONFIG_TIME_EPOCH;
+		else if (!strcmp(arg, "epoch-ms"))
+			cfg->time_format = CONFIG_TIME_EPOCH_MS;
+		else
+			goto bad_choice;
+		return 0;
+	case OPT_NOT_BEFORE:
+	case OPT_NOT_AFTER: {
+		char why[160];
+		int64_t ms;
+		if (check_parse_time_arg(arg, &ms, why, sizeof(why))) {
+			rb_detail(err, errlen, "--%s: %s", o->name, why);
+			return -1;
+		}
+		if (o->id == OPT_NOT_BEFORE) {
+			cfg->has_not_before = true;
+			cfg->not_before_ms = ms;
+		} else {
+			cfg->has_not_after = true;
+			cfg->not_after_ms = ms;
+		}
+		return 0;
+	}
+	case OPT_REQUIRE_TIME: cfg->require_usage_time = true; return 0;
+	case OPT_ALLOW_DUPS: cfg->allow_duplicates = true; return 0;
+	case OPT_REJECTS: cfg->rejects_path = arg; return 0;
+	case OPT_LOG: cfg->log_path = arg; return 0;
+	case OPT_DRY_RUN: cfg->dry_run = true; return 0;
+	case OPT_EMIT: cfg->emit = true; return 0;
+	case OPT_RESTART: cfg->restart = true; return 0;
+	case OPT_ORG: cfg->org = arg; return 0;
+	case OPT_API_KEY_FILE: cfg->api_key_file = arg; return 0;
+	case OPT_API_KEY:
+		/* Never echo the value: it may be the secret itself. */
+		rb_detail(err, errlen,
+		          "--api-key is not accepted (a key on the command line is "
+		          "seen by every user of the machine); put it in "
+		          "$REBILLY_API_KEY or in a file given with --api-key-file");
+		return -1;
+	case OPT_SANDBOX: cfg->base_url = CONFIG_SANDBOX_URL; return 0;
+	case OPT_LIVE: cfg->base_url = CONFIG_LIVE_URL; return 0;
+	case OPT_BASE_URL:
+		if (strncmp(arg, "https://", 8) && strncmp(arg, "http://", 7)) {
+			rb_detail(err, errlen,
+			          "--base-url: '%s' is not an http:// or https:// URL", arg);
+			return -1;
+		}
+		cfg->base_url = arg;
+		return 0;
+	case OPT_RATE:
+		if (parse_double(arg, 0.001, 1000, &d)) {
+			rb_detail(err, errlen,
+			          "--rate: '%s' is not a number from 0.001 to 1000", arg);
+			return -1;
+		}
+		cfg->rate = d;
+		return 0;
+	case OPT_CONCURRENCY:
+		if (parse_uint(arg, 1, 256, &u)) {
+			rb_detail(err, errlen,
+			          "--concurrency: '%s' is not a whole number from 1 to 256",
+			          arg);
+			return -1;
+		}
+		cfg->concurrency = u;
+		return 0;
+	case OPT_RETRIES:
+		if (parse_uint(arg, 0, 100, &u)) {
+			rb_detail(err, errlen,
+			          "--retries: '%s' is not a whole number from 0 to 100", arg);
+			return -1;
+		}
+		cfg->retries = u;
+		return 0;
+	case OPT_TIMEOUT:
+		if (parse_double(arg, 0.1, 3600, &d)) {
+			rb_detail(err, errlen,
+			          "--timeout: '%s' is not a number of seconds from 0.1 to "
+			          "3600", arg);
+			return -1;
+		}
+		cfg->timeout_ms = (long)(d * 1000 + 0.5);
+		return 0;
+	case OPT_RESERVE:
+		if (parse_uint(arg, 0, 90, &u)) {
+			rb_detail(err, errlen,
+			          "--reserve: '%s' is not a whole percentage from 0 to 90",
+			          arg);
+			return -1;
+		}
+		cfg->reserve_pct = u;
+		return 0;
+	case OPT_CACERT: cfg->cacert = arg; return 0;
+	case OPT_VERBOSE: cfg->verbose = true; return 0;
+	case OPT_PROGRESS: cfg->progress = CONFIG_PROGRESS_ON; return 0;
+	case OPT_NO_PROGRESS: cfg->progress = CONFIG_PROGRESS_OFF; return 0;
+	case OPT_QUIET: cfg->quiet = true; return 0;
+	case OPT_SHARD: {
+		const char *slash = strchr(arg, '/');
+		char k[16];
+		if (!slash || slash == arg || (size_t)(slash - arg) >= sizeof(k))
+			goto bad_shard;
+		memcpy(k, arg, (size_t)(slash - arg));
+		k[slash - arg] = 0;
+		if (parse_uint(slash + 1, 1, 4096, &cfg->shard_n) ||
+		    parse_uint(k, 1, cfg->shard_n, &cfg->shard_k))
+			goto bad_shard;
+		return 0;
+	bad_shard:
+		rb_detail(err, errlen,
+		          "--shard: '%s' is not K/N with 1 <= K <= N <= 4096", arg);
+		return -1;
+	}
+	case OPT_HTML: *html_seen = 1; cfg->html_path = arg; return 0;
+	case OPT_HELP: cfg->cmd = CONFIG_CMD_HELP; return 0;
+	case OPT_VERSION: cfg->cmd = CONFIG_CMD_VERSION; return 0;
+	}
+	return 0;
+bad_choice:
+	rb_detail(err, errlen, "--%s: unknown value '%s'", o->name, arg);
+	return -1;
+}
+
+static const char *env_or_null(cli_getenv_fn env, const char *name)
+{
+	const char *v = env ? env(name) : NULL;
+	return v && *v ? v : NULL;
+}
+
+/* Cross-option rules, once everything is read. */
+static int validate(struct config *cfg, int saw_url_opt, int saw_sandbox,
+                    int saw_live, int saw_base, int saw_progress,
+                    cli_getenv_fn env, char *err, size_t errlen)
+{
+	const char *v;
+
+	if (saw_sandbox + saw_live + saw_base > 1) {
+		rb_detail(err, errlen,
+		          "--sandbox, --live and --base-url exclude one another");
+		return -1;
+	}
+	if (!saw_url_opt && (v = env_or_null(env, "REBILLY_BASE_URL")))
+		cfg->base_url = v;
+	if (!cfg->org)
+		cfg->org = env_or_null(env, "REBILLY_ORGANIZATION_ID");
+	if (cfg->quiet && saw_progress) {
+		rb_detail(err, errlen, "--quiet and --progress exclude one another");
+		return -1;
+	}
+	if (cfg->cmd == CONFIG_CMD_IMPORT) {
+		if (cfg->emit && !cfg->dry_run) {
+			rb_detail(err, errlen, "--emit goes with --dry-run");
+			return -1;
+		}
+		if (cfg->nfiles > 1 && (cfg->rejects_path || cfg->log_path)) {
+			rb_detail(err, errlen,
+			          "--rejects and --log go with a single FILE (%zu given)",
+			          cfg->nfiles);
+			return -1;
+		}
+		if (cfg->has_not_before && cfg->has_not_after &&
+		    cfg->not_before_ms > cfg->not_after_ms) {
+			rb_detail(err, errlen, "--not-before is after --not-after");
+			return -1;
+		}
+	}
+	if (cfg->nfiles == 0) {
+		rb_detail(err, errlen, "%s: no %s given (see 'rbusage --help')",
+		          cmd_name(cfg->cmd),
+		          cfg->cmd == CONFIG_CMD_IMPORT ? "FILE" : "RESULT_LOG");
+		return -1;
+	}
+	if (cfg->cmd != CONFIG_CMD_IMPORT && cfg->nfiles > 1) {
+		rb_detail(err, errlen, "%s takes one RESULT_LOG (%zu given)",
+		          cmd_name(cfg->cmd), cfg->nfiles);
+		return -1;
+	}
+	if (cfg->cmd != CONFIG_CMD_REPORT && !cfg->dry_run) {
+		v = cfg->base_url;
+		if (!cfg->org || !*cfg->org) {
+			rb_detail(err, errlen,
+			          "no organization: pass --org ID or set "
+			          "REBILLY_ORGANIZATION_ID");
+			return -1;
+		}
+		if (strncmp(v, "https://", 8) && strncmp(v, "http://", 7)) {
+			rb_detail(err, errlen,
+			          "base URL '%s' is not an http:// or https:// URL", v);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+enum rb_status cli_parse(int argc, char **argv, cli_getenv_fn env,
+                         struct config *cfg, char *err, size_t errlen)
+{
+	int i, only_files = 0, cmd_bit = 0, html_seen = 0;
+	int saw_sandbox = 0, saw_live = 0, saw_base = 0, saw_progress = 0;
+
+	if (argc < 2) {
+		rb_detail(err, errlen, "no command given (see 'rbusage --help')");
+		return RB_EUSAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		cfg->cmd = CONFIG_CMD_HELP;
+		return RB_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		cfg->cmd = CONFIG_CMD_VERSION;
+		return RB_OK;
+	}
+	if (!strcmp(argv[1], "import")) {
+		cfg->cmd = CONFIG_CMD_IMPORT;
+		cmd_bit = FOR_IMPORT;
+	} else if (!strcmp(argv[1], "undo")) {
+		cfg->cmd = CONFIG_CMD_UNDO;
+		cmd_bit = FOR_UNDO;
+	} else if (!strcmp(argv[1], "report")) {
+		cfg->cmd = CONFIG_CMD_REPORT;
+		cmd_bit = FOR_REPORT;
+	} else {
+		rb_detail(err, errlen, "unknown command '%s' (see 'rbusage --help')",
+		          argv[1]);
+		return RB_EUSAGE;
+	}
+	cfg->files = argv + 2; /* files are compacted to the front as found */
+	cfg->nfiles = 0;
+	for (i = 2; i < argc; i++) {
+		const char *a = argv[i], *name, *eq, *arg = NULL;
+		const struct opt *o = NULL;
+		size_t k, nlen;
+
+		if (only_files || a[0] != '-' || !strcmp(a, "-")) {
+			cfg->files[cfg->nfiles++] = argv[i];
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			only_files = 1;
+			continue;
+		}
+		if (a[1] != '-') {
+			if (!strcmp(a, "-h")) {
+				cfg->cmd = CONFIG_CMD_HELP;
+				return RB_OK;
+			}
+			rb_detail(err, errlen,
+			          "unknown option '%s' (options are long, like --rate)", a);
+			return RB_EUSAGE;
+		}
+		name = a + 2;
+		eq = strchr(name, '=');
+		nlen = eq ? (size_t)(eq - name) : strlen(name);
+		for (k = 0; k < sizeof(opts) / sizeof(opts[0]); k++)
+			if (strlen(opts[k].name) == nlen &&
+			    !strncmp(opts[k].name, name, nlen)) {
+				o = &opts[k];
+				break;
+			}
+		if (!o) {
+			rb_detail(err, errlen, "unknown option '--%.*s'", (int)nlen, name);
+			return RB_EUSAGE;
+		}
+		if (!(o->cmds & cmd_bit)) {
+			rb_detail(err, errlen, "%s: --%s does not apply here",
+			          cmd_name(cfg->cmd), o->name);
+			return RB_EUSAGE;
+		}
+		if (o->has_arg) {
+			if (eq)
+				arg = eq + 1;
+			else if (i + 1 < argc)
+				arg = argv[++i];
+			else {
+				rb_detail(err, errlen, "--%s needs a value", o->name);
+				return RB_EUSAGE;
+			}
+		} else if (eq) {
+			rb_detail(err, errlen, "--%s takes no value", o->name);
+			return RB_EUSAGE;
+		}
+		if (o->id == OPT_SANDBOX) saw_sandbox = 1;
+		if (o->id == OPT_LIVE) saw_live = 1;
+		if (o->id == OPT_BASE_URL) saw_base = 1;
+		if (o->id == OPT_PROGRESS) saw_progress = 1;
+		if (apply(cfg, o, arg, &html_seen, err, errlen))
+			return RB_EUSAGE;
+		if (cfg->cmd == CONFIG_CMD_HELP || cfg->cmd == CONFIG_CMD_VERSION)
+			return RB_OK;
+	}
+	if (validate(cfg, saw_sandbox | saw_live | saw_base, saw_sandbox, saw_live,
+	             saw_base, saw_progress, env, err, errlen))
+		return RB_EUSAGE;
+	return RB_OK;
+}
+
+enum rb_status cli_load_key(struct config *cfg, cli_getenv_fn env, char *warn,
+                            size_t warnlen, char *err, size_t errlen)
+{
+	char buf[4096];
+	const char *v;
+	size_t n = 0, len;
+	ssize_t r;
+	struct stat sb;
+	int fd;
+
+	if (warn && warnlen)
+		warn[0] = 0;
+	if (cfg->api_key_file) {
+		fd = open(cfg->api_key_file, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			rb_detail(err, errlen, "cannot open '%s': %s", cfg->api_key_file,
+			          strerror(errno));
+			return RB_EUSAGE;
+		}
+		if (fstat(fd, &sb) == 0 && (sb.st_mode & (S_IRWXG | S_IRWXO)))
+			rb_detail(warn, warnlen,
+			          "warning: '%s' is readable by group or others; "
+			          "chmod 600 it", cfg->api_key_file);
+		while (n < sizeof(buf) - 1 &&
+		       (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+			n += (size_t)r;
+		close(fd);
+		buf[n] = 0;
+		v = buf;
+	} else {
+		v = env ? env("REBILLY_API_KEY") : NULL;
+		if (!v)
+			v = "";
+	}
+	/* Trim the newline editors leave, and surrounding blanks. */
+	while (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r')
+		v++;
+	len = strlen(v);
+	while (len && (v[len - 1] == '\n' || v[len - 1] == '\r' ||
+	               v[len - 1] == ' ' || v[len - 1] == '\t'))
+		len--;
+	if (!len) {
+		memset(buf, 0, sizeof(buf));
+		rb_detail(err, errlen,
+		          cfg->api_key_file
+		              ? "the key file '%s' is empty"
+		              : "no API key: set REBILLY_API_KEY or pass "
+		                "--api-key-file PATH%s",
+		          cfg->api_key_file ? cfg->api_key_file : "");
+		return RB_EUSAGE;
+	}
+	if (memchr(v, '\n', len) || memchr(v, '\r', len)) {
+		memset(buf, 0, sizeof(buf));
+		rb_detail(err, errlen, "the API key must be one line");
+		return RB_EUSAGE;
+	}
+	cfg->api_key = strndup(v, len);
+	memset(buf, 0, sizeof(buf));
+	if (!cfg->api_key) {
+		rb_detail(err, errlen, "out of memory");
+		return RB_ENOMEM;
+	}
+	return RB_OK;
+}

@@ -1,0 +1,139 @@
+/* rbusage: imports metered usage into Rebilly. main only sets up (signals,
+ * configuration, key) and maps how the run ended to an exit status:
+ * 0 all done, 1 some rows not created, 2 usage/configuration error (nothing
+ * sent), 3 cut short (resumable). */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sys/prctl.h>
+
+#include "cli.h"
+#include "config.h"
+#include "pipeline.h"
+#include "report.h"
+#include "status.h"
+
+enum {
+	EXIT_ALL_DONE = 0,
+	EXIT_SOME_ROWS = 1,
+	EXIT_USAGE = 2,
+	EXIT_CUT_SHORT = 3,
+};
+
+static volatile sig_atomic_t signals_seen;
+
+/* First signal: the pipeline stops reading and winds down. Second: leave at
+ * once; every log line went out in one write(2), so the log stays whole. */
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (signals_seen++)
+		_exit(EXIT_CUT_SHORT);
+}
+
+static const char *env_lookup(const char *name)
+{
+	return getenv(name);
+}
+
+static int usage_error(const char *msg)
+{
+	fprintf(stderr, "rbusage: %s\n", msg);
+	return EXIT_USAGE;
+}
+
+static int exit_for(enum rb_status st, const struct pipeline_outcome *o)
+{
+	const struct run_counts *c = &o->counts;
+
+	switch (st) {
+	case RB_OK:
+		break;
+	case RB_EUSAGE:
+	case RB_EINPUT:
+		return EXIT_USAGE;
+	default:
+		return EXIT_CUT_SHORT;
+	}
+	if (c->rejected || c->refused || c->failed || c->remaining ||
+	    o->input_failed)
+		return EXIT_SOME_ROWS;
+	return EXIT_ALL_DONE;
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	struct pipeline_outcome outcome;
+	struct sigaction sa;
+	char err[2048] = "", warn[512] = "";
+	enum rb_status st;
+	int code;
+
+	config_defaults(&cfg);
+	st = cli_parse(argc, argv, env_lookup, &cfg, err, sizeof(err));
+	if (st) {
+		config_free(&cfg);
+		return usage_error(err);
+	}
+	switch (cfg.cmd) {
+	case CONFIG_CMD_HELP:
+		fputs(cli_usage, stdout);
+		config_free(&cfg);
+		return EXIT_ALL_DONE;
+	case CONFIG_CMD_VERSION:
+		printf("rbusage %s\n", RBUSAGE_VERSION);
+		config_free(&cfg);
+		return EXIT_ALL_DONE;
+	case CONFIG_CMD_REPORT:
+		st = report_run(&cfg, stdout, err, sizeof(err));
+		if (st)
+			fprintf(stderr, "rbusage: %s\n", err);
+		config_free(&cfg);
+		return st ? (st == RB_EIO || st == RB_EINPUT ? EXIT_USAGE
+		                                             : EXIT_CUT_SHORT)
+		          : EXIT_ALL_DONE;
+	default:
+		break;
+	}
+
+	if (!cfg.dry_run) {
+		/* Keep the key out of core dumps and ptrace by other users. */
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+		st = cli_load_key(&cfg, env_lookup, warn, sizeof(warn), err,
+		                  sizeof(err));
+		if (warn[0])
+			fprintf(stderr, "rbusage: %s\n", warn);
+		if (st) {
+			config_free(&cfg);
+			return usage_error(err);
+		}
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	memset(&outcome, 0, sizeof(outcome));
+	if (cfg.cmd == CONFIG_CMD_IMPORT) {
+		st = pipeline_preflight(&cfg, err, sizeof(err));
+		if (!st)
+			st = pipeline_import(&cfg, &signals_seen, &outcome, err,
+			                     sizeof(err));
+	} else {
+		st = pipeline_undo(&cfg, &signals_seen, &outcome, err, sizeof(err));
+	}
+	if (st && err[0])
+		fprintf(stderr, "rbusage: %s\n", err);
+	code = exit_for(st, &outcome);
+	if (fflush(stdout) && !code)
+		code = EXIT_CUT_SHORT;
+	config_free(&cfg);
+	return code;
+}

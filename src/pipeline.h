@@ -1,0 +1,51 @@
+/* pipeline: moves the data between the stages. For each input file: reader ->
+ * record -> check -> (reject file | sender) -> result log, with resume from an
+ * earlier result log and reconciliation of unknown outcomes. Stages never call
+ * each other; this is the only place that knows them all. */
+#ifndef RB_PIPELINE_H
+#define RB_PIPELINE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "resultlog.h"
+#include "status.h"
+
+/* How a run ended, for main's exit status. */
+struct pipeline_outcome {
+	struct run_counts counts; /* summed over the files */
+	bool interrupted;         /* a signal stopped it */
+	bool input_failed;        /* an input ended early (truncated gzip, I/O) */
+};
+
+/* Checks every input before anything is sent: each opens, its header binds,
+ * and (unless --dry-run or --restart) an existing result log belongs to it.
+ * RB_EUSAGE/RB_EINPUT with err set otherwise (exit 2: nothing was sent). */
+enum rb_status pipeline_preflight(const struct config *cfg, char *err,
+                                  size_t errlen);
+
+/* Imports every file of cfg in turn. signals counts SIGINT/SIGTERM received
+ * (set by main's handler). Returns RB_OK when every file ran to its end;
+ * RB_EAUTH, RB_EINTR, RB_EIO, ... when the run was cut short (out says how far
+ * it got); err holds the one-line reason. */
+enum rb_status pipeline_import(const struct config *cfg,
+                               const volatile sig_atomic_t *signals,
+                               struct pipeline_outcome *out, char *err,
+                               size_t errlen);
+
+/* Deletes the usages the result log cfg->files[0] says were created. */
+enum rb_status pipeline_undo(const struct config *cfg,
+                             const volatile sig_atomic_t *signals,
+                             struct pipeline_outcome *out, char *err,
+                             size_t errlen);
+
+/* Default paths beside the input: "x.csv" -> "x.rejects.csv" and
+ * "x.results.jsonl" (".gz" and the format's extension are dropped; "-" gives
+ * "stdin.*" in the current directory). */
+void pipeline_default_paths(const char *input, enum config_format format,
+                            char delimiter, char *rejects, char *log,
+                            size_t len);
+
+#endif

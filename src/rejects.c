@@ -1,0 +1,244 @@
+/* rejects: the reject file. */
+#include "rejects.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct rejects {
+	FILE *fp;
+	char *path;
+	enum config_format format;
+	char delim;
+	unsigned char *skip; /* CSV: input columns we drop (old reject columns) */
+	size_t nskip;
+	unsigned long count;
+	struct buf line;
+	int failed_errno;
+};
+
+static bool is_reject_name(const char *s, size_t n)
+{
+	return (n == 10 && !strncasecmp(s, "rejectLine", 10)) ||
+	       (n == 12 && !strncasecmp(s, "rejectReason", 12));
+}
+
+/* RFC 4180: quote when the field holds the delimiter, a quote, CR or LF, or
+ * starts/ends with a space (so a reader that trims keeps it intact). */
+static enum rb_status csv_field(struct buf *b, const char *s, size_t n,
+                                char delim)
+{
+	size_t i;
+	bool quote = n && (s[0] == ' ' || s[n - 1] == ' ');
+	enum rb_status st;
+
+	for (i = 0; i < n && !quote; i++)
+		if (s[i] == delim || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
+			quote = true;
+	if (!quote)
+		return buf_append(b, s, n);
+	if ((st = buf_putc(b, '"')))
+		return st;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"' && (st = buf_putc(b, '"')))
+			return st;
+		if ((st = buf_putc(b, s[i])))
+			return st;
+	}
+	return buf_putc(b, '"');
+}
+
+struct rejects *rejects_open(const char *path, enum config_format format,
+                             char delimiter, const struct reader_field *hdr,
+                             size_t nhdr, char *err, size_t errlen)
+{
+	struct rejects *rj = calloc(1, sizeof(*rj));
+	size_t i;
+
+	if (!rj || !(rj->path = strdup(path)))
+		goto nomem;
+	rj->format = format;
+	rj->delim = delimiter ? delimiter : ',';
+	buf_init(&rj->line, 4 * READER_MAX_RECORD + 4096);
+	if (format == CONFIG_FORMAT_CSV && nhdr) {
+		rj->skip = calloc(nhdr, 1);
+		if (!rj->skip)
+			goto nomem;
+		rj->nskip = nhdr;
+		for (i = 0; i < nhdr; i++)
+			rj->skip[i] = hdr[i].name &&
+			              is_reject_name(hdr[i].name, hdr[i].name_len);
+	}
+	rj->fp = fopen(path, "w");
+	if (!rj->fp) {
+		rb_detail(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+		rejects_close(rj, NULL, 0);
+		return NULL;
+	}
+	if (format == CONFIG_FORMAT_CSV) {
+		buf_reset(&rj->line);
+		buf_puts(&rj->line, "rejectLine");
+		buf_putc(&rj->line, rj->delim);
+		buf_puts(&rj->line, "rejectReason");
+		for (i = 0; i < nhdr; i++) {
+			if (rj->skip[i])
+				continue;
+			buf_putc(&rj->line, rj->delim);
+			csv_field(&rj->line, hdr[i].name ? hdr[i].name : "",
+			          hdr[i].name_len, rj->delim);
+		}
+		buf_puts(&rj->line, "\n");
+		fwrite(rj->line.data, 1, rj->line.len, rj->fp);
+	}
+	return rj;
+nomem:
+	rb_detail(err, errlen, "out of memory");
+	rejects_close(rj, NULL, 0);
+	return NULL;
+}
+
+enum rb_status rejects_format_row(const struct rejects *rj,
+                                  const struct reader_row *row, struct buf *out)
+{
+	size_t i;
+	bool first = true, has_reject_members = false;
+	enum rb_status st = RB_OK;
+
+	buf_reset(out);
+	if (rj->format == CONFIG_FORMAT_CSV) {
+		for (i = 0; i < row->nfields && !st; i++) {
+			if (i < rj->nskip && rj->skip[i])
+				continue;
+			if (!first)
+				st = buf_putc(out, rj->delim);
+			first = false;
+			if (!st)
+				st = csv_field(out, row->fields[i].value,
+				               row->fields[i].value_len, rj->delim);
+		}
+		return st;
+	}
+	if (row->error || !row->raw) {
+		/* Not a usable object: keep the line as a string member, so the
+		 * reject line is still one valid JSON object. */
+		if (!row->raw)
+			return RB_OK;
+		if ((st = buf_puts(out, "{\"raw\":")) ||
+		    (st = buf_json_string(out, row->raw, row->raw_len)))
+			return st;
+		return buf_putc(out, '}');
+	}
+	for (i = 0; i < row->nfields; i++)
+		if (is_reject_name(row->fields[i].name, row->fields[i].name_len))
+			has_reject_members = true;
+	if (!has_reject_members)
+		return buf_append(out, row->raw, row->raw_len);
+	/* A reject file fed back and refused again: drop its old reject members
+	 * so the object never names one twice. */
+	st = buf_putc(out, '{');
+	for (i = 0; i < row->nfields && !st; i++) {
+		const struct reader_field *f = &row->fields[i];
+		if (is_reject_name(f->name, f->name_len))
+			continue;
+		if (!first)
+			st = buf_putc(out, ',');
+		first = false;
+		if (!st)
+			st = buf_json_string(out, f->name, f->name_len);
+		if (!st)
+			st = buf_putc(out, ':');
+		if (!st)
+			st = f->kind == READER_STRING
+			         ? buf_json_string(out, f->value, f->value_len)
+			         : buf_append(out, f->value, f->value_len);
+	}
+	return st ? st : buf_putc(out, '}');
+}
+
+/* One line for a person: control characters would break the file's lines. */
+static void clean_reason(const char *in, char *out, size_t outlen)
+{
+	size_t i;
+
+	for (i = 0; in[i] && i + 1 < outlen; i++)
+		out[i] = (unsigned char)in[i] < 0x20 ? ' ' : in[i];
+	out[i] = 0;
+}
+
+enum rb_status rejects_write(struct rejects *rj, long line, const char *reason,
+                             const char *body, size_t body_len, char *err,
+                             size_t errlen)
+{
+	struct buf *b = &rj->line;
+	char why[1024];
+	enum rb_status st;
+
+	clean_reason(reason, why, sizeof(why));
+	buf_reset(b);
+	if (rj->format == CONFIG_FORMAT_CSV) {
+		st = buf_printf(b, "%ld%c", line, rj->delim);
+		if (!st)
+			st = csv_field(b, why, strlen(why), rj->delim);
+		if (!st && body_len)
+			st = buf_putc(b, rj->delim);
+		if (!st)
+			st = buf_append(b, body, body_len);
+	} else {
+		/* body is an object (or empty): splice our members in after '{'. */
+		const char *p = body, *end = body + body_len;
+		st = buf_printf(b, "{\"rejectLine\":%ld,\"rejectReason\":", line);
+		if (!st)
+			st = buf_json_string(b, why, strlen(why));
+		while (p && p < end && *p != '{')
+			p++;
+		if (p && p < end) {
+			const char *q = p + 1;
+			while (q < end && (*q == ' ' || *q == '\t'))
+				q++;
+			if (!st && q < end && *q != '}')
+				st = buf_putc(b, ',');
+			if (!st)
+				st = buf_append(b, q, (size_t)(end - q));
+		} else if (!st) {
+			st = buf_putc(b, '}');
+		}
+	}
+	if (!st)
+		st = buf_putc(b, '\n');
+	if (st) {
+		rb_detail(err, errlen, "%s: reject line too long", rj->path);
+		return st;
+	}
+	if (fwrite(b->data, 1, b->len, rj->fp) != b->len) {
+		rb_detail(err, errlen, "cannot write '%s': %s", rj->path,
+		          strerror(errno));
+		return RB_EIO;
+	}
+	rj->count++;
+	return RB_OK;
+}
+
+unsigned long rejects_count(const struct rejects *rj)
+{
+	return rj ? rj->count : 0;
+}
+
+enum rb_status rejects_close(struct rejects *rj, char *err, size_t errlen)
+{
+	enum rb_status st = RB_OK;
+
+	if (!rj)
+		return RB_OK;
+	if (rj->fp && (ferror(rj->fp) | fclose(rj->fp))) {
+		rb_detail(err, errlen, "cannot write '%s': %s", rj->path,
+		          strerror(errno));
+		st = RB_EIO;
+	}
+	buf_free(&rj->line);
+	free(rj->skip);
+	free(rj->path);
+	free(rj);
+	return st;
+}

@@ -1,0 +1,380 @@
+/* resultlog: the result log, written line by line with write(2). */
+#include "resultlog.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "json.h"
+
+#define LINE_MAX_BYTES (256 * 1024)
+
+const char *const resultlog_status_names[RESULTLOG_STATUS_COUNT] = {
+	"pending", "created", "rejected", "refused", "failed", "skipped", "deleted",
+};
+
+int resultlog_status_of(const char *name, size_t len)
+{
+	int i;
+
+	for (i = 0; i < RESULTLOG_STATUS_COUNT; i++)
+		if (strlen(resultlog_status_names[i]) == len &&
+		    !memcmp(resultlog_status_names[i], name, len))
+			return i;
+	return -1;
+}
+
+struct resultlog {
+	int fd;
+	char *path;
+	struct buf line;
+};
+
+struct resultlog *resultlog_open(const char *path, char *err, size_t errlen)
+{
+	struct resultlog *lg = calloc(1, sizeof(*lg));
+
+	if (!lg || !(lg->path = strdup(path))) {
+		free(lg);
+		rb_detail(err, errlen, "out of memory");
+		return NULL;
+	}
+	buf_init(&lg->line, LINE_MAX_BYTES);
+	lg->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (lg->fd < 0) {
+		rb_detail(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+		free(lg->path);
+		free(lg);
+		return NULL;
+	}
+	return lg;
+}
+
+enum rb_status resultlog_close(struct resultlog *lg, char *err, size_t errlen)
+{
+	enum rb_status st = RB_OK;
+
+	if (!lg)
+		return RB_OK;
+	if (close(lg->fd)) {
+		rb_detail(err, errlen, "cannot write '%s': %s", lg->path,
+		          strerror(errno));
+		st = RB_EIO;
+	}
+	buf_free(&lg->line);
+	free(lg->path);
+	free(lg);
+	return st;
+}
+
+/* One line, one write(2): O_APPEND makes it land whole at the end. */
+static enum rb_status emit(struct resultlog *lg, enum rb_status st, char *err,
+                           size_t errlen)
+{
+	size_t off = 0;
+
+	if (!st)
+		st = buf_putc(&lg->line, '\n');
+	if (st) {
+		rb_detail(err, errlen, "%s: result line too long", lg->path);
+		return st;
+	}
+	while (off < lg->line.len) {
+		ssize_t n = write(lg->fd, lg->line.data + off, lg->line.len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rb_detail(err, errlen, "cannot write '%s': %s", lg->path,
+			          n < 0 ? strerror(errno) : "short write");
+			return RB_EIO;
+		}
+		off += (size_t)n;
+	}
+	return RB_OK;
+}
+
+static enum rb_status put_str(struct buf *b, const char *key, const char *v)
+{
+	enum rb_status st;
+
+	if (!v)
+		return RB_OK;
+	if ((st = buf_printf(b, ",\"%s\":", key)))
+		return st;
+	return buf_json_string(b, v, strlen(v));
+}
+
+enum rb_status resultlog_write_run(struct resultlog *lg,
+                                   const struct resultlog_run *run, char *err,
+                                   size_t errlen)
+{
+	const struct config *c = run->cfg;
+	struct buf *b = &lg->line;
+	enum rb_status st;
+	int f;
+
+	buf_reset(b);
+	st = buf_printf(b, "{\"type\":\"run\",\"tool\":\"rbusage\",\"version\":\"%s\"",
+	                RBUSAGE_VERSION);
+	if (!st) st = put_str(b, "command", run->command);
+	if (!st) st = put_str(b, "input", run->input);
+	if (!st) st = put_str(b, "fingerprint", run->fingerprint);
+	if (!st) st = put_str(b, "format", run->format);
+	if (!st) st = put_str(b, "started", run->started);
+	if (!st) st = put_str(b, "stampedTime", run->stamped_time);
+	if (!st) st = buf_printf(b, ",\"dryRun\":%s", c->dry_run ? "true" : "false");
+	if (!st && !c->dry_run) st = put_str(b, "baseUrl", c->base_url);
+	if (!st && !c->dry_run) st = put_str(b, "organization", c->org);
+	if (!st)
+		st = buf_printf(b,
+		                ",\"options\":{\"rate\":%g,\"concurrency\":%u,"
+		                "\"retries\":%u,\"timeoutMs\":%ld,\"reserve\":%u,"
+		                "\"allowDuplicates\":%s,\"requireUsageTime\":%s",
+		                c->rate, c->concurrency, c->retries, c->timeout_ms,
+		                c->reserve_pct, c->allow_duplicates ? "true" : "false",
+		                c->require_usage_time ? "true" : "false");
+	if (!st && c->has_time_zone)
+		st = buf_printf(b, ",\"timeZoneOffsetMinutes\":%d",
+		                c->time_zone_offset_min);
+	if (!st && c->time_format != CONFIG_TIME_ISO)
+		st = buf_printf(b, ",\"timeFormat\":\"%s\"",
+		                c->time_format == CONFIG_TIME_EPOCH ? "epoch"
+		                                                    : "epoch-ms");
+	if (!st && c->has_not_before)
+		st = buf_printf(b, ",\"notBeforeMs\":%lld", (long long)c->not_before_ms);
+	if (!st && c->has_not_after)
+		st = buf_printf(b, ",\"notAfterMs\":%lld", (long long)c->not_after_ms);
+	if (!st && c->shard_n)
+		st = buf_printf(b, ",\"shard\":\"%u/%u\"", c->shard_k, c->shard_n);
+	for (f = 0; f < CONFIG_FIELD_COUNT && !st; f++)
+		if (c->map[f]) {
+			st = buf_printf(b, ",\"map.%s\":", config_field_names[f]);
+			if (!st)
+				st = buf_json_string(b, c->map[f], strlen(c->map[f]));
+		}
+	if (!st)
+		st = buf_putc(b, '}');
+	if (!st)
+		st = buf_putc(b, '}');
+	return emit(lg, st, err, errlen);
+}
+
+enum rb_status resultlog_write_row(struct resultlog *lg,
+                                   const struct resultlog_row *r, char *err,
+                                   size_t errlen)
+{
+	struct buf *b = &lg->line;
+	enum rb_status st;
+
+	buf_reset(b);
+	st = buf_printf(b, "{\"type\":\"row\",\"line\":%ld,\"status\":\"%s\"",
+	                r->line, resultlog_status_names[r->status]);
+	if (!st) st = put_str(b, "usageId", r->usage_id);
+	if (!st && r->http) st = buf_printf(b, ",\"http\":%ld", r->http);
+	if (!st && r->attempts) st = buf_printf(b, ",\"attempts\":%u", r->attempts);
+	if (!st && r->ms >= 0) st = buf_printf(b, ",\"ms\":%ld", r->ms);
+	if (!st) st = put_str(b, "subscriptionId", r->subscription_id);
+	/* canonical decimal text is a valid JSON number: written as one */
+	if (!st && r->quantity) st = buf_printf(b, ",\"quantity\":%s", r->quantity);
+	if (!st) st = put_str(b, "usageTime", r->usage_time);
+	if (!st) st = put_str(b, "found", r->found);
+	if (!st) st = put_str(b, "reason", r->reason);
+	if (!st)
+		st = buf_putc(b, '}');
+	return emit(lg, st, err, errlen);
+}
+
+enum rb_status resultlog_write_summary(struct resultlog *lg,
+                                       const struct run_counts *c,
+                                       bool dry_run, bool interrupted,
+                                       long elapsed_ms, char *err,
+                                       size_t errlen)
+{
+	struct buf *b = &lg->line;
+	enum rb_status st;
+
+	buf_reset(b);
+	st = buf_printf(b,
+	                "{\"type\":\"summary\",\"read\":%lu,\"valid\":%lu,"
+	                "\"created\":%lu,\"rejected\":%lu,\"refused\":%lu,"
+	                "\"failed\":%lu,\"skipped\":%lu",
+	                c->read, c->valid, c->created, c->rejected, c->refused,
+	                c->failed, c->skipped);
+	if (!st && c->other_shard)
+		st = buf_printf(b, ",\"otherShard\":%lu", c->other_shard);
+	if (!st && c->reconciled)
+		st = buf_printf(b, ",\"reconciled\":%lu", c->reconciled);
+	if (!st)
+		st = buf_printf(b, ",\"dryRun\":%s,\"interrupted\":%s,\"elapsedMs\":%ld}",
+		                dry_run ? "true" : "false",
+		                interrupted ? "true" : "false", elapsed_ms);
+	return emit(lg, st, err, errlen);
+}
+
+/* ---- reading back ---- */
+
+#define MAX_TOKS 128
+
+/* Decodes string token t into scratch; returns a NUL-terminated pointer into
+ * scratch, or NULL when t is not a string. */
+static const char *tok_str(const char *text, const jsmntok_t *t, char **scratch)
+{
+	char *out = *scratch;
+	size_t n;
+
+	if (t->type != JSMN_STRING)
+		return NULL;
+	n = json_unescape(text + t->start, (size_t)(t->end - t->start), out);
+	out[n] = 0;
+	*scratch = out + n + 1;
+	return out;
+}
+
+static long tok_long(const char *text, const jsmntok_t *t)
+{
+	if (t->type != JSMN_PRIMITIVE)
+		return 0;
+	return strtol(text + t->start, NULL, 10);
+}
+
+/* quantity is a JSON number in our logs: copy its text. */
+static const char *tok_raw(const char *text, const jsmntok_t *t, char **scratch)
+{
+	char *out = *scratch;
+	size_t n = (size_t)(t->end - t->start);
+
+	if (t->type == JSMN_STRING)
+		return tok_str(text, t, scratch);
+	memcpy(out, text + t->start, n);
+	out[n] = 0;
+	*scratch = out + n + 1;
+	return out;
+}
+
+static int parse_line(const char *text, size_t len, long line_no,
+                      struct resultlog_entry *e, char *scratch,
+                      jsmntok_t *toks)
+{
+	int ntoks, i, k;
+	char why[160];
+	const char *type;
+
+	memset(e, 0, sizeof(*e));
+	e->line_no = line_no;
+	e->row.ms = -1;
+	if (json_parse(text, len, toks, MAX_TOKS, &ntoks, why, sizeof(why)) ||
+	    ntoks < 1 || toks[0].type != JSMN_OBJECT)
+		return -1;
+	k = json_find(text, toks, ntoks, 0, "type");
+	type = k >= 0 ? tok_str(text, &toks[k], &scratch) : NULL;
+	if (!type)
+		return -1;
+	if (!strcmp(type, "run"))
+		e->type = RESULTLOG_ENTRY_RUN;
+	else if (!strcmp(type, "row"))
+		e->type = RESULTLOG_ENTRY_ROW;
+	else if (!strcmp(type, "summary"))
+		e->type = RESULTLOG_ENTRY_SUMMARY;
+	else
+		e->type = RESULTLOG_ENTRY_OTHER;
+	for (i = 1; i < ntoks; i = json_skip(toks, ntoks, i + 1)) {
+		const jsmntok_t *key = &toks[i], *val = &toks[i + 1];
+		if (i + 1 >= ntoks)
+			break;
+#define KEY(s) json_eq(text, key, s)
+		if (e->type == RESULTLOG_ENTRY_RUN) {
+			if (KEY("input")) e->input = tok_str(text, val, &scratch);
+			else if (KEY("fingerprint")) e->fingerprint = tok_str(text, val, &scratch);
+			else if (KEY("stampedTime")) e->stamped_time = tok_str(text, val, &scratch);
+			else if (KEY("command")) e->command = tok_str(text, val, &scratch);
+		} else if (e->type == RESULTLOG_ENTRY_ROW) {
+			struct resultlog_row *r = &e->row;
+			if (KEY("line")) r->line = tok_long(text, val);
+			else if (KEY("status")) {
+				const char *s = tok_str(text, val, &scratch);
+				int st = s ? resultlog_status_of(s, strlen(s)) : -1;
+				if (st < 0)
+					return -1;
+				r->status = (enum resultlog_status)st;
+			} else if (KEY("usageId")) r->usage_id = tok_str(text, val, &scratch);
+			else if (KEY("http")) r->http = tok_long(text, val);
+			else if (KEY("attempts")) r->attempts = (unsigned)tok_long(text, val);
+			else if (KEY("ms")) r->ms = tok_long(text, val);
+			else if (KEY("reason")) r->reason = tok_str(text, val, &scratch);
+			else if (KEY("subscriptionId")) r->subscription_id = tok_str(text, val, &scratch);
+			else if (KEY("quantity")) r->quantity = tok_raw(text, val, &scratch);
+			else if (KEY("usageTime")) r->usage_time = tok_str(text, val, &scratch);
+			else if (KEY("found")) r->found = tok_str(text, val, &scratch);
+		}
+#undef KEY
+	}
+	return 0;
+}
+
+enum rb_status resultlog_read(const char *path, resultlog_cb cb, void *ctx,
+                              char *err, size_t errlen)
+{
+	enum rb_status st = RB_OK;
+	struct resultlog_entry e;
+	jsmntok_t *toks = NULL;
+	char *line = NULL, *scratch = NULL;
+	long line_no = 0;
+	size_t len = 0;
+	int c;
+	FILE *fp = fopen(path, "r");
+
+	if (!fp) {
+		rb_detail(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+		return RB_EIO;
+	}
+	line = malloc(LINE_MAX_BYTES + 1);
+	scratch = malloc(LINE_MAX_BYTES + 64);
+	toks = malloc(MAX_TOKS * sizeof(*toks));
+	if (!line || !scratch || !toks) {
+		rb_detail(err, errlen, "out of memory");
+		st = RB_ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		c = getc(fp);
+		if (c != EOF && c != '\n') {
+			if (len == LINE_MAX_BYTES) {
+				rb_detail(err, errlen, "%s: line %ld is longer than %d bytes",
+				          path, line_no + 1, LINE_MAX_BYTES);
+				st = RB_EINPUT;
+				goto out;
+			}
+			line[len++] = (char)c;
+			continue;
+		}
+		if (c == EOF)
+			break; /* a last line without '\n' was torn by a crash */
+		line_no++;
+		if (len) {
+			if (parse_line(line, len, line_no, &e, scratch, toks)) {
+				rb_detail(err, errlen,
+				          "%s: line %ld is not a result log line", path,
+				          line_no);
+				st = RB_EINPUT;
+				goto out;
+			}
+			if (cb(&e, ctx))
+				break;
+		}
+		len = 0;
+	}
+	if (ferror(fp)) {
+		rb_detail(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+		st = RB_EIO;
+	}
+out:
+	free(toks);
+	free(scratch);
+	free(line);
+	fclose(fp);
+	return st;
+}

@@ -1,0 +1,105 @@
+/* resultlog: the JSON-lines record of a run: a "run" line, one "row" line per
+ * row outcome (a "pending" line before a row's first request), a "summary"
+ * line. Each line goes out in one write(2) on an O_APPEND descriptor, so a
+ * crash loses nothing already written and never leaves half a line behind a
+ * complete one. Also reads a log back, for resume, undo and report. */
+#ifndef RB_RESULTLOG_H
+#define RB_RESULTLOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "status.h"
+
+enum resultlog_status {
+	RESULTLOG_PENDING,
+	RESULTLOG_CREATED,
+	RESULTLOG_REJECTED,
+	RESULTLOG_REFUSED,
+	RESULTLOG_FAILED,
+	RESULTLOG_SKIPPED,
+	RESULTLOG_DELETED,   /* undo: the usage is gone (204, or 404 already gone) */
+	RESULTLOG_STATUS_COUNT,
+};
+
+/* "pending", "created", ...; NULL-safe lookup back with resultlog_status_of. */
+extern const char *const resultlog_status_names[RESULTLOG_STATUS_COUNT];
+int resultlog_status_of(const char *name, size_t len); /* -1 when unknown */
+
+struct run_counts {
+	unsigned long read;      /* rows of this shard read from the input */
+	unsigned long valid;     /* passed the local checks */
+	unsigned long created;
+	unsigned long rejected;  /* local checks */
+	unsigned long refused;   /* server 4xx */
+	unsigned long failed;    /* gave up */
+	unsigned long skipped;   /* created by an earlier run */
+	unsigned long other_shard; /* rows left to other --shard processes */
+	unsigned long reconciled;  /* outcomes found again with GET /usages */
+	unsigned long remaining;   /* undo: usages that could not be deleted */
+};
+
+struct resultlog_row {
+	long line;
+	enum resultlog_status status;
+	const char *usage_id;        /* NULL when none */
+	long http;                   /* 0 when none */
+	unsigned attempts;           /* 0: not written */
+	long ms;                     /* < 0: not written */
+	const char *reason;          /* NULL when none */
+	const char *subscription_id; /* canonical values, NULL when unknown */
+	const char *quantity;
+	const char *usage_time;
+	const char *found;           /* how an outcome was found again, or NULL */
+};
+
+struct resultlog_run {
+	const char *command;      /* "import" or "undo" */
+	const char *input;        /* path as given */
+	const char *fingerprint;
+	const char *format;       /* "csv" / "jsonl", NULL for undo */
+	const char *stamped_time; /* usageTime given to rows without one */
+	const char *started;      /* UTC time the run started */
+	const struct config *cfg; /* options, base URL and organization; never the key */
+};
+
+struct resultlog;
+
+/* Opens path for appending (created 0644 when absent). */
+struct resultlog *resultlog_open(const char *path, char *err, size_t errlen);
+/* Closes; returns RB_EIO when the close reports a failed write. NULL is fine. */
+enum rb_status resultlog_close(struct resultlog *lg, char *err, size_t errlen);
+
+enum rb_status resultlog_write_run(struct resultlog *lg,
+                                   const struct resultlog_run *run, char *err,
+                                   size_t errlen);
+enum rb_status resultlog_write_row(struct resultlog *lg,
+                                   const struct resultlog_row *row, char *err,
+                                   size_t errlen);
+enum rb_status resultlog_write_summary(struct resultlog *lg,
+                                       const struct run_counts *c,
+                                       bool dry_run, bool interrupted,
+                                       long elapsed_ms, char *err,
+                                       size_t errlen);
+
+/* Reading back. Each entry is borrowed for the callback only. */
+struct resultlog_entry {
+	enum { RESULTLOG_ENTRY_RUN, RESULTLOG_ENTRY_ROW, RESULTLOG_ENTRY_SUMMARY,
+	       RESULTLOG_ENTRY_OTHER } type;
+	long line_no;         /* line of the log file itself */
+	/* run */
+	const char *input, *fingerprint, *stamped_time, *command;
+	/* row */
+	struct resultlog_row row;
+};
+
+/* Calls cb for every complete line of path (a torn last line, from a crash,
+ * is ignored). cb returns non-zero to stop. RB_EIO when the file cannot be
+ * read, RB_EINPUT with the line number when a line is not ours. */
+typedef int (*resultlog_cb)(const struct resultlog_entry *e, void *ctx);
+enum rb_status resultlog_read(const char *path, resultlog_cb cb, void *ctx,
+                              char *err, size_t errlen);
+
+#endif
