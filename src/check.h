@@ -50,15 +50,30 @@ int check_record(const struct check_policy *p, const struct record *rec,
                  int64_t now_ms, struct usage *out, char *reason,
                  size_t reasonlen);
 
-/* The single rules, for tests and fuzzers. Each returns 0 or -1 with a reason. */
+/* The single rules, for tests and fuzzers. Each returns 0 or -1 with a reason.
+ * s is borrowed for the call; NULL means the field is absent. Text values are
+ * trimmed of surrounding spaces and tabs first. A value quoted in a reason is
+ * cut at 40 characters ("...") with control characters shown as '?'. */
 int check_subscription_id(const char *s, size_t len, char out[CHECK_ID_MAX + 1],
                           char *reason, size_t reasonlen);
 /* Decimal text (CSV, JSON string) when is_json_number is false; else the
- * exact text of a JSON number (exponent allowed, resolved exactly). */
+ * exact text of a JSON number (exponent allowed, resolved exactly on the digit
+ * string: 1.5e2 is 150, 1e999999999 is rejected in constant time). At least
+ * 0.001, at most 3 decimals and 15 significant digits; zeros after the point
+ * do not count, an integer's own zeros do (1000 is 4 digits). out is the
+ * canonical text: "005.2500" -> "5.25", ".5" -> "0.5", "5." -> "5". */
 int check_quantity(const char *s, size_t len, bool is_json_number,
                    char out[CHECK_QUANTITY_MAX], char *reason, size_t reasonlen);
 /* usageTime text, or a JSON number's text with epoch formats. out_text gets the
- * canonical UTC form. Window checks are done here too (now_ms for the default). */
+ * canonical UTC form. Window checks are done here too (now_ms for the default).
+ * ISO: YYYY-MM-DD, then T, t or a space, HH:MM:SS, an optional fraction of 1-9
+ * digits (truncated to milliseconds, never rounded), then Z, z, +HH:MM, +HHMM
+ * or +HH (offsets up to 23:59). Without a zone, or a bare date (midnight), only
+ * with p->has_time_zone. Second 60 (leap second) is rejected. Years
+ * 0001-9999, also after applying the offset. Epoch: digits with an optional
+ * fraction of 1-9 digits (truncated to ms); epoch-ms: digits only; no sign or
+ * exponent. Absent or empty (after trimming) is missing: 0 with out_text ""
+ * and *out_ms 0, unless p->require_usage_time. */
 int check_usage_time(const struct check_policy *p, const char *s, size_t len,
                      int64_t now_ms, int64_t *out_ms,
                      char out_text[CHECK_TIME_MAX], char *reason,
@@ -68,15 +83,38 @@ int check_bool(const char *s, size_t len, int *out, char *reason,
                size_t reasonlen);
 
 /* Formats ms since 1970 as "YYYY-MM-DDTHH:MM:SS[.fff]Z" (fraction only when
- * non-zero). */
+ * non-zero, then always 3 digits). ms outside years 0001-9999 is clamped. */
 void check_format_time(int64_t ms, char out[CHECK_TIME_MAX]);
 
+/* Option values, for cli.c. A --not-before/--not-after value: an RFC 3339
+ * date-time with Z or an offset (same forms as usageTime), or a bare date
+ * meaning midnight UTC. Returns 0, or -1 with a reason like
+ * "'2026-02-30' has day 30; February 2026 has 28 days" (the caller adds the
+ * option's name). s is NUL-terminated. */
+int check_parse_time_arg(const char *s, int64_t *ms, char *reason,
+                         size_t reasonlen);
+/* A --time-zone value: "UTC" or "Z" (any case), "+HH:MM", "+HHMM" or "+HH"
+ * (or '-'), hours 00-23, minutes 00-59. *minutes is east of UTC ("-05:30" is
+ * -330). Returns 0, or -1 leaving *minutes alone. */
+int check_parse_offset(const char *s, int *minutes);
+
+/* XXH64 of data (the reference algorithm: stable across versions and
+ * machines, so it may also pick a row's --shard). */
+uint64_t check_hash64(const void *data, size_t len, uint64_t seed);
+
 /* Duplicate detection: a compact hash set of (subscriptionId, usageTime,
- * quantity), 8 bytes per slot at most half full. */
+ * quantity), 8 bytes per slot at most half full, doubling from 1024 slots:
+ * 16 to 32 bytes per distinct row (48 briefly while doubling). It keeps only
+ * a 64-bit hash of each key, so two different rows are taken for repeats
+ * with a chance of about n^2 / 2^65 over n distinct rows (3e-4 at 10^8). */
 struct dedup;
-struct dedup *dedup_new(void);
+struct dedup *dedup_new(void); /* NULL when out of memory */
 void dedup_free(struct dedup *d); /* accepts NULL */
-/* 1 when u's key was seen before, 0 when new (and now remembered), -1 out of memory. */
+/* 1 when u's key was seen before, 0 when new (and now remembered), -1 out of
+ * memory (u not remembered; the set is unchanged). Checked values only: the
+ * key is u's normalized fields. */
 int dedup_seen(struct dedup *d, const struct usage *u);
+size_t dedup_count(const struct dedup *d); /* distinct keys remembered */
+size_t dedup_bytes(const struct dedup *d); /* heap bytes held, for benches */
 
 #endif

@@ -1,0 +1,1187 @@
+/* check: the pure rules of DESIGN.md "Checks". Everything here is on the hot
+ * path of a dry run (millions of rows a second), so the success path does no
+ * allocation and no printf: values are scanned once and copied. Reasons are
+ * only formatted when a row fails. */
+#include "check.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MS_PER_DAY INT64_C(86400000)
+#define UPPER_SLACK_MS (5 * 60 * 1000) /* default upper bound: now + 5 minutes */
+#define QUOTE_CHARS 40                 /* characters of a value quoted in a reason */
+#define QUOTE_MAX (QUOTE_CHARS * 4 + 4) /* UTF-8 bytes of those, "..." and NUL */
+#define QUANTITY_MAX_DIGITS 15
+#define QUANTITY_MAX_DECIMALS 3
+#define FRACTION_MAX_DIGITS 9 /* nanoseconds; more is certainly not a time */
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Trims spaces and tabs on both ends: spreadsheets and hand-edited files pad
+ * cells, and such padding never carries meaning in these fields. */
+static void trim(const char **s, size_t *n)
+{
+	const char *p = *s;
+	size_t len = *n;
+
+	while (len && (*p == ' ' || *p == '\t')) {
+		p++;
+		len--;
+	}
+	while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+		len--;
+	*s = p;
+	*n = len;
+}
+
+/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if invalid. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+	size_t need, i;
+	uint32_t cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		need = 2;
+		cp = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		need = 3;
+		cp = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		need = 4;
+		cp = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < need)
+		return 0;
+	for (i = 1; i < need; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return need;
+}
+
+/* A value as it may appear inside a reason: at most QUOTE_CHARS characters
+ * (then "..."), control characters and invalid UTF-8 replaced by '?', so a
+ * reason is always one printable line whatever the input held. */
+static const char *quote(char out[QUOTE_MAX], const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, o = 0, chars = 0, k;
+
+	while (i < n) {
+		if (chars == QUOTE_CHARS) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		k = utf8_seq(p + i, n - i);
+		if (k == 0 || (k == 1 && (p[i] < 0x20 || p[i] == 0x7f))) {
+			out[o++] = '?';
+			i += k ? k : 1;
+		} else {
+			memcpy(out + o, p + i, k);
+			o += k;
+			i += k;
+		}
+		chars++;
+	}
+	out[o] = 0;
+	return out;
+}
+
+/* ---- subscriptionId ----------------------------------------------------- */
+
+int check_subscription_id(const char *s, size_t len, char out[CHECK_ID_MAX + 1],
+                          char *reason, size_t reasonlen)
+{
+	size_t i;
+
+	out[0] = 0;
+	if (!s) {
+		rb_detail(reason, reasonlen, "subscriptionId is missing");
+		return -1;
+	}
+	trim(&s, &len);
+	if (len == 0) {
+		rb_detail(reason, reasonlen, "subscriptionId is empty");
+		return -1;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x80) {
+			rb_detail(reason, reasonlen,
+			          "subscriptionId contains a non-ASCII character; "
+			          "only printable ASCII is allowed");
+			return -1;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			rb_detail(reason, reasonlen,
+			          "subscriptionId contains a control character "
+			          "(0x%02x); only printable ASCII is allowed",
+			          c);
+			return -1;
+		}
+		switch (c) {
+		case ' ':
+		case '"':
+		case '\'':
+		case '\\':
+		case '/':
+		case ';':
+		case ',':
+			/* ; and , separate values in Rebilly's filter syntax,
+			 * so such an id could never be looked up again. */
+			if (c == ' ')
+				rb_detail(reason, reasonlen,
+				          "subscriptionId contains a space, "
+				          "which is not allowed (ids may not "
+				          "contain spaces, quotes, \\, /, ; or "
+				          ",)");
+			else
+				rb_detail(reason, reasonlen,
+				          "subscriptionId contains '%c' which is "
+				          "not allowed (ids may not contain "
+				          "spaces, quotes, \\, /, ; or ,)",
+				          (char)c);
+			return -1;
+		default:
+			break;
+		}
+	}
+	if (len > CHECK_ID_MAX) {
+		rb_detail(reason, reasonlen,
+		          "subscriptionId has %zu characters; at most %d are "
+		          "allowed",
+		          len, CHECK_ID_MAX);
+		return -1;
+	}
+	memcpy(out, s, len);
+	out[len] = 0;
+	return 0;
+}
+
+/* ---- quantity ----------------------------------------------------------- */
+
+/* The digits of a number as written, int part and fraction side by side,
+ * read as one digit string without copying. */
+struct digits {
+	const char *ip, *fp;
+	size_t ilen, flen;
+};
+
+static char digit_at(const struct digits *d, size_t i)
+{
+	return i < d->ilen ? d->ip[i] : d->fp[i - d->ilen];
+}
+
+/* Exponents beyond this are out of any range we accept; saturating here keeps
+ * the arithmetic below in int64 whatever the input says (1e99999999999...). */
+#define EXP_SAT INT64_C(1000000000000000)
+
+static int bad_decimal(const char *s, size_t len, char *reason,
+                       size_t reasonlen)
+{
+	char q[QUOTE_MAX];
+
+	rb_detail(reason, reasonlen,
+	          "quantity '%s' is not a decimal number (digits with an "
+	          "optional '.', no sign, exponent, separators or units)",
+	          quote(q, s, len));
+	return -1;
+}
+
+int check_quantity(const char *s, size_t len, bool is_json_number,
+                   char out[CHECK_QUANTITY_MAX], char *reason, size_t reasonlen)
+{
+	const char *p, *end;
+	struct digits d;
+	bool neg = false, exp_huge = false;
+	int64_t e = 0, k, n, sig;
+	size_t total, f, l, i, o;
+	char q[QUOTE_MAX];
+
+	out[0] = 0;
+	if (!s) {
+		rb_detail(reason, reasonlen, "quantity is missing");
+		return -1;
+	}
+	trim(&s, &len);
+	if (len == 0) {
+		rb_detail(reason, reasonlen,
+		          "quantity is empty; a number such as 5 or 0.25 is "
+		          "required");
+		return -1;
+	}
+	p = s;
+	end = s + len;
+	if (*p == '-') {
+		/* A sign is never allowed in text, but "-5" deserves a better
+		 * reason than "not a number" if the rest is one. */
+		neg = true;
+		p++;
+	}
+	d.ip = p;
+	while (p < end && is_digit(*p))
+		p++;
+	d.ilen = (size_t)(p - d.ip);
+	d.fp = p;
+	d.flen = 0;
+	if (p < end && *p == '.') {
+		d.fp = ++p;
+		while (p < end && is_digit(*p))
+			p++;
+		d.flen = (size_t)(p - d.fp);
+	}
+	if (is_json_number) {
+		/* RFC 8259: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
+		if (d.ilen == 0 || (d.ilen > 1 && d.ip[0] == '0') ||
+		    (d.fp > d.ip + d.ilen && d.flen == 0))
+			goto not_json;
+		if (p < end && (*p == 'e' || *p == 'E')) {
+			bool eneg = false;
+
+			p++;
+			if (p < end && (*p == '+' || *p == '-'))
+				eneg = *p++ == '-';
+			if (p == end || !is_digit(*p))
+				goto not_json;
+			for (; p < end && is_digit(*p); p++) {
+				if (e < EXP_SAT)
+					e = e * 10 + (*p - '0');
+				else
+					exp_huge = true;
+			}
+			if (eneg)
+				e = -e;
+		}
+		if (p != end)
+			goto not_json;
+	} else if (p != end || d.ilen + d.flen == 0) {
+		return bad_decimal(s, len, reason, reasonlen);
+	}
+
+	/* value = digits[f..l] * 10^k, digits[f] and digits[l] non-zero */
+	total = d.ilen + d.flen;
+	for (f = 0; f < total && digit_at(&d, f) == '0'; f++)
+		;
+	if (f == total) {
+		if (neg && !is_json_number)
+			return bad_decimal(s, len, reason, reasonlen);
+		rb_detail(reason, reasonlen,
+		          "quantity %s is below the minimum 0.001",
+		          quote(q, s, len));
+		return -1;
+	}
+	if (neg) {
+		rb_detail(reason, reasonlen,
+		          "quantity %s is negative; it must be at least 0.001",
+		          quote(q, s, len));
+		return -1;
+	}
+	for (l = total - 1; digit_at(&d, l) == '0'; l--)
+		;
+	n = (int64_t)(l - f + 1);
+	k = (int64_t)d.ilen - 1 - (int64_t)l + e;
+	if (exp_huge && e < 0)
+		k = -EXP_SAT; /* any such value is far below the minimum */
+	if (n + k <= -QUANTITY_MAX_DECIMALS) {
+		rb_detail(reason, reasonlen,
+		          "quantity %s is below the minimum 0.001",
+		          quote(q, s, len));
+		return -1;
+	}
+	if (k < -QUANTITY_MAX_DECIMALS) {
+		rb_detail(reason, reasonlen,
+		          "quantity %s has %" PRId64 " decimals; at most %d are "
+		          "allowed",
+		          quote(q, s, len), -k, QUANTITY_MAX_DECIMALS);
+		return -1;
+	}
+	/* An integer's own trailing zeros are digits of the value sent
+	 * (1000 is four digits); only zeros after the point don't count. */
+	sig = n + (k > 0 ? k : 0);
+	if (exp_huge) {
+		rb_detail(reason, reasonlen,
+		          "quantity %s is too large; at most %d significant "
+		          "digits are allowed",
+		          quote(q, s, len), QUANTITY_MAX_DIGITS);
+		return -1;
+	}
+	if (sig > QUANTITY_MAX_DIGITS) {
+		rb_detail(reason, reasonlen,
+		          "quantity %s has %" PRId64 " significant digits; at "
+		          "most %d are allowed",
+		          quote(q, s, len), sig, QUANTITY_MAX_DIGITS);
+		return -1;
+	}
+
+	o = 0;
+	if (k >= 0) {
+		for (i = f; i <= l; i++)
+			out[o++] = digit_at(&d, i);
+		for (i = 0; i < (size_t)k; i++)
+			out[o++] = '0';
+	} else if (n + k > 0) {
+		size_t point = f + (size_t)(n + k);
+
+		for (i = f; i <= l; i++) {
+			if (i == point)
+				out[o++] = '.';
+			out[o++] = digit_at(&d, i);
+		}
+	} else {
+		out[o++] = '0';
+		out[o++] = '.';
+		for (i = 0; i < (size_t)(-(n + k)); i++)
+			out[o++] = '0';
+		for (i = f; i <= l; i++)
+			out[o++] = digit_at(&d, i);
+	}
+	out[o] = 0;
+	return 0;
+
+not_json:
+	rb_detail(reason, reasonlen, "quantity '%s' is not a valid JSON number",
+	          quote(q, s, len));
+	return -1;
+}
+
+/* ---- civil time --------------------------------------------------------- */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * algorithm): exact for every year, no timegm, no TZ environment. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (unsigned)((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1);
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+	int64_t era;
+	unsigned doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static int is_leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int dim[12] = { 31, 28, 31, 30, 31, 30,
+		                     31, 31, 30, 31, 30, 31 };
+
+	return m == 2 && is_leap(y) ? 29 : dim[m - 1];
+}
+
+/* 0001-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the years four
+ * digits can write. */
+#define TIME_MIN_MS (INT64_C(-62135596800000))
+#define TIME_MAX_MS (INT64_C(253402300799999))
+
+static void put2(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+void check_format_time(int64_t ms, char out[CHECK_TIME_MAX])
+{
+	int64_t days, rem, y;
+	int m, d, sec, msec;
+
+	if (ms < TIME_MIN_MS)
+		ms = TIME_MIN_MS;
+	if (ms > TIME_MAX_MS)
+		ms = TIME_MAX_MS;
+	days = ms / MS_PER_DAY;
+	rem = ms % MS_PER_DAY;
+	if (rem < 0) {
+		rem += MS_PER_DAY;
+		days--;
+	}
+	civil_from_days(days, &y, &m, &d);
+	put2(out, (int)(y / 100));
+	put2(out + 2, (int)(y % 100));
+	out[4] = '-';
+	put2(out + 5, m);
+	out[7] = '-';
+	put2(out + 8, d);
+	out[10] = 'T';
+	sec = (int)(rem / 1000);
+	msec = (int)(rem % 1000);
+	put2(out + 11, sec / 3600);
+	out[13] = ':';
+	put2(out + 14, sec / 60 % 60);
+	out[16] = ':';
+	put2(out + 17, sec % 60);
+	if (msec) {
+		out[19] = '.';
+		out[20] = (char)('0' + msec / 100);
+		put2(out + 21, msec % 100);
+		out[23] = 'Z';
+		out[24] = 0;
+	} else {
+		out[19] = 'Z';
+		out[20] = 0;
+	}
+}
+
+/* ---- ISO 8601 / RFC 3339 parsing ---------------------------------------- */
+
+struct iso_time {
+	bool has_time; /* false: a bare date */
+	bool has_zone;
+	int64_t local_ms; /* the wall-clock value read as if it were UTC */
+	int offset_min;   /* when has_zone: minutes east of UTC */
+};
+
+static int num2(const char *p)
+{
+	return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
+static bool all_digits(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!is_digit(p[i]))
+			return false;
+	return true;
+}
+
+/* Reads "+HH:MM", "+HHMM" or "+HH" (or '-') of exactly n bytes into minutes
+ * east of UTC. Returns 0, 1 for bad syntax, 2 for a bad range (*hh, *mm say
+ * what was read). */
+static int parse_offset_digits(const char *p, size_t n, int *minutes, int *hh,
+                               int *mm)
+{
+	int sign;
+
+	if (n < 3 || (p[0] != '+' && p[0] != '-') || !all_digits(p + 1, 2))
+		return 1;
+	sign = p[0] == '-' ? -1 : 1;
+	*hh = num2(p + 1);
+	*mm = 0;
+	if (n == 6 && p[3] == ':' && all_digits(p + 4, 2))
+		*mm = num2(p + 4);
+	else if (n == 5 && all_digits(p + 3, 2))
+		*mm = num2(p + 3);
+	else if (n != 3)
+		return 1;
+	if (*hh > 23 || *mm > 59)
+		return 2;
+	*minutes = sign * (*hh * 60 + *mm);
+	return 0;
+}
+
+/* Parses YYYY-MM-DD[(T|t| )HH:MM:SS[.f{1,9}][Z|z|+HH:MM|+HHMM|+HH]] exactly
+ * (s trimmed by the caller). Fractions beyond milliseconds are truncated.
+ * pfx starts every reason ("usageTime " or ""). */
+static int iso_parse(const char *s, size_t n, const char *pfx,
+                     struct iso_time *t, char *reason, size_t reasonlen)
+{
+	char q[QUOTE_MAX];
+	const char *p = s, *end = s + n;
+	int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0, hh, mm;
+	size_t fd = 0, i;
+
+	t->has_time = false;
+	t->has_zone = false;
+	t->offset_min = 0;
+	if (n < 10 || !all_digits(p, 4) || p[4] != '-' ||
+	    !all_digits(p + 5, 2) || p[7] != '-' || !all_digits(p + 8, 2))
+		goto syntax;
+	y = num2(p) * 100 + num2(p + 2);
+	mo = num2(p + 5);
+	d = num2(p + 8);
+	p += 10;
+	if (p < end) {
+		if ((*p != 'T' && *p != 't' && *p != ' ') || end - p < 9 ||
+		    !all_digits(p + 1, 2) || p[3] != ':' ||
+		    !all_digits(p + 4, 2) || p[6] != ':' ||
+		    !all_digits(p + 7, 2))
+			goto syntax;
+		t->has_time = true;
+		h = num2(p + 1);
+		mi = num2(p + 4);
+		sec = num2(p + 7);
+		p += 9;
+		if (p < end && *p == '.') {
+			p++;
+			for (; p < end && is_digit(*p); p++, fd++)
+				if (fd < 3)
+					ms = ms * 10 + (*p - '0');
+			if (fd == 0)
+				goto syntax;
+			for (i = fd; i < 3; i++)
+				ms *= 10;
+		}
+		if (p < end) {
+			if ((*p == 'Z' || *p == 'z') && end - p == 1) {
+				t->has_zone = true;
+			} else {
+				int rc = parse_offset_digits(p, (size_t)(end - p),
+				                             &t->offset_min, &hh,
+				                             &mm);
+				if (rc == 1)
+					goto syntax;
+				if (rc == 2) {
+					rb_detail(reason, reasonlen,
+					          "%s'%s' has offset %c%02d:%02d; "
+					          "offsets are -23:59 to +23:59",
+					          pfx, quote(q, s, n), *p, hh,
+					          mm);
+					return -1;
+				}
+				t->has_zone = true;
+			}
+		}
+	}
+	if (fd > FRACTION_MAX_DIGITS) {
+		rb_detail(reason, reasonlen,
+		          "%s'%s' has a fraction of %zu digits; at most %d are "
+		          "allowed",
+		          pfx, quote(q, s, n), fd, FRACTION_MAX_DIGITS);
+		return -1;
+	}
+	if (y < 1) {
+		rb_detail(reason, reasonlen,
+		          "%s'%s' has year 0000; years are 0001-9999", pfx,
+		          quote(q, s, n));
+		return -1;
+	}
+	if (mo < 1 || mo > 12) {
+		rb_detail(reason, reasonlen,
+		          "%s'%s' has month %02d; months are 01-12", pfx,
+		          quote(q, s, n), mo);
+		return -1;
+	}
+	if (d < 1 || d > days_in_month(y, mo)) {
+		static const char *const names[12] = {
+			"January", "February", "March",     "April",
+			"May",     "June",     "July",      "August",
+			"September", "October", "November", "December",
+		};
+		rb_detail(reason, reasonlen,
+		          "%s'%s' has day %02d; %s %04d has %d days", pfx,
+		          quote(q, s, n), d, names[mo - 1], y,
+		          days_in_month(y, mo));
+		return -1;
+	}
+	if (h > 23) {
+		rb_detail(reason, reasonlen,
+		          "%s'%s' has hour %02d; hours are 00-23", pfx,
+		          quote(q, s, n), h);
+		return -1;
+	}
+	if (mi > 59) {
+		rb_detail(reason, reasonlen,
+		          "%s'%s' has minute %02d; minutes are 00-59", pfx,
+		          quote(q, s, n), mi);
+		return -1;
+	}
+	if (sec == 60) {
+		/* Rebilly stores instants; a leap second names none. */
+		rb_detail(reason, reasonlen,
+		          "%s'%s' is a leap second (:60); seconds are 00-59",
+		          pfx, quote(q, s, n));
+		return -1;
+	}
+	if (sec > 59) {
+		rb_detail(reason, reasonlen,
+		          "%s'%s' has second %02d; seconds are 00-59", pfx,
+		          quote(q, s, n), sec);
+		return -1;
+	}
+	t->local_ms = days_from_civil(y, mo, d) * MS_PER_DAY +
+	              (int64_t)((h * 60 + mi) * 60 + sec) * 1000 + ms;
+	return 0;
+
+syntax:
+	rb_detail(reason, reasonlen,
+	          "%s'%s' is not an RFC 3339 date-time "
+	          "(YYYY-MM-DDTHH:MM:SS[.fff] with Z or an offset like +02:00)%s",
+	          pfx, quote(q, s, n),
+	          n && all_digits(s, n) ? "; for Unix times pass --time-format "
+	                                  "epoch or epoch-ms"
+	                                : "");
+	return -1;
+}
+
+static int out_of_range(const char *pfx, const char *s, size_t n, int64_t ms,
+                        char *reason, size_t reasonlen)
+{
+	char q[QUOTE_MAX];
+
+	if (ms >= TIME_MIN_MS && ms <= TIME_MAX_MS)
+		return 0;
+	rb_detail(reason, reasonlen,
+	          "%s'%s' is outside 0001-01-01T00:00:00Z to "
+	          "9999-12-31T23:59:59.999Z",
+	          pfx, quote(q, s, n));
+	return -1;
+}
+
+/* Unix time text: seconds with an optional fraction (truncated to ms), or
+ * integer milliseconds. No sign, no exponent. */
+static int epoch_parse(const char *s, size_t n, bool millis, int64_t *ms,
+                       char *reason, size_t reasonlen)
+{
+	char q[QUOTE_MAX];
+	const char *p = s, *end = s + n;
+	int64_t v = 0;
+	int frac = 0;
+	size_t id = 0, fd = 0, i;
+	bool big = false;
+
+	for (; p < end && is_digit(*p); p++, id++) {
+		v = v * 10 + (*p - '0');
+		if (v > TIME_MAX_MS) {
+			big = true;
+			v = TIME_MAX_MS; /* keeps v * 10 within int64 */
+		}
+	}
+	if (!millis && p < end && *p == '.') {
+		for (p++; p < end && is_digit(*p); p++, fd++)
+			if (fd < 3)
+				frac = frac * 10 + (*p - '0');
+		if (fd == 0)
+			goto syntax; /* "5." has no fraction digits */
+		for (i = fd; i < 3; i++)
+			frac *= 10;
+	}
+	if (p != end || id == 0)
+		goto syntax;
+	if (fd > FRACTION_MAX_DIGITS) {
+		rb_detail(reason, reasonlen,
+		          "usageTime '%s' has a fraction of %zu digits; at most "
+		          "%d are allowed",
+		          quote(q, s, n), fd, FRACTION_MAX_DIGITS);
+		return -1;
+	}
+	if (!millis && !big && v > TIME_MAX_MS / 1000)
+		big = true;
+	if (big) {
+		rb_detail(reason, reasonlen,
+		          "usageTime '%s' is after 9999-12-31T23:59:59.999Z%s",
+		          quote(q, s, n),
+		          millis ? "" : "; for milliseconds pass --time-format "
+		                        "epoch-ms");
+		return -1;
+	}
+	*ms = millis ? v : v * 1000 + frac;
+	return 0;
+
+syntax:
+	rb_detail(reason, reasonlen,
+	          millis ? "usageTime '%s' is not a Unix time in milliseconds "
+	                   "(digits only, --time-format epoch-ms)"
+	                 : "usageTime '%s' is not a Unix time in seconds "
+	                   "(digits with an optional fraction, --time-format "
+	                   "epoch)",
+	          quote(q, s, n));
+	return -1;
+}
+
+int check_usage_time(const struct check_policy *p, const char *s, size_t len,
+                     int64_t now_ms, int64_t *out_ms,
+                     char out_text[CHECK_TIME_MAX], char *reason,
+                     size_t reasonlen)
+{
+	struct iso_time t;
+	int64_t ms, upper;
+	char q[QUOTE_MAX], a[CHECK_TIME_MAX], b[CHECK_TIME_MAX];
+	const char *shown;
+
+	out_text[0] = 0;
+	*out_ms = 0;
+	if (s)
+		trim(&s, &len);
+	if (!s || len == 0) {
+		if (!p->require_usage_time)
+			return 0; /* stamped with the run's time later */
+		rb_detail(reason, reasonlen,
+		          "usageTime is missing (--require-usage-time)");
+		return -1;
+	}
+	if (p->time_format != CONFIG_TIME_ISO) {
+		if (epoch_parse(s, len, p->time_format == CONFIG_TIME_EPOCH_MS,
+		                &ms, reason, reasonlen))
+			return -1;
+	} else {
+		if (iso_parse(s, len, "usageTime ", &t, reason, reasonlen))
+			return -1;
+		if (!t.has_zone && !p->has_time_zone) {
+			if (t.has_time)
+				rb_detail(reason, reasonlen,
+				          "usageTime '%s' has no time zone; add Z "
+				          "or an offset like +02:00, or pass "
+				          "--time-zone",
+				          quote(q, s, len));
+			else
+				rb_detail(reason, reasonlen,
+				          "usageTime '%s' is a date without a "
+				          "time zone; write %.10sT00:00:00Z (or "
+				          "with an offset), or pass --time-zone",
+				          quote(q, s, len), s);
+			return -1;
+		}
+		ms = t.local_ms - (int64_t)(t.has_zone ? t.offset_min
+		                                       : p->time_zone_offset_min) *
+		                          60000;
+		if (out_of_range("usageTime ", s, len, ms, reason, reasonlen))
+			return -1;
+	}
+	check_format_time(ms, out_text);
+	upper = p->has_not_after ? p->not_after_ms : now_ms + UPPER_SLACK_MS;
+	if ((p->has_not_before && ms < p->not_before_ms) || ms > upper) {
+		/* Show the instant in UTC, as the bound is, and the value as
+		 * written when that differs. */
+		bool same = len == strlen(out_text) &&
+		            memcmp(s, out_text, len) == 0;
+
+		shown = same ? "" : quote(q, s, len);
+		if (ms > upper) {
+			check_format_time(upper, b);
+			rb_detail(reason, reasonlen,
+			          "usageTime %s%s%s%s is after %s %s%s",
+			          same ? "" : shown, same ? "" : " (",
+			          out_text, same ? "" : ")",
+			          p->has_not_after ? "--not-after"
+			                           : "the upper bound",
+			          b,
+			          p->has_not_after
+			                  ? ""
+			                  : " (now + 5 minutes); pass "
+			                    "--not-after to change it");
+		} else {
+			check_format_time(p->not_before_ms, a);
+			rb_detail(reason, reasonlen,
+			          "usageTime %s%s%s%s is before --not-before %s",
+			          same ? "" : shown, same ? "" : " (",
+			          out_text, same ? "" : ")", a);
+		}
+		out_text[0] = 0;
+		return -1;
+	}
+	*out_ms = ms;
+	return 0;
+}
+
+int check_parse_time_arg(const char *s, int64_t *ms, char *reason,
+                         size_t reasonlen)
+{
+	struct iso_time t;
+	size_t len = strlen(s);
+	char q[QUOTE_MAX];
+
+	trim(&s, &len);
+	if (iso_parse(s, len, "", &t, reason, reasonlen))
+		return -1;
+	if (t.has_time && !t.has_zone) {
+		rb_detail(reason, reasonlen,
+		          "'%s' has no time zone; add Z or an offset like "
+		          "+02:00",
+		          quote(q, s, len));
+		return -1;
+	}
+	*ms = t.local_ms - (int64_t)t.offset_min * 60000;
+	return out_of_range("", s, len, *ms, reason, reasonlen);
+}
+
+int check_parse_offset(const char *s, int *minutes)
+{
+	size_t n = strlen(s);
+	int hh, mm;
+
+	if ((n == 1 && (s[0] == 'Z' || s[0] == 'z')) ||
+	    (n == 3 && (s[0] == 'U' || s[0] == 'u') &&
+	     (s[1] == 'T' || s[1] == 't') && (s[2] == 'C' || s[2] == 'c'))) {
+		*minutes = 0;
+		return 0;
+	}
+	return parse_offset_digits(s, n, minutes, &hh, &mm) ? -1 : 0;
+}
+
+/* ---- acceptPartialQuantity ---------------------------------------------- */
+
+static bool word_is(const char *s, size_t n, const char *w)
+{
+	size_t i;
+
+	if (strlen(w) != n)
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (c != w[i])
+			return false;
+	}
+	return true;
+}
+
+int check_bool(const char *s, size_t len, int *out, char *reason,
+               size_t reasonlen)
+{
+	char q[QUOTE_MAX];
+
+	*out = -1;
+	if (!s)
+		return 0;
+	trim(&s, &len);
+	if (len == 0)
+		return 0;
+	if (word_is(s, len, "true") || word_is(s, len, "1") ||
+	    word_is(s, len, "yes")) {
+		*out = 1;
+		return 0;
+	}
+	if (word_is(s, len, "false") || word_is(s, len, "0") ||
+	    word_is(s, len, "no")) {
+		*out = 0;
+		return 0;
+	}
+	rb_detail(reason, reasonlen,
+	          "acceptPartialQuantity '%s' is not a boolean (true/false, "
+	          "1/0, yes/no)",
+	          quote(q, s, len));
+	return -1;
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+void check_policy_from_config(struct check_policy *p, const struct config *cfg)
+{
+	memset(p, 0, sizeof(*p));
+	p->has_time_zone = cfg->has_time_zone;
+	p->time_zone_offset_min = cfg->time_zone_offset_min;
+	p->time_format = cfg->time_format;
+	p->has_not_before = cfg->has_not_before;
+	p->not_before_ms = cfg->not_before_ms;
+	p->has_not_after = cfg->has_not_after;
+	p->not_after_ms = cfg->not_after_ms;
+	p->require_usage_time = cfg->require_usage_time;
+}
+
+static const char *kind_name(enum reader_kind k)
+{
+	switch (k) {
+	case READER_STRING: return "a string";
+	case READER_NUMBER: return "a number";
+	case READER_TRUE:
+	case READER_FALSE: return "a boolean";
+	case READER_NULL: return "null";
+	case READER_COMPOSITE: return "an object or array";
+	}
+	return "a value of unknown kind";
+}
+
+int check_record(const struct check_policy *p, const struct record *rec,
+                 int64_t now_ms, struct usage *out, char *reason,
+                 size_t reasonlen)
+{
+	const struct record_value *v;
+	char q[QUOTE_MAX];
+
+	out->line = rec->line;
+	out->subscription_id[0] = 0;
+	out->quantity[0] = 0;
+	out->usage_time[0] = 0;
+	out->usage_time_ms = 0;
+	out->accept_partial = -1;
+
+	v = &rec->v[CONFIG_FIELD_SUBSCRIPTION_ID];
+	if (v->present && v->kind != READER_STRING) {
+		rb_detail(reason, reasonlen,
+		          "subscriptionId must be a string, not %s",
+		          kind_name(v->kind));
+		return -1;
+	}
+	if (check_subscription_id(v->present ? v->text : NULL, v->len,
+	                          out->subscription_id, reason, reasonlen))
+		return -1;
+
+	v = &rec->v[CONFIG_FIELD_QUANTITY];
+	if (v->present && v->kind != READER_STRING && v->kind != READER_NUMBER) {
+		rb_detail(reason, reasonlen,
+		          "quantity must be a number or a string, not %s",
+		          kind_name(v->kind));
+		return -1;
+	}
+	if (check_quantity(v->present ? v->text : NULL, v->len,
+	                   v->kind == READER_NUMBER, out->quantity, reason,
+	                   reasonlen))
+		return -1;
+
+	v = &rec->v[CONFIG_FIELD_USAGE_TIME];
+	if (v->present && v->kind != READER_STRING && v->kind != READER_NUMBER) {
+		rb_detail(reason, reasonlen, "usageTime must be a string, not %s",
+		          kind_name(v->kind));
+		return -1;
+	}
+	if (check_usage_time(p, v->present ? v->text : NULL, v->len, now_ms,
+	                     &out->usage_time_ms, out->usage_time, reason,
+	                     reasonlen))
+		return -1;
+
+	v = &rec->v[CONFIG_FIELD_ACCEPT_PARTIAL];
+	if (!v->present || v->kind == READER_NULL)
+		return 0;
+	switch (v->kind) {
+	case READER_TRUE:
+		out->accept_partial = 1;
+		return 0;
+	case READER_FALSE:
+		out->accept_partial = 0;
+		return 0;
+	case READER_STRING:
+		return check_bool(v->text, v->len, &out->accept_partial, reason,
+		                  reasonlen);
+	case READER_NUMBER:
+		rb_detail(reason, reasonlen,
+		          "acceptPartialQuantity %s is a number; use true or "
+		          "false",
+		          quote(q, v->text, v->len));
+		return -1;
+	default:
+		rb_detail(reason, reasonlen,
+		          "acceptPartialQuantity must be true or false, not %s",
+		          kind_name(v->kind));
+		return -1;
+	}
+}
+
+/* ---- duplicate detection ------------------------------------------------ */
+
+/* XXH64 (Yann Collet's xxHash, 64-bit; public reference algorithm): fast on
+ * short keys and well mixed in every bit, so the low bits index the table. */
+#define XP1 UINT64_C(0x9E3779B185EBCA87)
+#define XP2 UINT64_C(0xC2B2AE3D27D4EB4F)
+#define XP3 UINT64_C(0x165667B19E3779F9)
+#define XP4 UINT64_C(0x85EBCA77C2B2AE63)
+#define XP5 UINT64_C(0x27D4EB2F165667C5)
+
+static uint64_t rotl64(uint64_t x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+static uint64_t read64(const unsigned char *p)
+{
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+	       (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 |
+	       (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
+	       (uint64_t)p[7] << 56;
+}
+
+static uint64_t read32(const unsigned char *p)
+{
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+	       (uint64_t)p[3] << 24;
+}
+
+static uint64_t xxh_round(uint64_t acc, uint64_t in)
+{
+	acc += in * XP2;
+	acc = rotl64(acc, 31);
+	return acc * XP1;
+}
+
+static uint64_t xxh_merge(uint64_t acc, uint64_t v)
+{
+	acc ^= xxh_round(0, v);
+	return acc * XP1 + XP4;
+}
+
+uint64_t check_hash64(const void *data, size_t len, uint64_t seed)
+{
+	const unsigned char *p = data, *end = p + len;
+	uint64_t h;
+
+	if (len >= 32) {
+		uint64_t v1 = seed + XP1 + XP2, v2 = seed + XP2, v3 = seed,
+		         v4 = seed - XP1;
+
+		do {
+			v1 = xxh_round(v1, read64(p));
+			v2 = xxh_round(v2, read64(p + 8));
+			v3 = xxh_round(v3, read64(p + 16));
+			v4 = xxh_round(v4, read64(p + 24));
+			p += 32;
+		} while (end - p >= 32);
+		h = rotl64(v1, 1) + rotl64(v2, 7) + rotl64(v3, 12) +
+		    rotl64(v4, 18);
+		h = xxh_merge(h, v1);
+		h = xxh_merge(h, v2);
+		h = xxh_merge(h, v3);
+		h = xxh_merge(h, v4);
+	} else {
+		h = seed + XP5;
+	}
+	h += (uint64_t)len;
+	while (end - p >= 8) {
+		h ^= xxh_round(0, read64(p));
+		h = rotl64(h, 27) * XP1 + XP4;
+		p += 8;
+	}
+	if (end - p >= 4) {
+		h ^= read32(p) * XP1;
+		h = rotl64(h, 23) * XP2 + XP3;
+		p += 4;
+	}
+	while (p < end) {
+		h ^= *p++ * XP5;
+		h = rotl64(h, 11) * XP1;
+	}
+	h ^= h >> 33;
+	h *= XP2;
+	h ^= h >> 29;
+	h *= XP3;
+	h ^= h >> 32;
+	return h;
+}
+
+/* Open addressing with linear probing over bare 64-bit hashes (0 = empty):
+ * 8 bytes a slot, at most half full, so a lookup touches one or two cache
+ * lines. Two different keys with the same 64-bit hash would be taken for a
+ * repeat: at 10^8 distinct rows the chance of any such pair is about 3e-4. */
+struct dedup {
+	uint64_t *slots; /* owned */
+	size_t mask;     /* slot count - 1; the count is a power of two */
+	size_t count;
+};
+
+#define DEDUP_INITIAL_SLOTS 1024
+
+struct dedup *dedup_new(void)
+{
+	struct dedup *d = malloc(sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->slots = calloc(DEDUP_INITIAL_SLOTS, sizeof(*d->slots));
+	if (!d->slots) {
+		free(d);
+		return NULL;
+	}
+	d->mask = DEDUP_INITIAL_SLOTS - 1;
+	d->count = 0;
+	return d;
+}
+
+void dedup_free(struct dedup *d)
+{
+	if (!d)
+		return;
+	free(d->slots);
+	free(d);
+}
+
+static void dedup_put(uint64_t *slots, size_t mask, uint64_t h)
+{
+	size_t i = (size_t)h & mask;
+
+	while (slots[i])
+		i = (i + 1) & mask;
+	slots[i] = h;
+}
+
+static int dedup_grow(struct dedup *d)
+{
+	size_t nslots = (d->mask + 1) * 2, i;
+	uint64_t *ns;
+
+	if (nslots > SIZE_MAX / sizeof(*ns))
+		return -1;
+	ns = calloc(nslots, sizeof(*ns));
+	if (!ns)
+		return -1;
+	for (i = 0; i <= d->mask; i++)
+		if (d->slots[i])
+			dedup_put(ns, nslots - 1, d->slots[i]);
+	free(d->slots);
+	d->slots = ns;
+	d->mask = nslots - 1;
+	return 0;
+}
+
+static uint64_t dedup_key_hash(const struct usage *u)
+{
+	/* subscriptionId NUL usageTime NUL quantity: the NULs keep ("a", "b1")
+	 * and ("ab", "1") apart. */
+	unsigned char key[CHECK_ID_MAX + 1 + CHECK_TIME_MAX + CHECK_QUANTITY_MAX];
+	size_t a = strlen(u->subscription_id), b = strlen(u->usage_time),
+	       c = strlen(u->quantity);
+
+	memcpy(key, u->subscription_id, a + 1);
+	memcpy(key + a + 1, u->usage_time, b + 1);
+	memcpy(key + a + 1 + b + 1, u->quantity, c);
+	return check_hash64(key, a + b + c + 2, 0);
+}
+
+int dedup_seen(struct dedup *d, const struct usage *u)
+{
+	uint64_t h = dedup_key_hash(u);
+	size_t i;
+
+	if (h == 0)
+		h = 1;
+	for (i = (size_t)h & d->mask; d->slots[i]; i = (i + 1) & d->mask)
+		if (d->slots[i] == h)
+			return 1;
+	if ((d->count + 1) * 2 > d->mask + 1) {
+		if (dedup_grow(d))
+			return -1;
+		dedup_put(d->slots, d->mask, h);
+	} else {
+		d->slots[i] = h;
+	}
+	d->count++;
+	return 0;
+}
+
+size_t dedup_count(const struct dedup *d)
+{
+	return d->count;
+}
+
+size_t dedup_bytes(const struct dedup *d)
+{
+	return sizeof(*d) + (d->mask + 1) * sizeof(*d->slots);
+}

@@ -1,0 +1,1077 @@
+/* Tests for check: every rule at its boundaries, the canonical forms, the
+ * time window and the duplicate set. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "check.h"
+
+/* 2026-11-26T14:00:00Z, the run's clock in every test */
+#define NOW_MS (INT64_C(1795701600000))
+#define DAY_MS (INT64_C(86400000))
+
+static char reason[512];
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static void policy_init(struct check_policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->time_format = CONFIG_TIME_ISO;
+}
+
+static void q_ok(const char *in, bool json, const char *want)
+{
+	char out[CHECK_QUANTITY_MAX];
+
+	reason[0] = 0;
+	if (check_quantity(in, strlen(in), json, out, reason, sizeof(reason)))
+		fail_msg("quantity '%s' (json %d) rejected: %s", in, json,
+		         reason);
+	if (strcmp(out, want) != 0)
+		fail_msg("quantity '%s' -> '%s', want '%s'", in, out, want);
+}
+
+/* want: the exact reason, or with a leading '~' a substring of it */
+static void expect_reason(const char *what, const char *want)
+{
+	if (want[0] == '~') {
+		if (!strstr(reason, want + 1))
+			fail_msg("%s: reason '%s' lacks '%s'", what, reason,
+			         want + 1);
+	} else if (strcmp(reason, want) != 0) {
+		fail_msg("%s: reason '%s', want '%s'", what, reason, want);
+	}
+	if (strchr(reason, '\n') || strchr(reason, '\r'))
+		fail_msg("%s: reason has a line break", what);
+}
+
+static void q_bad(const char *in, bool json, const char *want)
+{
+	char out[CHECK_QUANTITY_MAX];
+
+	reason[0] = 0;
+	if (check_quantity(in, strlen(in), json, out, reason,
+	                   sizeof(reason)) == 0)
+		fail_msg("quantity '%s' (json %d) accepted as '%s'", in, json,
+		         out);
+	expect_reason(in, want);
+}
+
+static void id_ok(const char *in, const char *want)
+{
+	char out[CHECK_ID_MAX + 1];
+
+	if (check_subscription_id(in, strlen(in), out, reason, sizeof(reason)))
+		fail_msg("id '%s' rejected: %s", in, reason);
+	assert_string_equal(out, want);
+}
+
+static void id_bad(const char *in, const char *want)
+{
+	char out[CHECK_ID_MAX + 1];
+
+	reason[0] = 0;
+	if (check_subscription_id(in, strlen(in), out, reason,
+	                          sizeof(reason)) == 0)
+		fail_msg("id '%s' accepted", in);
+	expect_reason(in, want);
+}
+
+static int64_t t_ok(const struct check_policy *p, const char *in,
+                    const char *want)
+{
+	char out[CHECK_TIME_MAX];
+	int64_t ms = -1;
+
+	reason[0] = 0;
+	if (check_usage_time(p, in, in ? strlen(in) : 0, NOW_MS, &ms, out,
+	                     reason, sizeof(reason)))
+		fail_msg("usageTime '%s' rejected: %s", in, reason);
+	if (strcmp(out, want) != 0)
+		fail_msg("usageTime '%s' -> '%s', want '%s'", in, out, want);
+	return ms;
+}
+
+static void t_bad(const struct check_policy *p, const char *in,
+                  const char *want)
+{
+	char out[CHECK_TIME_MAX];
+	int64_t ms;
+
+	reason[0] = 0;
+	if (check_usage_time(p, in, strlen(in), NOW_MS, &ms, out, reason,
+	                     sizeof(reason)) == 0)
+		fail_msg("usageTime '%s' accepted as '%s'", in, out);
+	expect_reason(in, want);
+}
+
+static int64_t arg_ms(const char *s)
+{
+	int64_t ms;
+
+	if (check_parse_time_arg(s, &ms, reason, sizeof(reason)))
+		fail_msg("time argument '%s' rejected: %s", s, reason);
+	return ms;
+}
+
+/* ---- subscriptionId ----------------------------------------------------- */
+
+static void test_id_basic(void **state)
+{
+	(void)state;
+	id_ok("sub_1", "sub_1");
+	id_ok("  sub-1\t ", "sub-1");
+	id_ok("!#$%&()*+-.:<=>?@[]^_`{|}~AZaz09",
+	      "!#$%&()*+-.:<=>?@[]^_`{|}~AZaz09");
+	id_bad("", "subscriptionId is empty");
+	id_bad(" \t ", "subscriptionId is empty");
+	reason[0] = 0;
+	{
+		char out[CHECK_ID_MAX + 1];
+		assert_int_equal(check_subscription_id(NULL, 0, out, reason,
+		                                       sizeof(reason)),
+		                 -1);
+		assert_string_equal(reason, "subscriptionId is missing");
+	}
+}
+
+static void test_id_length(void **state)
+{
+	char s[64];
+
+	(void)state;
+	memset(s, 'a', 50);
+	s[50] = 0;
+	id_ok(s, s);
+	s[50] = 'a';
+	s[51] = 0;
+	id_bad(s, "subscriptionId has 51 characters; at most 50 are allowed");
+	/* trimming happens before counting */
+	s[50] = 0;
+	{
+		char padded[80];
+		snprintf(padded, sizeof(padded), "   %s   ", s);
+		id_ok(padded, s);
+	}
+}
+
+static void test_id_chars(void **state)
+{
+	static const char forbidden[] = "\"'\\/;,";
+	const char *p;
+	char in[8], want[160];
+
+	(void)state;
+	for (p = forbidden; *p; p++) {
+		snprintf(in, sizeof(in), "a%cb", *p);
+		snprintf(want, sizeof(want),
+		         "subscriptionId contains '%c' which is not allowed "
+		         "(ids may not contain spaces, quotes, \\, /, ; or ,)",
+		         *p);
+		id_bad(in, want);
+	}
+	id_bad("a;b", "subscriptionId contains ';' which is not allowed (ids "
+	              "may not contain spaces, quotes, \\, /, ; or ,)");
+	id_bad("a b", "~contains a space");
+	id_bad("a\tb", "~control character (0x09)");
+	id_bad("a\x7f", "~control character (0x7f)");
+	id_bad("s\xc3\xbc"
+	       "b",
+	       "subscriptionId contains a non-ASCII character; only "
+	       "printable ASCII is allowed");
+}
+
+/* ---- quantity ----------------------------------------------------------- */
+
+static void test_quantity_canonical(void **state)
+{
+	(void)state;
+	q_ok("5", false, "5");
+	q_ok("5.25", false, "5.25");
+	q_ok("5.250", false, "5.25");
+	q_ok("5.2500", false, "5.25");
+	q_ok("005", false, "5");
+	q_ok(".5", false, "0.5");
+	q_ok("0.5", false, "0.5");
+	q_ok("5.", false, "5");
+	q_ok("1.000", false, "1");
+	q_ok("100", false, "100");
+	q_ok("100.0", false, "100");
+	q_ok("0010.010", false, "10.01");
+	q_ok(" 7 ", false, "7");
+	q_ok("\t7.5\t", false, "7.5");
+}
+
+static void test_quantity_minimum(void **state)
+{
+	(void)state;
+	q_ok("0.001", false, "0.001");
+	q_ok("0.0010", false, "0.001");
+	q_ok(".001", false, "0.001");
+	q_ok("0.01", false, "0.01");
+	q_bad("0.0009", false, "quantity 0.0009 is below the minimum 0.001");
+	q_bad("0", false, "quantity 0 is below the minimum 0.001");
+	q_bad("0.000", false, "quantity 0.000 is below the minimum 0.001");
+	q_bad("000", false, "~below the minimum 0.001");
+	q_bad("0.00000000000000000001", false, "~below the minimum");
+}
+
+static void test_quantity_decimals(void **state)
+{
+	(void)state;
+	q_ok("1.234", false, "1.234");
+	q_ok("1.2340000", false, "1.234");
+	q_bad("1.2345", false,
+	      "quantity 1.2345 has 4 decimals; at most 3 are allowed");
+	q_bad("0.0015", false,
+	      "quantity 0.0015 has 4 decimals; at most 3 are allowed");
+}
+
+static void test_quantity_digits(void **state)
+{
+	(void)state;
+	q_ok("123456789012345", false, "123456789012345");
+	q_ok("000123456789012345", false, "123456789012345");
+	q_ok("123456789012.345", false, "123456789012.345");
+	q_ok("123456789012.3450000", false, "123456789012.345");
+	q_ok("0.123", false, "0.123");
+	q_ok("999999999999999", false, "999999999999999");
+	q_bad("1234567890123456", false,
+	      "quantity 1234567890123456 has 16 significant digits; at most "
+	      "15 are allowed");
+	q_bad("1234567890123.456", false, "~has 16 significant digits");
+	/* an integer's own zeros are digits of the value sent */
+	q_ok("100000000000000", false, "100000000000000");
+	q_bad("1000000000000000", false, "~has 16 significant digits");
+}
+
+static void test_quantity_text_rejects(void **state)
+{
+	static const char *const bad[] = {
+		"",      ".",    "+5",   "1e3",  "1E3",    "NaN",   "nan",
+		"inf",   "Infinity", "5 kg", "1 000", "0x10", "5..2", "5.2.1",
+		"1_000", "5\t5", "--5",  "five", "5%",     "$5",    "1,5",
+	};
+	size_t i;
+
+	(void)state;
+	q_bad("1,000", false,
+	      "quantity '1,000' is not a decimal number (digits with an "
+	      "optional '.', no sign, exponent, separators or units)");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		q_bad(bad[i], false, bad[i][0] ? "~is not a decimal number"
+		                               : "~quantity is empty");
+	q_bad("   ", false, "~quantity is empty");
+	q_bad("-5", false,
+	      "quantity -5 is negative; it must be at least 0.001");
+	q_bad("-0", false, "~is not a decimal number");
+	/* a JSON string holding a number is text: no exponent */
+	q_bad("1.5e2", false, "~is not a decimal number");
+}
+
+static void test_quantity_json(void **state)
+{
+	(void)state;
+	q_ok("5", true, "5");
+	q_ok("5.250", true, "5.25");
+	q_ok("1.5e2", true, "150");
+	q_ok("1.5E+2", true, "150");
+	q_ok("1E-3", true, "0.001");
+	q_ok("0.0015e1", true, "0.015");
+	q_ok("12.5e-1", true, "1.25");
+	q_bad("123e-5", true,
+	      "quantity 123e-5 has 5 decimals; at most 3 are allowed");
+	q_ok("1e14", true, "100000000000000");
+	q_ok("0.001e0", true, "0.001");
+	q_ok("100e-2", true, "1");
+	q_ok("7", true, "7");
+	q_bad("1e15", true, "~has 16 significant digits");
+	q_bad("9e-4", true, "quantity 9e-4 is below the minimum 0.001");
+	q_bad("1234.5e-4", true,
+	      "quantity 1234.5e-4 has 5 decimals; at most 3 are allowed");
+	q_bad("0e5", true, "quantity 0e5 is below the minimum 0.001");
+	q_bad("-1", true, "quantity -1 is negative; it must be at least 0.001");
+	q_bad("-0.5e1", true, "~is negative");
+	q_bad("-0", true, "~below the minimum 0.001");
+	q_bad("01", true, "quantity '01' is not a valid JSON number");
+	q_bad("1.", true, "~not a valid JSON number");
+	q_bad(".5", true, "~not a valid JSON number");
+	q_bad("1e", true, "~not a valid JSON number");
+	q_bad("1e+", true, "~not a valid JSON number");
+	q_bad("+1", true, "~not a valid JSON number");
+	q_bad("NaN", true, "~not a valid JSON number");
+}
+
+static void test_quantity_huge_exponents(void **state)
+{
+	static char big[70000];
+
+	(void)state;
+	q_bad("1e999999999", true,
+	      "quantity 1e999999999 has 1000000000 significant digits; at "
+	      "most 15 are allowed");
+	q_bad("1e-999999999", true, "~below the minimum 0.001");
+	q_bad("1e99999999999999999999999999999", true,
+	      "~is too large; at most 15 significant digits are allowed");
+	q_bad("1e-99999999999999999999999999999", true, "~below the minimum");
+	q_bad("0e99999999999999999999999999999", true, "~below the minimum");
+	q_bad("0.000e-99999999999999999999999", true, "~below the minimum");
+	/* a 64 KiB mantissa is one linear scan */
+	memset(big, '0', sizeof(big) - 1);
+	big[0] = '1';
+	q_bad(big, true, "~significant digits; at most 15");
+	q_bad(big, false, "~significant digits; at most 15");
+	big[1] = '.';
+	q_ok(big, false, "1"); /* zeros after the point are free */
+	big[sizeof(big) - 2] = '1';
+	q_bad(big, false, "~decimals; at most 3 are allowed");
+	memcpy(big, "0.", 2);
+	q_bad(big, false, "~below the minimum");
+	/* the quoted value is capped */
+	assert_true(strlen(reason) < 120);
+	assert_non_null(strstr(reason, "..."));
+}
+
+static void test_quantity_quoting(void **state)
+{
+	(void)state;
+	q_bad("5\x01kg", false, "~'5?kg'");
+	q_bad("5\x1b[31m", false, "~'5?[31m'");
+	q_bad("5 \xe2\x82\xac", false, "~'5 \xe2\x82\xac'");
+	q_bad("5\xff", false, "~'5?'");
+	q_bad("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	      false, "~'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...'");
+}
+
+/* ---- usageTime ---------------------------------------------------------- */
+
+static void test_time_forms(void **state)
+{
+	struct check_policy p;
+	int64_t ms;
+
+	(void)state;
+	policy_init(&p);
+	ms = t_ok(&p, "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z");
+	assert_true(ms == INT64_C(1767225600000));
+	t_ok(&p, "2026-01-01T10:00:00Z", "2026-01-01T10:00:00Z");
+	t_ok(&p, "2026-01-01t10:00:00z", "2026-01-01T10:00:00Z");
+	t_ok(&p, "2026-01-01 10:00:00Z", "2026-01-01T10:00:00Z");
+	t_ok(&p, "  2026-01-01T10:00:00Z\t", "2026-01-01T10:00:00Z");
+	t_ok(&p, "2026-01-01T10:00:00+05:45", "2026-01-01T04:15:00Z");
+	t_ok(&p, "2026-01-01T10:00:00-12:00", "2026-01-01T22:00:00Z");
+	t_ok(&p, "2026-01-01T10:00:00+14:00", "2025-12-31T20:00:00Z");
+	t_ok(&p, "2026-01-01T10:00:00+0530", "2026-01-01T04:30:00Z");
+	t_ok(&p, "2026-01-01T10:00:00-05", "2026-01-01T15:00:00Z");
+	t_ok(&p, "2026-01-01T10:00:00+00:00", "2026-01-01T10:00:00Z");
+	t_ok(&p, "2026-01-01T10:00:00-00:00", "2026-01-01T10:00:00Z");
+	t_ok(&p, "2026-01-01T10:00:00+23:59", "2025-12-31T10:01:00Z");
+	t_bad(&p, "2026-01-01T10:00:00+24:00",
+	      "usageTime '2026-01-01T10:00:00+24:00' has offset +24:00; "
+	      "offsets are -23:59 to +23:59");
+	t_bad(&p, "2026-01-01T10:00:00+02:60", "~has offset +02:60");
+}
+
+static void test_time_fractions(void **state)
+{
+	struct check_policy p;
+	int64_t ms;
+
+	(void)state;
+	policy_init(&p);
+	ms = t_ok(&p, "2026-01-01T10:00:00.5Z", "2026-01-01T10:00:00.500Z");
+	assert_true(ms % 1000 == 500);
+	t_ok(&p, "2026-01-01T10:00:00.05Z", "2026-01-01T10:00:00.050Z");
+	t_ok(&p, "2026-01-01T10:00:00.123Z", "2026-01-01T10:00:00.123Z");
+	t_ok(&p, "2026-01-01T10:00:00.123456Z", "2026-01-01T10:00:00.123Z");
+	t_ok(&p, "2026-01-01T10:00:00.999999999Z", "2026-01-01T10:00:00.999Z");
+	t_ok(&p, "2026-01-01T10:00:00.000Z", "2026-01-01T10:00:00Z");
+	t_ok(&p, "2026-01-01T10:00:00.1+01:00", "2026-01-01T09:00:00.100Z");
+	t_bad(&p, "2026-01-01T10:00:00.1234567890Z",
+	      "~has a fraction of 10 digits; at most 9 are allowed");
+	t_bad(&p, "2026-01-01T10:00:00.Z", "~is not an RFC 3339 date-time");
+}
+
+static void test_time_calendar(void **state)
+{
+	struct check_policy p;
+
+	(void)state;
+	policy_init(&p);
+	t_ok(&p, "2024-02-29T00:00:00Z", "2024-02-29T00:00:00Z");
+	t_ok(&p, "2000-02-29T00:00:00Z", "2000-02-29T00:00:00Z");
+	t_bad(&p, "2023-02-29T00:00:00Z",
+	      "usageTime '2023-02-29T00:00:00Z' has day 29; February 2023 "
+	      "has 28 days");
+	t_bad(&p, "1900-02-29T00:00:00Z", "~February 1900 has 28 days");
+	t_bad(&p, "2026-04-31T00:00:00Z", "~has day 31; April 2026 has 30 days");
+	t_ok(&p, "2026-03-31T23:59:59Z", "2026-03-31T23:59:59Z");
+	t_bad(&p, "2026-01-00T00:00:00Z", "~has day 00");
+	t_bad(&p, "2026-13-01T00:00:00Z", "~has month 13; months are 01-12");
+	t_bad(&p, "2026-00-01T00:00:00Z", "~has month 00");
+	t_bad(&p, "0000-01-01T00:00:00Z", "~has year 0000; years are 0001-9999");
+	t_bad(&p, "2026-01-01T24:00:00Z", "~has hour 24; hours are 00-23");
+	t_bad(&p, "2026-01-01T23:60:00Z", "~has minute 60; minutes are 00-59");
+	t_bad(&p, "2016-12-31T23:59:60Z",
+	      "usageTime '2016-12-31T23:59:60Z' is a leap second (:60); "
+	      "seconds are 00-59");
+	t_bad(&p, "2026-01-01T23:59:61Z", "~has second 61");
+	t_ok(&p, "0001-01-01T00:00:00Z", "0001-01-01T00:00:00Z");
+	t_bad(&p, "0001-01-01T00:00:00+00:01",
+	      "~is outside 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z");
+}
+
+static void test_time_syntax(void **state)
+{
+	static const char *const bad[] = {
+		"yesterday",
+		"2026-1-1T10:00:00Z",
+		"2026-01-01T10:00Z",
+		"2026-01-01T10:00:00 Z",
+		"2026-01-01T10:00:00+2:00",
+		"2026-01-01T10:00:00+02:0",
+		"2026-01-01T10:00:00+02:00:00",
+		"2026-01-01T10:00:00ZZ",
+		"2026-01-01T",
+		"2026-01-01X10:00:00Z",
+		"26-01-01T10:00:00Z",
+		"2026/01/01T10:00:00Z",
+		"2026-01-01T10:00:00UTC",
+		"2026-01-01T10:00:00.Z",
+		"+2026-01-01T10:00:00Z",
+		"2026-01-01T1a:00:00Z",
+	};
+	struct check_policy p;
+	size_t i;
+
+	(void)state;
+	policy_init(&p);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		t_bad(&p, bad[i], "~is not an RFC 3339 date-time");
+	t_bad(&p, "yesterday",
+	      "usageTime 'yesterday' is not an RFC 3339 date-time "
+	      "(YYYY-MM-DDTHH:MM:SS[.fff] with Z or an offset like +02:00)");
+	t_bad(&p, "1767225600", "~for Unix times pass --time-format epoch");
+	t_bad(&p, "2026-01-01\n10:00:00Z", "~'2026-01-01?10:00:00Z'");
+}
+
+static void test_time_zones(void **state)
+{
+	struct check_policy p;
+
+	(void)state;
+	policy_init(&p);
+	t_bad(&p, "2026-01-01T10:00:00",
+	      "usageTime '2026-01-01T10:00:00' has no time zone; add Z or an "
+	      "offset like +02:00, or pass --time-zone");
+	t_bad(&p, "2026-01-01",
+	      "usageTime '2026-01-01' is a date without a time zone; write "
+	      "2026-01-01T00:00:00Z (or with an offset), or pass --time-zone");
+	p.has_time_zone = true;
+	p.time_zone_offset_min = 120;
+	t_ok(&p, "2026-01-01T10:00:00", "2026-01-01T08:00:00Z");
+	t_ok(&p, "2026-01-01 10:00:00.25", "2026-01-01T08:00:00.250Z");
+	t_ok(&p, "2026-01-01", "2025-12-31T22:00:00Z");
+	/* an explicit offset wins over --time-zone */
+	t_ok(&p, "2026-01-01T10:00:00Z", "2026-01-01T10:00:00Z");
+	t_ok(&p, "2026-01-01T10:00:00-01:00", "2026-01-01T11:00:00Z");
+	p.time_zone_offset_min = -330;
+	t_ok(&p, "2026-01-01T10:00:00", "2026-01-01T15:30:00Z");
+	p.time_zone_offset_min = 0;
+	t_ok(&p, "2026-01-01", "2026-01-01T00:00:00Z");
+}
+
+static void test_time_missing(void **state)
+{
+	struct check_policy p;
+	char out[CHECK_TIME_MAX];
+	int64_t ms = 5;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(check_usage_time(&p, NULL, 0, NOW_MS, &ms, out,
+	                                  reason, sizeof(reason)),
+	                 0);
+	assert_string_equal(out, "");
+	assert_true(ms == 0);
+	t_ok(&p, "", "");
+	t_ok(&p, "   ", "");
+	p.require_usage_time = true;
+	t_bad(&p, "", "usageTime is missing (--require-usage-time)");
+	t_bad(&p, " ", "usageTime is missing (--require-usage-time)");
+	p.time_format = CONFIG_TIME_EPOCH;
+	t_bad(&p, "", "usageTime is missing (--require-usage-time)");
+}
+
+static void test_time_window(void **state)
+{
+	struct check_policy p;
+
+	(void)state;
+	policy_init(&p);
+	/* now = 2026-11-26T14:00:00Z; the default bound is now + 5 minutes */
+	assert_true(arg_ms("2026-11-26T14:00:00Z") == NOW_MS);
+	t_ok(&p, "2026-11-26T14:05:00Z", "2026-11-26T14:05:00Z");
+	t_ok(&p, "2026-11-26T14:05:00.000Z", "2026-11-26T14:05:00Z");
+	t_bad(&p, "2026-11-26T14:05:00.001Z",
+	      "usageTime 2026-11-26T14:05:00.001Z is after the upper bound "
+	      "2026-11-26T14:05:00Z (now + 5 minutes); pass --not-after to "
+	      "change it");
+	t_bad(&p, "2030-01-01T00:00:00Z",
+	      "usageTime 2030-01-01T00:00:00Z is after the upper bound "
+	      "2026-11-26T14:05:00Z (now + 5 minutes); pass --not-after to "
+	      "change it");
+	t_bad(&p, "2026-11-26T16:05:01+02:00",
+	      "usageTime 2026-11-26T16:05:01+02:00 (2026-11-26T14:05:01Z) is "
+	      "after the upper bound 2026-11-26T14:05:00Z (now + 5 minutes); "
+	      "pass --not-after to change it");
+	t_ok(&p, "1970-01-01T00:00:00Z", "1970-01-01T00:00:00Z");
+	t_ok(&p, "1969-12-31T23:59:59.999Z", "1969-12-31T23:59:59.999Z");
+
+	p.has_not_before = true;
+	p.not_before_ms = arg_ms("2026-01-01");
+	t_ok(&p, "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z");
+	t_ok(&p, "2026-01-01T01:00:00+01:00", "2026-01-01T00:00:00Z");
+	t_bad(&p, "2025-12-31T23:59:59.999Z",
+	      "usageTime 2025-12-31T23:59:59.999Z is before --not-before "
+	      "2026-01-01T00:00:00Z");
+
+	p.has_not_after = true;
+	p.not_after_ms = arg_ms("2031-01-01T00:00:00Z");
+	t_ok(&p, "2030-01-01T00:00:00Z", "2030-01-01T00:00:00Z");
+	t_ok(&p, "2031-01-01T00:00:00Z", "2031-01-01T00:00:00Z");
+	t_bad(&p, "2031-01-01T00:00:00.001Z",
+	      "usageTime 2031-01-01T00:00:00.001Z is after --not-after "
+	      "2031-01-01T00:00:00Z");
+	p.not_after_ms = arg_ms("9999-12-31T23:59:59.999Z");
+	p.has_not_before = false;
+	t_ok(&p, "9999-12-31T23:59:59.999Z", "9999-12-31T23:59:59.999Z");
+	t_bad(&p, "9999-12-31T23:59:59-00:01", "~is outside 0001-01-01");
+}
+
+static void test_time_epoch(void **state)
+{
+	struct check_policy p;
+	int64_t ms;
+
+	(void)state;
+	policy_init(&p);
+	p.time_format = CONFIG_TIME_EPOCH;
+	ms = t_ok(&p, "1767225600", "2026-01-01T00:00:00Z");
+	assert_true(ms == INT64_C(1767225600000));
+	t_ok(&p, " 1767225600 ", "2026-01-01T00:00:00Z");
+	t_ok(&p, "0", "1970-01-01T00:00:00Z");
+	t_ok(&p, "1767225600.5", "2026-01-01T00:00:00.500Z");
+	t_ok(&p, "1767225600.123", "2026-01-01T00:00:00.123Z");
+	t_ok(&p, "1767225600.123456", "2026-01-01T00:00:00.123Z");
+	t_ok(&p, "001767225600", "2026-01-01T00:00:00Z");
+	t_bad(&p, "1767225600.", "~is not a Unix time in seconds");
+	t_bad(&p, ".5", "~is not a Unix time in seconds");
+	t_bad(&p, "-1", "~is not a Unix time in seconds");
+	t_bad(&p, "1.7e9", "~is not a Unix time in seconds");
+	t_bad(&p, "abc",
+	      "usageTime 'abc' is not a Unix time in seconds (digits with an "
+	      "optional fraction, --time-format epoch)");
+	t_bad(&p, "2026-01-01T00:00:00Z", "~is not a Unix time in seconds");
+	t_bad(&p, "1767225600.1234567890", "~fraction of 10 digits");
+	t_bad(&p, "1767225600123",
+	      "~is after 9999-12-31T23:59:59.999Z; for milliseconds pass "
+	      "--time-format epoch-ms");
+	t_bad(&p, "99999999999999999999999999999999", "~is after 9999");
+	t_bad(&p, "1893456000", "~is after the upper bound");
+	p.has_not_after = true;
+	p.not_after_ms = arg_ms("9999-12-31T23:59:59.999Z");
+	t_ok(&p, "253402300799.999", "9999-12-31T23:59:59.999Z");
+	t_bad(&p, "253402300800", "~is after 9999-12-31T23:59:59.999Z");
+
+	p.has_not_after = false;
+	p.time_format = CONFIG_TIME_EPOCH_MS;
+	ms = t_ok(&p, "1767225600123", "2026-01-01T00:00:00.123Z");
+	assert_true(ms == INT64_C(1767225600123));
+	t_ok(&p, "1767225600000", "2026-01-01T00:00:00Z");
+	t_ok(&p, "1", "1970-01-01T00:00:00.001Z");
+	t_bad(&p, "1767225600123.5",
+	      "usageTime '1767225600123.5' is not a Unix time in "
+	      "milliseconds (digits only, --time-format epoch-ms)");
+	t_bad(&p, "-5", "~is not a Unix time in milliseconds");
+	t_bad(&p, "1e12", "~is not a Unix time in milliseconds");
+	t_bad(&p, "99999999999999999999999999999999", "~is after 9999");
+}
+
+static void test_format_time(void **state)
+{
+	char out[CHECK_TIME_MAX];
+
+	(void)state;
+	check_format_time(0, out);
+	assert_string_equal(out, "1970-01-01T00:00:00Z");
+	check_format_time(1, out);
+	assert_string_equal(out, "1970-01-01T00:00:00.001Z");
+	check_format_time(-1, out);
+	assert_string_equal(out, "1969-12-31T23:59:59.999Z");
+	check_format_time(INT64_C(951782400000), out);
+	assert_string_equal(out, "2000-02-29T00:00:00Z");
+	check_format_time(INT64_C(253402300799999), out);
+	assert_string_equal(out, "9999-12-31T23:59:59.999Z");
+	check_format_time(INT64_C(-62135596800000), out);
+	assert_string_equal(out, "0001-01-01T00:00:00Z");
+	check_format_time(INT64_MAX, out); /* clamped */
+	assert_string_equal(out, "9999-12-31T23:59:59.999Z");
+	check_format_time(INT64_MIN, out);
+	assert_string_equal(out, "0001-01-01T00:00:00Z");
+}
+
+static int test_leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Every day from 0001-01-01 to 9999-12-31, counted by hand, must format as
+ * that date and parse back to the same instant. */
+static void test_calendar_sweep(void **state)
+{
+	static const int dim[12] = { 31, 28, 31, 30, 31, 30,
+		                     31, 31, 30, 31, 30, 31 };
+	struct check_policy p;
+	char out[CHECK_TIME_MAX], want[64];
+	int64_t ms = INT64_C(-62135596800000), back;
+	int y = 1, m = 1, d = 1, n;
+
+	(void)state;
+	policy_init(&p);
+	p.has_not_after = true;
+	p.not_after_ms = INT64_MAX;
+	for (;;) {
+		snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:00:00Z", y, m,
+		         d, d % 24);
+		check_format_time(ms + (d % 24) * INT64_C(3600000), out);
+		if (strcmp(out, want) != 0)
+			fail_msg("format: got %s, want %s", out, want);
+		if (check_usage_time(&p, want, strlen(want), NOW_MS, &back,
+		                     out, reason, sizeof(reason)) ||
+		    back != ms + (d % 24) * INT64_C(3600000))
+			fail_msg("parse %s: %s", want, reason);
+		n = m == 2 && test_leap(y) ? 29 : dim[m - 1];
+		ms += DAY_MS;
+		if (++d > n) {
+			d = 1;
+			if (++m > 12) {
+				m = 1;
+				if (++y > 9999)
+					break;
+			}
+		}
+	}
+	assert_true(ms == INT64_C(253402300800000));
+}
+
+static void test_time_args(void **state)
+{
+	int64_t ms;
+	int min = 999;
+
+	(void)state;
+	assert_true(arg_ms("2026-01-01") == INT64_C(1767225600000));
+	assert_true(arg_ms("2026-01-01T02:00:00+02:00") ==
+	            INT64_C(1767225600000));
+	assert_true(arg_ms(" 2026-01-01T00:00:00.5Z ") ==
+	            INT64_C(1767225600500));
+	assert_int_equal(check_parse_time_arg("2026-01-01T10:00:00", &ms,
+	                                      reason, sizeof(reason)),
+	                 -1);
+	assert_string_equal(reason, "'2026-01-01T10:00:00' has no time zone; "
+	                            "add Z or an offset like +02:00");
+	assert_int_equal(check_parse_time_arg("2026-02-30", &ms, reason,
+	                                      sizeof(reason)),
+	                 -1);
+	assert_string_equal(reason,
+	                    "'2026-02-30' has day 30; February 2026 has 28 days");
+	assert_int_equal(check_parse_time_arg("tomorrow", &ms, reason,
+	                                      sizeof(reason)),
+	                 -1);
+	assert_non_null(strstr(reason, "'tomorrow' is not an RFC 3339"));
+
+	assert_int_equal(check_parse_offset("UTC", &min), 0);
+	assert_int_equal(min, 0);
+	min = 9;
+	assert_int_equal(check_parse_offset("utc", &min), 0);
+	assert_int_equal(min, 0);
+	min = 9;
+	assert_int_equal(check_parse_offset("Z", &min), 0);
+	assert_int_equal(min, 0);
+	assert_int_equal(check_parse_offset("+02:00", &min), 0);
+	assert_int_equal(min, 120);
+	assert_int_equal(check_parse_offset("-0530", &min), 0);
+	assert_int_equal(min, -330);
+	assert_int_equal(check_parse_offset("+05:45", &min), 0);
+	assert_int_equal(min, 345);
+	assert_int_equal(check_parse_offset("-12", &min), 0);
+	assert_int_equal(min, -720);
+	min = 7;
+	assert_int_equal(check_parse_offset("+24:00", &min), -1);
+	assert_int_equal(check_parse_offset("+02:60", &min), -1);
+	assert_int_equal(check_parse_offset("2", &min), -1);
+	assert_int_equal(check_parse_offset("", &min), -1);
+	assert_int_equal(check_parse_offset("+02:0", &min), -1);
+	assert_int_equal(check_parse_offset("UTC+2", &min), -1);
+	assert_int_equal(check_parse_offset("Europe/Paris", &min), -1);
+	assert_int_equal(min, 7);
+}
+
+/* ---- acceptPartialQuantity ---------------------------------------------- */
+
+static void test_bool(void **state)
+{
+	static const char *const yes[] = { "true", "TRUE", "True", "1",
+		                           "yes", "YES", " yes\t" };
+	static const char *const no[] = { "false", "FALSE", "0", "no", "No" };
+	size_t i;
+	int v;
+
+	(void)state;
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		assert_int_equal(check_bool(yes[i], strlen(yes[i]), &v, reason,
+		                            sizeof(reason)),
+		                 0);
+		assert_int_equal(v, 1);
+	}
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		assert_int_equal(check_bool(no[i], strlen(no[i]), &v, reason,
+		                            sizeof(reason)),
+		                 0);
+		assert_int_equal(v, 0);
+	}
+	assert_int_equal(check_bool("", 0, &v, reason, sizeof(reason)), 0);
+	assert_int_equal(v, -1);
+	assert_int_equal(check_bool("  ", 2, &v, reason, sizeof(reason)), 0);
+	assert_int_equal(v, -1);
+	assert_int_equal(check_bool(NULL, 0, &v, reason, sizeof(reason)), 0);
+	assert_int_equal(v, -1);
+	assert_int_equal(check_bool("maybe", 5, &v, reason, sizeof(reason)),
+	                 -1);
+	assert_string_equal(reason, "acceptPartialQuantity 'maybe' is not a "
+	                            "boolean (true/false, 1/0, yes/no)");
+	assert_int_equal(check_bool("2", 1, &v, reason, sizeof(reason)), -1);
+	assert_int_equal(check_bool("truee", 5, &v, reason, sizeof(reason)),
+	                 -1);
+	assert_int_equal(check_bool("y", 1, &v, reason, sizeof(reason)), -1);
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+static void set(struct record *r, enum config_field f, const char *text,
+                enum reader_kind kind)
+{
+	r->v[f].present = text != NULL;
+	r->v[f].text = text;
+	r->v[f].len = text ? strlen(text) : 0;
+	r->v[f].kind = kind;
+}
+
+static void good_record(struct record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->line = 42;
+	set(r, CONFIG_FIELD_SUBSCRIPTION_ID, " sub_1 ", READER_STRING);
+	set(r, CONFIG_FIELD_QUANTITY, "5.250", READER_STRING);
+	set(r, CONFIG_FIELD_USAGE_TIME, "2026-01-01T10:00:00+02:00",
+	    READER_STRING);
+	set(r, CONFIG_FIELD_ACCEPT_PARTIAL, "yes", READER_STRING);
+}
+
+static int run(const struct check_policy *p, const struct record *r,
+               struct usage *u)
+{
+	reason[0] = 0;
+	return check_record(p, r, NOW_MS, u, reason, sizeof(reason));
+}
+
+static void test_record_ok(void **state)
+{
+	struct check_policy p;
+	struct record r;
+	struct usage u;
+
+	(void)state;
+	policy_init(&p);
+	good_record(&r);
+	assert_int_equal(run(&p, &r, &u), 0);
+	assert_int_equal(u.line, 42);
+	assert_string_equal(u.subscription_id, "sub_1");
+	assert_string_equal(u.quantity, "5.25");
+	assert_string_equal(u.usage_time, "2026-01-01T08:00:00Z");
+	assert_true(u.usage_time_ms == INT64_C(1767225600000) + 8 * 3600000);
+	assert_int_equal(u.accept_partial, 1);
+
+	/* JSON kinds */
+	set(&r, CONFIG_FIELD_QUANTITY, "1.5e2", READER_NUMBER);
+	set(&r, CONFIG_FIELD_ACCEPT_PARTIAL, "false", READER_FALSE);
+	assert_int_equal(run(&p, &r, &u), 0);
+	assert_string_equal(u.quantity, "150");
+	assert_int_equal(u.accept_partial, 0);
+	set(&r, CONFIG_FIELD_ACCEPT_PARTIAL, "true", READER_TRUE);
+	assert_int_equal(run(&p, &r, &u), 0);
+	assert_int_equal(u.accept_partial, 1);
+	set(&r, CONFIG_FIELD_ACCEPT_PARTIAL, NULL, READER_NULL);
+	assert_int_equal(run(&p, &r, &u), 0);
+	assert_int_equal(u.accept_partial, -1);
+	set(&r, CONFIG_FIELD_ACCEPT_PARTIAL, "", READER_STRING);
+	assert_int_equal(run(&p, &r, &u), 0);
+	assert_int_equal(u.accept_partial, -1);
+	/* a JSON string holding a number is text */
+	set(&r, CONFIG_FIELD_QUANTITY, "0.50", READER_STRING);
+	assert_int_equal(run(&p, &r, &u), 0);
+	assert_string_equal(u.quantity, "0.5");
+	/* no usageTime: stamped later */
+	set(&r, CONFIG_FIELD_USAGE_TIME, NULL, READER_NULL);
+	assert_int_equal(run(&p, &r, &u), 0);
+	assert_string_equal(u.usage_time, "");
+	assert_true(u.usage_time_ms == 0);
+	/* epoch as a JSON number */
+	p.time_format = CONFIG_TIME_EPOCH;
+	set(&r, CONFIG_FIELD_USAGE_TIME, "1767225600.25", READER_NUMBER);
+	assert_int_equal(run(&p, &r, &u), 0);
+	assert_string_equal(u.usage_time, "2026-01-01T00:00:00.250Z");
+}
+
+static void test_record_kinds(void **state)
+{
+	struct check_policy p;
+	struct record r;
+	struct usage u;
+
+	(void)state;
+	policy_init(&p);
+	good_record(&r);
+	set(&r, CONFIG_FIELD_SUBSCRIPTION_ID, "12345", READER_NUMBER);
+	assert_int_equal(run(&p, &r, &u), -1);
+	assert_string_equal(reason, "subscriptionId must be a string, not a "
+	                            "number");
+	set(&r, CONFIG_FIELD_SUBSCRIPTION_ID, "true", READER_TRUE);
+	assert_int_equal(run(&p, &r, &u), -1);
+	assert_string_equal(reason, "subscriptionId must be a string, not a "
+	                            "boolean");
+	set(&r, CONFIG_FIELD_SUBSCRIPTION_ID, NULL, READER_NULL);
+	assert_int_equal(run(&p, &r, &u), -1);
+	assert_string_equal(reason, "subscriptionId is missing");
+
+	good_record(&r);
+	set(&r, CONFIG_FIELD_QUANTITY, "true", READER_TRUE);
+	assert_int_equal(run(&p, &r, &u), -1);
+	assert_string_equal(reason, "quantity must be a number or a string, "
+	                            "not a boolean");
+	set(&r, CONFIG_FIELD_QUANTITY, "[1]", READER_COMPOSITE);
+	assert_int_equal(run(&p, &r, &u), -1);
+	assert_string_equal(reason, "quantity must be a number or a string, "
+	                            "not an object or array");
+	set(&r, CONFIG_FIELD_QUANTITY, NULL, READER_NULL);
+	assert_int_equal(run(&p, &r, &u), -1);
+	assert_string_equal(reason, "quantity is missing");
+
+	good_record(&r);
+	set(&r, CONFIG_FIELD_USAGE_TIME, "{}", READER_COMPOSITE);
+	assert_int_equal(run(&p, &r, &u), -1);
+	assert_string_equal(reason, "usageTime must be a string, not an "
+	                            "object or array");
+	set(&r, CONFIG_FIELD_USAGE_TIME, "1767225600", READER_NUMBER);
+	assert_int_equal(run(&p, &r, &u), -1);
+	assert_non_null(strstr(reason, "pass --time-format epoch"));
+
+	good_record(&r);
+	set(&r, CONFIG_FIELD_ACCEPT_PARTIAL, "1", READER_NUMBER);
+	assert_int_equal(run(&p, &r, &u), -1);
+	assert_string_equal(reason, "acceptPartialQuantity 1 is a number; use "
+	                            "true or false");
+	set(&r, CONFIG_FIELD_ACCEPT_PARTIAL, "{}", READER_COMPOSITE);
+	assert_int_equal(run(&p, &r, &u), -1);
+	assert_string_equal(reason, "acceptPartialQuantity must be true or "
+	                            "false, not an object or array");
+	set(&r, CONFIG_FIELD_ACCEPT_PARTIAL, "maybe", READER_STRING);
+	assert_int_equal(run(&p, &r, &u), -1);
+	assert_string_equal(reason, "acceptPartialQuantity 'maybe' is not a "
+	                            "boolean (true/false, 1/0, yes/no)");
+}
+
+static void test_record_first_failure(void **state)
+{
+	struct check_policy p;
+	struct record r;
+	struct usage u;
+
+	(void)state;
+	policy_init(&p);
+	p.require_usage_time = true;
+	memset(&r, 0, sizeof(r));
+	r.line = 7;
+	set(&r, CONFIG_FIELD_SUBSCRIPTION_ID, "a;b", READER_STRING);
+	set(&r, CONFIG_FIELD_QUANTITY, "0", READER_STRING);
+	set(&r, CONFIG_FIELD_USAGE_TIME, "", READER_STRING);
+	set(&r, CONFIG_FIELD_ACCEPT_PARTIAL, "maybe", READER_STRING);
+	assert_int_equal(run(&p, &r, &u), -1);
+	assert_int_equal(u.line, 7);
+	assert_non_null(strstr(reason, "subscriptionId contains ';'"));
+	set(&r, CONFIG_FIELD_SUBSCRIPTION_ID, "ab", READER_STRING);
+	assert_int_equal(run(&p, &r, &u), -1);
+	assert_string_equal(reason, "quantity 0 is below the minimum 0.001");
+	set(&r, CONFIG_FIELD_QUANTITY, "1", READER_STRING);
+	assert_int_equal(run(&p, &r, &u), -1);
+	assert_string_equal(reason,
+	                    "usageTime is missing (--require-usage-time)");
+	set(&r, CONFIG_FIELD_USAGE_TIME, "2026-01-01T00:00:00Z", READER_STRING);
+	assert_int_equal(run(&p, &r, &u), -1);
+	assert_non_null(strstr(reason, "acceptPartialQuantity 'maybe'"));
+	set(&r, CONFIG_FIELD_ACCEPT_PARTIAL, "no", READER_STRING);
+	assert_int_equal(run(&p, &r, &u), 0);
+}
+
+static void test_policy_from_config(void **state)
+{
+	struct config cfg;
+	struct check_policy p;
+
+	(void)state;
+	config_defaults(&cfg);
+	cfg.has_time_zone = true;
+	cfg.time_zone_offset_min = -330;
+	cfg.time_format = CONFIG_TIME_EPOCH_MS;
+	cfg.has_not_before = true;
+	cfg.not_before_ms = 11;
+	cfg.has_not_after = true;
+	cfg.not_after_ms = 22;
+	cfg.require_usage_time = true;
+	check_policy_from_config(&p, &cfg);
+	assert_true(p.has_time_zone);
+	assert_int_equal(p.time_zone_offset_min, -330);
+	assert_int_equal(p.time_format, CONFIG_TIME_EPOCH_MS);
+	assert_true(p.has_not_before && p.not_before_ms == 11);
+	assert_true(p.has_not_after && p.not_after_ms == 22);
+	assert_true(p.require_usage_time);
+	config_free(&cfg);
+}
+
+/* ---- duplicates --------------------------------------------------------- */
+
+static void test_hash_vectors(void **state)
+{
+	(void)state;
+	/* reference XXH64 values, seed 0 */
+	assert_true(check_hash64("", 0, 0) == UINT64_C(0xEF46DB3751D8E999));
+	assert_true(check_hash64("abc", 3, 0) == UINT64_C(0x44BC2CF5AD770999));
+}
+
+static void usage_of(struct usage *u, const char *id, const char *t,
+                     const char *q)
+{
+	memset(u, 0, sizeof(*u));
+	snprintf(u->subscription_id, sizeof(u->subscription_id), "%s", id);
+	snprintf(u->usage_time, sizeof(u->usage_time), "%s", t);
+	snprintf(u->quantity, sizeof(u->quantity), "%s", q);
+}
+
+static void test_dedup_basic(void **state)
+{
+	struct dedup *d = dedup_new();
+	struct usage u;
+
+	(void)state;
+	assert_non_null(d);
+	usage_of(&u, "sub_1", "2026-01-01T00:00:00Z", "5");
+	assert_int_equal(dedup_seen(d, &u), 0);
+	assert_int_equal(dedup_seen(d, &u), 1);
+	usage_of(&u, "sub_1", "2026-01-01T00:00:00Z", "5.1");
+	assert_int_equal(dedup_seen(d, &u), 0);
+	usage_of(&u, "sub_1", "2026-01-01T00:00:01Z", "5");
+	assert_int_equal(dedup_seen(d, &u), 0);
+	usage_of(&u, "sub_2", "2026-01-01T00:00:00Z", "5");
+	assert_int_equal(dedup_seen(d, &u), 0);
+	/* the separators keep shifted fields apart */
+	usage_of(&u, "a", "", "15");
+	assert_int_equal(dedup_seen(d, &u), 0);
+	usage_of(&u, "a1", "", "5");
+	assert_int_equal(dedup_seen(d, &u), 0);
+	usage_of(&u, "a", "", "15");
+	assert_int_equal(dedup_seen(d, &u), 1);
+	/* the line is not part of the key */
+	u.line = 99;
+	assert_int_equal(dedup_seen(d, &u), 1);
+	assert_int_equal(dedup_count(d), 6);
+	dedup_free(d);
+	dedup_free(NULL);
+}
+
+static void test_dedup_many(void **state)
+{
+	enum { N = 100000 };
+	struct dedup *d = dedup_new();
+	struct usage u;
+	char id[32];
+	size_t bytes0;
+	int i;
+
+	(void)state;
+	assert_non_null(d);
+	bytes0 = dedup_bytes(d);
+	assert_true(bytes0 <= 1024 * 8 + 64);
+	usage_of(&u, "", "2026-01-01T00:00:00Z", "1");
+	for (i = 0; i < N; i++) {
+		snprintf(id, sizeof(id), "sub_%d", i);
+		memcpy(u.subscription_id, id, strlen(id) + 1);
+		assert_int_equal(dedup_seen(d, &u), 0);
+	}
+	assert_int_equal(dedup_count(d), N);
+	for (i = 0; i < N; i++) {
+		snprintf(id, sizeof(id), "sub_%d", i);
+		memcpy(u.subscription_id, id, strlen(id) + 1);
+		assert_int_equal(dedup_seen(d, &u), 1);
+	}
+	assert_int_equal(dedup_count(d), N);
+	/* 8-byte slots at most half full: 16 to 32 bytes a row */
+	assert_true(dedup_bytes(d) >= (size_t)N * 16);
+	assert_true(dedup_bytes(d) <= (size_t)N * 32 + 64);
+	dedup_free(d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_id_basic),
+		cmocka_unit_test(test_id_length),
+		cmocka_unit_test(test_id_chars),
+		cmocka_unit_test(test_quantity_canonical),
+		cmocka_unit_test(test_quantity_minimum),
+		cmocka_unit_test(test_quantity_decimals),
+		cmocka_unit_test(test_quantity_digits),
+		cmocka_unit_test(test_quantity_text_rejects),
+		cmocka_unit_test(test_quantity_json),
+		cmocka_unit_test(test_quantity_huge_exponents),
+		cmocka_unit_test(test_quantity_quoting),
+		cmocka_unit_test(test_time_forms),
+		cmocka_unit_test(test_time_fractions),
+		cmocka_unit_test(test_time_calendar),
+		cmocka_unit_test(test_time_syntax),
+		cmocka_unit_test(test_time_zones),
+		cmocka_unit_test(test_time_missing),
+		cmocka_unit_test(test_time_window),
+		cmocka_unit_test(test_time_epoch),
+		cmocka_unit_test(test_format_time),
+		cmocka_unit_test(test_calendar_sweep),
+		cmocka_unit_test(test_time_args),
+		cmocka_unit_test(test_bool),
+		cmocka_unit_test(test_record_ok),
+		cmocka_unit_test(test_record_kinds),
+		cmocka_unit_test(test_record_first_failure),
+		cmocka_unit_test(test_policy_from_config),
+		cmocka_unit_test(test_hash_vectors),
+		cmocka_unit_test(test_dedup_basic),
+		cmocka_unit_test(test_dedup_many),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
