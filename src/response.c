@@ -312,82 +312,86 @@ void response_error_reason(long http, const char *body, size_t len, char *out,
 
 /* ---- lists ---- */
 
-/* Points *out at member key of object obj: a string decoded into the
- * scratch space at *scratch (advanced past it and its NUL), a number as its
- * own text; absent or null is "". False when it is another kind. */
+/* Copies member key of object obj into out: a string decoded, a number as
+ * its text; absent or null leaves "". False when it is another kind or does
+ * not fit. */
 static bool field(const char *text, const jsmntok_t *toks, int ntoks, int obj,
-                  const char *key, char **scratch, const char **out,
-                  size_t *outlen, bool *is_number)
+                  const char *key, char *out, size_t outlen, bool *is_number)
 {
 	int v = json_find(text, toks, ntoks, obj, key);
 	size_t n;
 
-	*out = "";
-	*outlen = 0;
-	if (is_number)
-		*is_number = false;
+	out[0] = 0;
+	*is_number = false;
 	if (v < 0)
 		return true;
-	n = (size_t)(toks[v].end - toks[v].start);
-	if (toks[v].type == JSMN_STRING) {
-		n = json_unescape(text + toks[v].start, n, *scratch);
-		(*scratch)[n] = 0;
-		*out = *scratch;
-		*outlen = n;
-		*scratch += n + 1;
-		return true;
-	}
-	if (toks[v].type != JSMN_PRIMITIVE || json_eq(text, &toks[v], "true") ||
-	    json_eq(text, &toks[v], "false"))
+	if (toks[v].type == JSMN_STRING)
+		return str_of(text, &toks[v], out, outlen);
+	if (toks[v].type != JSMN_PRIMITIVE)
 		return false;
+	n = (size_t)(toks[v].end - toks[v].start);
 	if (json_eq(text, &toks[v], "null"))
 		return true;
-	memcpy(*scratch, text + toks[v].start, n); /* for its NUL */
-	(*scratch)[n] = 0;
-	*out = *scratch;
-	*outlen = n;
-	*scratch += n + 1;
-	if (is_number)
-		*is_number = true;
+	if (json_eq(text, &toks[v], "true") || json_eq(text, &toks[v], "false") ||
+	    n >= outlen)
+		return false;
+	memcpy(out, text + toks[v].start, n);
+	out[n] = 0;
+	*is_number = true;
 	return true;
 }
 
-int response_usages(const char *body, size_t len, response_usage_fn fn,
-                    void *ctx)
+enum rb_status response_usage_list(const char *body, size_t len,
+                                   response_usage_fn fn, void *ctx,
+                                   char *reason, size_t reasonlen)
 {
+	static const char *const keys[] = {"id", "subscriptionId", "quantity",
+	                                   "usageTime"};
 	jsmntok_t *toks = NULL;
-	char *scratch = NULL;
-	int ntoks, i, k, n = -1;
+	int ntoks, i, k;
+	enum rb_status st;
+	struct response_usage u;
 
-	if (!body || parse(body, len, &toks, &ntoks, NULL, 0) ||
-	    toks[0].type != JSMN_ARRAY)
+	st = parse(body ? body : "", body ? len : 0, &toks, &ntoks, reason,
+	           reasonlen);
+	if (st == RB_ETOOBIG)
+		st = RB_EINPUT;
+	if (st)
+		return st;
+	if (toks[0].type != JSMN_ARRAY) {
+		rb_detail(reason, reasonlen, "usage list is not a JSON array");
+		st = RB_EINPUT;
 		goto out;
-	/* The four members of one element, decoded with their NULs, never
-	 * take more than the element's own bytes plus four. */
-	if (!(scratch = malloc(len + 4)))
-		goto out;
+	}
 	for (k = 0, i = 1; k < toks[0].size && i < ntoks;
 	     k++, i = json_skip(toks, ntoks, i)) {
-		struct response_usage u;
-		char *sp = scratch;
+		char *dst[4] = {u.id, u.subscription_id, u.quantity, u.usage_time};
+		size_t cap[4] = {sizeof(u.id), sizeof(u.subscription_id),
+		                 sizeof(u.quantity), sizeof(u.usage_time)};
+		bool is_number[4];
+		int f;
 
-		if (toks[i].type != JSMN_OBJECT ||
-		    !field(body, toks, ntoks, i, "id", &sp, &u.id, &u.id_len, NULL) ||
-		    !field(body, toks, ntoks, i, "subscriptionId", &sp,
-		           &u.subscription_id, &u.subscription_id_len, NULL) ||
-		    !field(body, toks, ntoks, i, "quantity", &sp, &u.quantity,
-		           &u.quantity_len, &u.quantity_is_number) ||
-		    !field(body, toks, ntoks, i, "usageTime", &sp, &u.usage_time,
-		           &u.usage_time_len, NULL))
+		if (toks[i].type != JSMN_OBJECT) {
+			rb_detail(reason, reasonlen,
+			          "usage list element %d is not an object", k + 1);
+			st = RB_EINPUT;
 			goto out;
-		if (fn(&u, ctx)) {
-			k++;
-			break;
 		}
+		for (f = 0; f < 4; f++) {
+			if (!field(body, toks, ntoks, i, keys[f], dst[f], cap[f],
+			           &is_number[f])) {
+				rb_detail(reason, reasonlen,
+				          "usage list element %d: unusable '%s'",
+				          k + 1, keys[f]);
+				st = RB_EINPUT;
+				goto out;
+			}
+		}
+		u.quantity_is_number = is_number[2];
+		if (fn(ctx, &u))
+			break;
 	}
-	n = k;
 out:
-	free(scratch);
 	free(toks);
-	return n;
+	return st;
 }

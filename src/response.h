@@ -25,33 +25,28 @@ bool response_usage_id(const char *body, size_t len, const char *location,
 void response_error_reason(long http, const char *body, size_t len, char *out,
                            size_t outlen);
 
-/* One element of a GET /usages list. Each text is decoded (no JSON escapes),
- * NUL-terminated, and borrowed for the callback only; a member that is
- * absent or null is "" with length 0. */
+/* One element of a GET /usages list. Strings are decoded (no JSON escapes)
+ * and NUL-terminated; a member that is absent or null is "". */
 struct response_usage {
-	const char *id;
-	size_t id_len;
-	const char *subscription_id;
-	size_t subscription_id_len;
-	const char *quantity;     /* a number's text as the server wrote it ("5.250"
-	                             stays "5.250"), or a string's content: compare
-	                             canonical forms, never doubles */
-	size_t quantity_len;
-	bool quantity_is_number;  /* it was a JSON number, not a string */
-	const char *usage_time;   /* as the server wrote it */
-	size_t usage_time_len;
+	char id[128];
+	char subscription_id[128];
+	char quantity[64];   /* the number's text as the server wrote it ("5.250"
+	                        stays "5.250"), or a string's content: compare
+	                        canonical forms, never doubles */
+	bool quantity_is_number; /* quantity was a JSON number, not a string */
+	char usage_time[64]; /* as the server wrote it */
 };
 
-/* Called once per usage, in the list's order. Returning non-zero stops the
- * walk. */
-typedef int (*response_usage_fn)(const struct response_usage *u, void *ctx);
+/* Called once per usage, in the list's order; u is borrowed for the call.
+ * Returning non-zero stops the walk. */
+typedef int (*response_usage_fn)(void *ctx, const struct response_usage *u);
 
-/* Walks a GET /usages reply (a JSON array of usage objects). Returns how many
- * elements fn was given, or -1 when the body is not such an array, an element
- * is not an object, one of its four members has the wrong kind (an object,
- * a boolean...), or memory ran out; fn may then have seen the elements before
- * the bad one, and nothing about the list should be trusted. */
-int response_usages(const char *body, size_t len, response_usage_fn fn,
-                    void *ctx);
+/* Walks a GET /usages reply (a JSON array of usage objects). RB_OK when the
+ * walk ended (all elements, or fn stopped it); RB_EINPUT with reason when the
+ * body is not such an array or a member does not fit its field (nothing is
+ * then trusted: fn may have seen the elements before the bad one); RB_ENOMEM. */
+enum rb_status response_usage_list(const char *body, size_t len,
+                                   response_usage_fn fn, void *ctx,
+                                   char *reason, size_t reasonlen);
 
 #endif

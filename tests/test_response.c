@@ -155,28 +155,15 @@ static void small_output_buffer(void **state)
 struct seen {
 	int n;
 	int stop_at;
-	char id[4][16], sub[4][16], qty[4][16], time[4][32];
-	bool num[4];
+	struct response_usage u[4];
 };
 
-static void copy(char *dst, size_t cap, const char *src, size_t len)
-{
-	assert_true(len < cap);
-	assert_int_equal(strlen(src), len); /* NUL-terminated at len */
-	memcpy(dst, src, len + 1);
-}
-
-static int collect(const struct response_usage *u, void *ctx)
+static int collect(void *ctx, const struct response_usage *u)
 {
 	struct seen *s = ctx;
 
-	if (s->n < 4) {
-		copy(s->id[s->n], 16, u->id, u->id_len);
-		copy(s->sub[s->n], 16, u->subscription_id, u->subscription_id_len);
-		copy(s->qty[s->n], 16, u->quantity, u->quantity_len);
-		copy(s->time[s->n], 32, u->usage_time, u->usage_time_len);
-		s->num[s->n] = u->quantity_is_number;
-	}
+	if (s->n < 4)
+		s->u[s->n] = *u;
 	s->n++;
 	return s->n == s->stop_at;
 }
@@ -190,31 +177,33 @@ static void list_parsing(void **state)
 		"{\"id\":\"u2\",\"subscriptionId\":\"s\\/2\",\"quantity\":\"7\","
 		"\"usageTime\":null}]";
 	struct seen s;
+	char reason[200];
 
 	(void)state;
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(response_usages(S(body), collect, &s), 2);
+	assert_int_equal(response_usage_list(S(body), collect, &s, reason,
+	                                     sizeof(reason)), RB_OK);
 	assert_int_equal(s.n, 2);
-	assert_string_equal(s.id[0], "u1");
-	assert_string_equal(s.sub[0], "sub-1");
-	assert_string_equal(s.qty[0], "5.250"); /* raw text, not 5.25 */
-	assert_true(s.num[0]);
-	assert_string_equal(s.time[0], "2024-05-01T12:00:00Z");
-	assert_string_equal(s.sub[1], "s/2");
-	assert_string_equal(s.qty[1], "7");
-	assert_false(s.num[1]);
-	assert_string_equal(s.time[1], "");
+	assert_string_equal(s.u[0].id, "u1");
+	assert_string_equal(s.u[0].subscription_id, "sub-1");
+	assert_string_equal(s.u[0].quantity, "5.250"); /* raw text, not 5.25 */
+	assert_true(s.u[0].quantity_is_number);
+	assert_string_equal(s.u[0].usage_time, "2024-05-01T12:00:00Z");
+	assert_string_equal(s.u[1].subscription_id, "s/2");
+	assert_string_equal(s.u[1].quantity, "7");
+	assert_false(s.u[1].quantity_is_number);
+	assert_string_equal(s.u[1].usage_time, "");
 
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(response_usages(S("[]"), collect, &s), 0);
+	assert_int_equal(response_usage_list(S("[]"), collect, &s, reason,
+	                                     sizeof(reason)), RB_OK);
 	assert_int_equal(s.n, 0);
-	assert_int_equal(response_usages(S(" [ {} ] "), collect, &s), 1);
-	assert_string_equal(s.id[0], "");
 
 	/* the callback stops the walk */
 	memset(&s, 0, sizeof(s));
 	s.stop_at = 1;
-	assert_int_equal(response_usages(S(body), collect, &s), 1);
+	assert_int_equal(response_usage_list(S(body), collect, &s, reason,
+	                                     sizeof(reason)), RB_OK);
 	assert_int_equal(s.n, 1);
 }
 
@@ -222,6 +211,7 @@ static void list_many_elements(void **state)
 {
 	static char body[200000];
 	struct seen s;
+	char reason[200];
 	size_t len = 0;
 	int i;
 
@@ -234,25 +224,32 @@ static void list_many_elements(void **state)
 		                        "\"quantity\":1,\"usageTime\":\"t\"}",
 		                        i ? "," : "", i);
 	body[len++] = ']';
-	assert_int_equal(response_usages(body, len, collect, &s), 2000);
+	assert_int_equal(response_usage_list(body, len, collect, &s, reason,
+	                                     sizeof(reason)), RB_OK);
 	assert_int_equal(s.n, 2000);
 }
 
 static void list_errors(void **state)
 {
-	static const char *const bad[] = {
-		"{\"id\":\"u\"}", "[1]", "[{\"id\":\"u\"},", "[{\"quantity\":{}}]",
-		"[{\"quantity\":true}]", "[{\"id\":[]}]", "", "null",
-	};
 	struct seen s;
-	size_t i;
+	char reason[200];
 
 	(void)state;
 	memset(&s, 0, sizeof(s));
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(response_usages(bad[i], strlen(bad[i]), collect, &s),
-		                 -1);
-	assert_int_equal(response_usages(NULL, 0, collect, &s), -1);
+	assert_int_equal(response_usage_list(S("{\"id\":\"u\"}"), collect, &s,
+	                                     reason, sizeof(reason)), RB_EINPUT);
+	assert_string_equal(reason, "usage list is not a JSON array");
+	assert_int_equal(response_usage_list(S("[1]"), collect, &s, reason,
+	                                     sizeof(reason)), RB_EINPUT);
+	assert_int_equal(response_usage_list(S("[{\"id\":\"u\"},"), collect, &s,
+	                                     reason, sizeof(reason)), RB_EINPUT);
+	assert_int_equal(response_usage_list(S("[{\"quantity\":{}}]"), collect, &s,
+	                                     reason, sizeof(reason)), RB_EINPUT);
+	assert_string_equal(reason, "usage list element 1: unusable 'quantity'");
+	assert_int_equal(response_usage_list(S("[{\"quantity\":true}]"), collect,
+	                                     &s, reason, sizeof(reason)), RB_EINPUT);
+	assert_int_equal(response_usage_list("", 0, collect, &s, reason,
+	                                     sizeof(reason)), RB_EINPUT);
 	assert_int_equal(s.n, 0);
 }
 
