@@ -101,9 +101,14 @@ void report_summary(FILE *out, const struct report_summary *s)
 	size_t i, k;
 
 	fprintf(out, "rbusage: %s: %s%s in %.1f s\n", s->input,
-	        s->dry_run ? "dry run" : "import",
+	        s->undo ? "undo" : s->dry_run ? "dry run" : "import",
 	        s->interrupted ? " cut short" : "", s->elapsed_ms / 1000.0);
-	if (s->dry_run)
+	if (s->undo)
+		fprintf(out,
+		        "  usages %lu = deleted %lu + deleted earlier %lu + remaining "
+		        "%lu\n",
+		        c->read, c->created, c->skipped, c->remaining);
+	else if (s->dry_run)
 		fprintf(out, "  rows read %lu = valid %lu + rejected %lu\n", c->read,
 		        c->valid, c->rejected);
 	else

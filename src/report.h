@@ -27,6 +27,8 @@ struct report_summary {
 	const struct run_counts *counts;
 	const struct report_reasons *reasons;
 	bool dry_run;
+	bool undo;          /* counts: read = usages listed, created = deleted,
+	                       skipped = deleted earlier, remaining */
 	bool interrupted;
 	long elapsed_ms;
 };

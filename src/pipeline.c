@@ -1,0 +1,1285 @@
+/* pipeline: the import and undo loops. */
+#include "pipeline.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "check.h"
+#include "fingerprint.h"
+#include "reader.h"
+#include "record.h"
+#include "rejects.h"
+#include "report.h"
+#include "response.h"
+#include "resultlog.h"
+#include "sender.h"
+
+#define PATH_BYTES 4096
+#define GRACE_MS 5000        /* in-flight requests may finish after a signal */
+#define PROGRESS_EVERY_MS 250
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool ends_with(const char *s, size_t n, const char *suffix)
+{
+	size_t k = strlen(suffix);
+
+	return n >= k && !strncmp(s + n - k, suffix, k);
+}
+
+void pipeline_default_paths(const char *input, enum config_format format,
+                            char delimiter, char *rejects, char *log,
+                            size_t len)
+{
+	static const char *const exts[] = {".csv", ".tsv", ".jsonl", ".ndjson"};
+	const char *ext = format == CONFIG_FORMAT_JSONL ? ".jsonl"
+	                  : delimiter == '\t'          ? ".tsv"
+	                                               : ".csv";
+	const char *base = strcmp(input, "-") ? input : "stdin";
+	size_t n = strlen(base), i;
+
+	if (ends_with(base, n, ".gz"))
+		n -= 3;
+	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
+		if (ends_with(base, n, exts[i])) {
+			n -= strlen(exts[i]);
+			ext = exts[i];
+			break;
+		}
+	snprintf(rejects, len, "%.*s.rejects%s", (int)n, base, ext);
+	snprintf(log, len, "%.*s.results.jsonl", (int)n, base);
+}
+
+/* ---- resume state: which lines an earlier run created or left unknown ---- */
+
+struct bits {
+	uint8_t *b;
+	size_t n; /* bytes */
+};
+
+static int bits_set(struct bits *s, long i)
+{
+	size_t byte = (size_t)i / 8;
+
+	if (i < 0)
+		return 0;
+	if (byte >= s->n) {
+		size_t nn = s->n ? s->n : 1024;
+		uint8_t *p;
+		while (nn <= byte)
+			nn *= 2;
+		p = realloc(s->b, nn);
+		if (!p)
+			return -1;
+		memset(p + s->n, 0, nn - s->n);
+		s->b = p;
+		s->n = nn;
+	}
+	s->b[byte] |= (uint8_t)(1u << (i % 8));
+	return 0;
+}
+
+static void bits_clear(struct bits *s, long i)
+{
+	if (i >= 0 && (size_t)i / 8 < s->n)
+		s->b[i / 8] &= (uint8_t)~(1u << (i % 8));
+}
+
+static bool bits_get(const struct bits *s, long i)
+{
+	return i >= 0 && (size_t)i / 8 < s->n && (s->b[i / 8] >> (i % 8)) & 1;
+}
+
+struct resume {
+	struct bits created;  /* created by an earlier run: skip */
+	struct bits unknown;  /* went out, outcome never settled: find first */
+	char fingerprint[FINGERPRINT_MAX];
+	char stamped[CHECK_TIME_MAX];
+	bool has_run;
+	bool oom;
+};
+
+static int resume_cb(const struct resultlog_entry *e, void *ctx)
+{
+	struct resume *rs = ctx;
+	long line = e->row.line;
+
+	if (e->type == RESULTLOG_ENTRY_RUN) {
+		if (!rs->fingerprint[0] && e->fingerprint)
+			snprintf(rs->fingerprint, sizeof(rs->fingerprint), "%s",
+			         e->fingerprint);
+		if (!rs->stamped[0] && e->stamped_time)
+			snprintf(rs->stamped, sizeof(rs->stamped), "%s", e->stamped_time);
+		rs->has_run = true;
+		return 0;
+	}
+	if (e->type != RESULTLOG_ENTRY_ROW)
+		return 0;
+	switch (e->row.status) {
+	case RESULTLOG_CREATED:
+		if (bits_set(&rs->created, line))
+			rs->oom = true;
+		bits_clear(&rs->unknown, line);
+		break;
+	case RESULTLOG_PENDING:
+		if (!bits_get(&rs->created, line) && bits_set(&rs->unknown, line))
+			rs->oom = true;
+		break;
+	case RESULTLOG_REFUSED:
+		/* a 4xx: the server stored nothing */
+		bits_clear(&rs->unknown, line);
+		break;
+	default:
+		/* failed keeps "unknown": a timeout may have stored it */
+		break;
+	}
+	return rs->oom;
+}
+
+static void resume_free(struct resume *rs)
+{
+	free(rs->created.b);
+	free(rs->unknown.b);
+	memset(rs, 0, sizeof(*rs));
+}
+
+/* Loads an existing log for path; RB_EUSAGE when it belongs to another input. */
+static enum rb_status resume_load(const struct config *cfg, const char *path,
+                                  const char *log_path, const char *fp,
+                                  struct resume *rs, char *err, size_t errlen)
+{
+	enum rb_status st;
+
+	memset(rs, 0, sizeof(*rs));
+	if (access(log_path, F_OK) != 0)
+		return RB_OK;
+	st = resultlog_read(log_path, resume_cb, rs, err, errlen);
+	if (st)
+		return st;
+	if (rs->oom) {
+		rb_detail(err, errlen, "out of memory");
+		return RB_ENOMEM;
+	}
+	if (!cfg->dry_run && rs->fingerprint[0] && fp &&
+	    strcmp(rs->fingerprint, fp)) {
+		rb_detail(err, errlen,
+		          "result log '%s' was written for another version of '%s' "
+		          "(fingerprint %s, now %s); to import it afresh pass "
+		          "--restart (the old log is kept beside it) or --log NEW_PATH",
+		          log_path, path, rs->fingerprint, fp);
+		return RB_EUSAGE;
+	}
+	if (!cfg->dry_run && fp && !strcmp(fp, "stdin") &&
+	    (rs->created.n || rs->unknown.n)) {
+		rb_detail(err, errlen,
+		          "result log '%s' records rows read from standard input, "
+		          "which cannot be matched again; import the file by name, or "
+		          "pass --restart", log_path);
+		return RB_EUSAGE;
+	}
+	return RB_OK;
+}
+
+/* ---- the import of one file ---- */
+
+enum slot_phase { SLOT_FREE, SLOT_POST, SLOT_FIND };
+
+struct slot {
+	enum slot_phase phase;
+	struct usage u;
+	struct buf row;     /* the row as the reject file writes it */
+	unsigned attempts;  /* POST attempts over all rounds */
+	unsigned finds;     /* reconcile queries made */
+	int64_t started_ms;
+	long http;
+};
+
+struct import {
+	const struct config *cfg;
+	const char *path;
+	const volatile sig_atomic_t *signals;
+	char rejects_path[PATH_BYTES];
+	char log_path[PATH_BYTES];
+	char fingerprint[FINGERPRINT_MAX];
+	struct reader *rd;
+	struct record_map *map;
+	struct check_policy pol;
+	struct dedup *dd;
+	struct rejects *rj;
+	struct resultlog *lg;
+	struct sender *snd;
+	struct report_reasons *reasons;
+	struct resume rs;
+	struct run_counts c;
+	struct slot *slots;
+	unsigned nslots;
+	struct buf body;
+	struct buf rowbuf;
+	char stamped[CHECK_TIME_MAX];
+	int64_t stamped_ms;
+	int64_t start_wall_ms;
+	int64_t start_mono_ms;
+	int64_t last_progress_ms;
+	bool progress;
+	bool eof;
+	bool stop;         /* stop reading: signal or auth */
+	bool auth_stop;
+	bool input_failed;
+	enum rb_status fatal;
+	char *err;
+	size_t errlen;
+};
+
+static enum rb_status log_row(struct import *im, const struct usage *u,
+                              enum resultlog_status status, const char *reason,
+                              const char *usage_id, long http,
+                              unsigned attempts, long ms, const char *found,
+                              long line)
+{
+	struct resultlog_row r = {0};
+	enum rb_status st;
+
+	r.line = line;
+	r.status = status;
+	r.reason = reason;
+	r.usage_id = usage_id && *usage_id ? usage_id : NULL;
+	r.http = http;
+	r.attempts = attempts;
+	r.ms = ms;
+	r.found = found;
+	if (u) {
+		r.subscription_id = u->subscription_id;
+		r.quantity = u->quantity;
+		r.usage_time = u->usage_time;
+	}
+	st = resultlog_write_row(im->lg, &r, im->err, im->errlen);
+	if (st && !im->fatal)
+		im->fatal = st;
+	return st;
+}
+
+static enum rb_status reject(struct import *im, long line, const char *reason,
+                             const char *body, size_t body_len,
+                             const struct usage *u, enum resultlog_status status,
+                             long http, unsigned attempts, long ms)
+{
+	enum rb_status st;
+
+	st = rejects_write(im->rj, line, reason, body, body_len, im->err,
+	                   im->errlen);
+	if (st) {
+		im->fatal = st;
+		return st;
+	}
+	report_reasons_add(im->reasons, reason, line);
+	if (status == RESULTLOG_REJECTED)
+		im->c.rejected++;
+	else
+		im->c.refused++;
+	return log_row(im, u, status, reason, NULL, http, attempts, ms, NULL, line);
+}
+
+static enum rb_status usage_body(struct buf *b, const struct usage *u)
+{
+	enum rb_status st;
+
+	buf_reset(b);
+	st = buf_puts(b, "{\"subscriptionId\":");
+	if (!st) st = buf_json_string(b, u->subscription_id, strlen(u->subscription_id));
+	if (!st) st = buf_printf(b, ",\"quantity\":%s,\"usageTime\":\"%s\"",
+	                         u->quantity, u->usage_time);
+	if (!st && u->accept_partial >= 0)
+		st = buf_printf(b, ",\"acceptPartialQuantity\":%s",
+		                u->accept_partial ? "true" : "false");
+	if (!st)
+		st = buf_putc(b, '}');
+	return st;
+}
+
+/* Percent-encodes everything but RFC 3986's unreserved characters. */
+static enum rb_status url_encode(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	enum rb_status st = RB_OK;
+
+	for (; *s && !st; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+		    c == '~')
+			st = buf_putc(b, (char)c);
+		else
+			st = buf_printf(b, "%%%c%c", hex[c >> 4], hex[c & 15]);
+	}
+	return st;
+}
+
+static enum rb_status submit_post(struct import *im, unsigned i)
+{
+	struct slot *sl = &im->slots[i];
+	enum rb_status st;
+
+	if ((st = usage_body(&im->body, &sl->u)))
+		return st;
+	sl->phase = SLOT_POST;
+	return sender_submit(im->snd, i, SENDER_POST, "/usages", im->body.data,
+	                     im->body.len);
+}
+
+/* Asks the server whether the usage in slot i is already stored. */
+static enum rb_status submit_find(struct import *im, unsigned i)
+{
+	struct slot *sl = &im->slots[i];
+	char filter[256];
+	enum rb_status st;
+
+	snprintf(filter, sizeof(filter), "subscriptionId:%s;usageTime:%s",
+	         sl->u.subscription_id, sl->u.usage_time);
+	buf_reset(&im->body);
+	st = buf_puts(&im->body, "/usages?limit=100&filter=");
+	if (!st)
+		st = url_encode(&im->body, filter);
+	if (st)
+		return st;
+	sl->phase = SLOT_FIND;
+	sl->finds++;
+	return sender_submit(im->snd, i, SENDER_GET, buf_cstr(&im->body), NULL, 0);
+}
+
+static unsigned free_slot(const struct import *im)
+{
+	unsigned i;
+
+	for (i = 0; i < im->nslots; i++)
+		if (im->slots[i].phase == SLOT_FREE)
+			return i;
+	return im->nslots;
+}
+
+static uint64_t fnv1a(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* --shard K/N: the row's trimmed subscriptionId text (valid or not), FNV-1a
+ * 64, modulo N, is shard K-1. Rows without one go to shard 1, so every row is
+ * reported by exactly one process. */
+static bool in_shard(const struct config *cfg, const struct record *rec)
+{
+	const struct record_value *v = &rec->v[CONFIG_FIELD_SUBSCRIPTION_ID];
+	const char *s = v->text;
+	size_t n = v->len;
+
+	if (!cfg->shard_n)
+		return true;
+	if (!v->present)
+		return cfg->shard_k == 1;
+	while (n && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return fnv1a(s, n) % cfg->shard_n == cfg->shard_k - 1;
+}
+
+/* One row from the reader: reject it, count it, skip it, or hand it to a slot. */
+static enum rb_status take_row(struct import *im, const struct reader_row *row)
+{
+	struct record rec;
+	struct usage u;
+	char why[512];
+	unsigned i;
+	int seen;
+
+	if (row->error) {
+		if (im->cfg->shard_n && im->cfg->shard_k != 1) {
+			im->c.other_shard++;
+			return RB_OK;
+		}
+		im->c.read++;
+		if (rejects_format_row(im->rj, row, &im->rowbuf))
+			buf_reset(&im->rowbuf);
+		return reject(im, row->line, row->error, im->rowbuf.data,
+		              im->rowbuf.len, NULL, RESULTLOG_REJECTED, 0, 0, -1);
+	}
+	if (record_from_row(im->map, row, &rec, why, sizeof(why))) {
+		if (im->cfg->shard_n && im->cfg->shard_k != 1) {
+			im->c.other_shard++;
+			return RB_OK;
+		}
+		goto bad;
+	}
+	if (!in_shard(im->cfg, &rec)) {
+		im->c.other_shard++;
+		return RB_OK;
+	}
+	if (check_record(&im->pol, &rec, im->start_wall_ms, &u, why, sizeof(why)))
+		goto bad;
+	if (!u.usage_time[0]) {
+		memcpy(u.usage_time, im->stamped, sizeof(u.usage_time));
+		u.usage_time_ms = im->stamped_ms;
+	}
+	if (im->dd && (seen = dedup_seen(im->dd, &u)) != 0) {
+		if (seen < 0)
+			return RB_ENOMEM;
+		snprintf(why, sizeof(why),
+		         "repeats an earlier row with the same subscriptionId, "
+		         "usageTime and quantity; pass --allow-duplicates if both are "
+		         "meant");
+		goto bad;
+	}
+	im->c.read++;
+	im->c.valid++;
+	if (im->cfg->dry_run) {
+		if (im->cfg->emit) {
+			if (usage_body(&im->body, &u))
+				return RB_ENOMEM;
+			buf_putc(&im->body, '\n');
+			if (fwrite(im->body.data, 1, im->body.len, stdout) != im->body.len) {
+				rb_detail(im->err, im->errlen, "cannot write to stdout: %s",
+				          strerror(errno));
+				return RB_EIO;
+			}
+		}
+		return RB_OK;
+	}
+	if (bits_get(&im->rs.created, row->line)) {
+		im->c.skipped++;
+		return log_row(im, &u, RESULTLOG_SKIPPED, NULL, NULL, 0, 0, -1,
+		               "created by an earlier run", row->line);
+	}
+	i = free_slot(im);
+	if (i == im->nslots)
+		return RB_ENOMEM; /* cannot happen: rows are read only with room */
+	memset(&im->slots[i].u, 0, sizeof(u));
+	im->slots[i].u = u;
+	im->slots[i].attempts = 0;
+	im->slots[i].finds = 0;
+	im->slots[i].http = 0;
+	im->slots[i].started_ms = mono_ms();
+	if (rejects_format_row(im->rj, row, &im->slots[i].row))
+		buf_reset(&im->slots[i].row);
+	if (bits_get(&im->rs.unknown, row->line)) {
+		/* An earlier run sent it and never learned the outcome. */
+		return submit_find(im, i);
+	}
+	if (log_row(im, &u, RESULTLOG_PENDING, NULL, NULL, 0, 0, -1, NULL,
+	            row->line))
+		return im->fatal;
+	return submit_post(im, i);
+bad:
+	im->c.read++;
+	if (rejects_format_row(im->rj, row, &im->rowbuf))
+		buf_reset(&im->rowbuf);
+	return reject(im, row->line, why, im->rowbuf.data, im->rowbuf.len, NULL,
+	              RESULTLOG_REJECTED, 0, 0, -1);
+}
+
+static long slot_ms(const struct slot *sl)
+{
+	return (long)(mono_ms() - sl->started_ms);
+}
+
+static void slot_done(struct slot *sl)
+{
+	sl->phase = SLOT_FREE;
+}
+
+/* Does the GET /usages reply in res hold our usage? */
+struct find_ctx {
+	const struct usage *u;
+	char id[128];
+	int matches;
+};
+
+static int find_cb(void *ctx, const struct response_usage *ru)
+{
+	struct find_ctx *fc = ctx;
+	char q[CHECK_QUANTITY_MAX], why[64], tt[CHECK_TIME_MAX];
+	struct check_policy any = {0};
+	int64_t ms;
+
+	any.has_not_after = true;
+	any.not_after_ms = INT64_MAX;
+	if (strcmp(fc->u->subscription_id, ru->subscription_id))
+		return 0;
+	if (check_quantity(ru->quantity, strlen(ru->quantity),
+	                   ru->quantity_is_number, q, why,
+	                   sizeof(why)) ||
+	    strcmp(q, fc->u->quantity))
+		return 0;
+	if (check_usage_time(&any, ru->usage_time, strlen(ru->usage_time), 0, &ms,
+	                     tt, why, sizeof(why)) ||
+	    ms != fc->u->usage_time_ms)
+		return 0;
+	if (!fc->matches++)
+		snprintf(fc->id, sizeof(fc->id), "%s", ru->id);
+	return 0;
+}
+
+static void handle_result(struct import *im, const struct sender_result *res)
+{
+	struct slot *sl = &im->slots[res->tag];
+	const struct usage *u = &sl->u;
+	long line = u->line;
+
+	if (res->outcome == SENDER_AUTH) {
+		/* The row stays pending: the next run finds out what became of it. */
+		if (!im->auth_stop)
+			rb_detail(im->err, im->errlen,
+			          "the server refused our credentials (%s); stopping "
+			          "before more requests go out", res->reason);
+		im->auth_stop = im->stop = true;
+		slot_done(sl);
+		return;
+	}
+	if (sl->phase == SLOT_FIND) {
+		struct find_ctx fc = {0};
+		char why[1200];
+
+		fc.u = u;
+		if (res->outcome != SENDER_DONE ||
+		    response_usage_list(res->body, res->body_len, find_cb, &fc, why,
+		                        sizeof(why))) {
+			snprintf(why, sizeof(why),
+			         "outcome unknown and the check for it failed (%s); run "
+			         "again to reconcile it",
+			         res->outcome == SENDER_DONE ? "unreadable reply"
+			                                     : res->reason);
+			im->c.failed++;
+			log_row(im, u, RESULTLOG_FAILED, why, NULL, res->http,
+			        sl->attempts, slot_ms(sl), NULL, line);
+			slot_done(sl);
+			return;
+		}
+		if (fc.matches) {
+			im->c.created++;
+			im->c.reconciled++;
+			log_row(im, u, RESULTLOG_CREATED, NULL, fc.id, 0, sl->attempts,
+			        slot_ms(sl), "reconciled: found with GET /usages", line);
+			slot_done(sl);
+			return;
+		}
+		if (sl->finds > im->cfg->retries + 1 || im->stop) {
+			im->c.failed++;
+			log_row(im, u, RESULTLOG_FAILED,
+			        im->stop ? "interrupted; not stored, run again to send it"
+			                 : "outcome unknown too many times; run again",
+			        NULL, sl->http, sl->attempts, slot_ms(sl), NULL, line);
+			slot_done(sl);
+			return;
+		}
+		/* Not stored: safe to send (again). */
+		if (log_row(im, u, RESULTLOG_PENDING, NULL, NULL, 0, 0, -1, NULL, line) ||
+		    submit_post(im, (unsigned)res->tag)) {
+			if (!im->fatal)
+				im->fatal = RB_ENOMEM;
+			slot_done(sl);
+		}
+		return;
+	}
+	sl->attempts += res->attempts;
+	sl->http = res->http;
+	switch (res->outcome) {
+	case SENDER_DONE:
+		im->c.created++;
+		log_row(im, u, RESULTLOG_CREATED, NULL, res->usage_id, res->http,
+		        sl->attempts, slot_ms(sl), NULL, line);
+		break;
+	case SENDER_REFUSED:
+		reject(im, line, res->reason, sl->row.data, sl->row.len, u,
+		       RESULTLOG_REFUSED, res->http, sl->attempts, slot_ms(sl));
+		break;
+	case SENDER_FAILED:
+		im->c.failed++;
+		log_row(im, u, RESULTLOG_FAILED, res->reason, NULL, res->http,
+		        sl->attempts, slot_ms(sl), NULL, line);
+		break;
+	case SENDER_UNKNOWN:
+		if (im->stop) {
+			/* No time to reconcile now; the pending line tells the next
+			 * run to look before it sends. */
+			im->c.failed++;
+			log_row(im, u, RESULTLOG_FAILED, res->reason, NULL, res->http,
+			        sl->attempts, slot_ms(sl), NULL, line);
+			break;
+		}
+		if (submit_find(im, (unsigned)res->tag) && !im->fatal)
+			im->fatal = RB_ENOMEM;
+		return;
+	case SENDER_AUTH:
+		break;
+	}
+	slot_done(sl);
+}
+
+static void show_progress(struct import *im, bool force)
+{
+	int64_t now;
+	uint64_t consumed;
+	int64_t total;
+
+	if (!im->progress)
+		return;
+	now = mono_ms();
+	if (!force && now - im->last_progress_ms < PROGRESS_EVERY_MS)
+		return;
+	im->last_progress_ms = now;
+	reader_progress(im->rd, &consumed, &total);
+	report_progress(stderr, &im->c, consumed, total,
+	                (long)(now - im->start_mono_ms));
+}
+
+/* Reads and dispatches rows until there is no room for another request. */
+static enum rb_status read_rows(struct import *im)
+{
+	struct reader_row row;
+	enum rb_status st;
+	unsigned n = 0;
+
+	while (!im->eof && !im->stop) {
+		if (!im->cfg->dry_run && !sender_room(im->snd))
+			break;
+		st = reader_next(im->rd, &row, im->err, im->errlen);
+		if (st == RB_END) {
+			im->eof = true;
+			break;
+		}
+		if (st) {
+			/* The input ended early (truncated gzip, read error): the rows
+			 * so far count; the message says where it stopped. */
+			im->eof = true;
+			im->input_failed = true;
+			return RB_OK;
+		}
+		if ((st = take_row(im, &row)))
+			return st;
+		if (im->fatal)
+			return im->fatal;
+		if (*im->signals)
+			im->stop = true;
+		if (++n == 4096) {
+			n = 0;
+			show_progress(im, false);
+		}
+	}
+	return RB_OK;
+}
+
+static enum rb_status send_loop(struct import *im)
+{
+	struct sender_result res;
+	int64_t grace_until = 0;
+	bool have, aborted = false;
+	enum rb_status st;
+
+	for (;;) {
+		if (*im->signals && !im->stop)
+			im->stop = true;
+		if (im->stop && !grace_until)
+			grace_until = mono_ms() + GRACE_MS;
+		if ((st = read_rows(im)))
+			return st;
+		if ((im->eof || im->stop) && !sender_busy(im->snd))
+			break;
+		if (!aborted && im->stop &&
+		    (im->auth_stop || *im->signals > 1 || mono_ms() > grace_until)) {
+			sender_abort(im->snd);
+			aborted = true;
+		}
+		st = sender_next(im->snd, 100, &res, &have, im->err, im->errlen);
+		if (st)
+			return st;
+		if (have)
+			handle_result(im, &res);
+		if (im->fatal)
+			return im->fatal;
+		show_progress(im, false);
+	}
+	return RB_OK;
+}
+
+static void import_free(struct import *im)
+{
+	unsigned i;
+
+	reader_free(im->rd);
+	record_map_free(im->map);
+	dedup_free(im->dd);
+	rejects_close(im->rj, NULL, 0);
+	resultlog_close(im->lg, NULL, 0);
+	sender_free(im->snd);
+	report_reasons_free(im->reasons);
+	resume_free(&im->rs);
+	for (i = 0; i < im->nslots; i++)
+		buf_free(&im->slots[i].row);
+	free(im->slots);
+	buf_free(&im->body);
+	buf_free(&im->rowbuf);
+}
+
+static enum rb_status open_input(const struct config *cfg, const char *path,
+                                 struct reader **rd, struct record_map **map,
+                                 char *err, size_t errlen)
+{
+	const struct reader_field *hdr;
+	size_t nhdr;
+	char why[512];
+	enum rb_status st;
+
+	*map = NULL;
+	if ((st = reader_open(rd, path, cfg, err, errlen)))
+		return st == RB_ENOMEM ? st : RB_EUSAGE;
+	*map = record_map_new(cfg);
+	if (!*map) {
+		rb_detail(err, errlen, "out of memory");
+		return RB_ENOMEM;
+	}
+	hdr = reader_header(*rd, &nhdr);
+	if (reader_format(*rd) == CONFIG_FORMAT_CSV &&
+	    record_map_header(*map, hdr, nhdr, why, sizeof(why))) {
+		if (nhdr == 0)
+			return RB_OK; /* an empty file: no rows, nothing to map */
+		rb_detail(err, errlen, "%s: %s", path, why);
+		return RB_EINPUT;
+	}
+	return RB_OK;
+}
+
+static void paths_for(const struct config *cfg, const char *path,
+                      enum config_format fmt, char *rejects, char *log)
+{
+	char delim = cfg->delimiter;
+
+	if (!delim && ends_with(path, strlen(path), ".tsv"))
+		delim = '\t';
+	if (!delim && ends_with(path, strlen(path), ".tsv.gz"))
+		delim = '\t';
+	pipeline_default_paths(path, fmt, delim, rejects, log, PATH_BYTES);
+	if (cfg->rejects_path)
+		snprintf(rejects, PATH_BYTES, "%s", cfg->rejects_path);
+	if (cfg->log_path)
+		snprintf(log, PATH_BYTES, "%s", cfg->log_path);
+}
+
+/* --restart: keep the old log, under a name that says when it was set aside. */
+static enum rb_status set_aside(const char *log, char *err, size_t errlen)
+{
+	char dst[PATH_BYTES + 32], stamp[CHECK_TIME_MAX];
+
+	if (access(log, F_OK) != 0)
+		return RB_OK;
+	check_format_time(wall_ms() / 1000 * 1000, stamp);
+	snprintf(dst, sizeof(dst), "%s.%s", log, stamp);
+	if (rename(log, dst)) {
+		rb_detail(err, errlen, "cannot rename '%s': %s", log, strerror(errno));
+		return RB_EIO;
+	}
+	fprintf(stderr, "rbusage: the old result log is now '%s'\n", dst);
+	return RB_OK;
+}
+
+static enum rb_status import_file(const struct config *cfg, const char *path,
+                                  const volatile sig_atomic_t *signals,
+                                  struct pipeline_outcome *out, char *err,
+                                  size_t errlen)
+{
+	struct import im;
+	struct resultlog_run run = {0};
+	const struct reader_field *hdr;
+	char started[CHECK_TIME_MAX];
+	size_t nhdr;
+	unsigned i;
+	enum rb_status st;
+	enum config_format fmt;
+	char delim;
+
+	memset(&im, 0, sizeof(im));
+	im.cfg = cfg;
+	im.path = path;
+	im.signals = signals;
+	im.err = err;
+	im.errlen = errlen;
+	im.start_wall_ms = wall_ms();
+	im.start_mono_ms = im.last_progress_ms = mono_ms();
+	im.progress = !cfg->quiet && cfg->progress != CONFIG_PROGRESS_OFF &&
+	              (cfg->progress == CONFIG_PROGRESS_ON || isatty(2));
+	buf_init(&im.body, 4 * READER_MAX_RECORD);
+	buf_init(&im.rowbuf, 4 * READER_MAX_RECORD);
+	check_policy_from_config(&im.pol, cfg);
+
+	if ((st = open_input(cfg, path, &im.rd, &im.map, err, errlen)))
+		goto out;
+	fmt = reader_format(im.rd);
+	paths_for(cfg, path, fmt, im.rejects_path, im.log_path);
+	if (!cfg->dry_run) {
+		if ((st = fingerprint_file(path, im.fingerprint, err, errlen)))
+			goto out;
+		if (cfg->restart && (st = set_aside(im.log_path, err, errlen)))
+			goto out;
+		if ((st = resume_load(cfg, path, im.log_path, im.fingerprint, &im.rs,
+		                      err, errlen)))
+			goto out;
+	}
+	/* Rows without usageTime get this run's start, or the first run's on a
+	 * resume, so a re-sent row is the same record and can be found again. */
+	im.stamped_ms = im.start_wall_ms / 1000 * 1000;
+	if (im.rs.stamped[0] &&
+	    !check_parse_time_arg(im.rs.stamped, &im.stamped_ms, err, errlen))
+		snprintf(im.stamped, sizeof(im.stamped), "%s", im.rs.stamped);
+	else
+		check_format_time(im.stamped_ms, im.stamped);
+	check_format_time(im.start_wall_ms, started);
+
+	if (!cfg->allow_duplicates && !(im.dd = dedup_new())) {
+		st = RB_ENOMEM;
+		goto out;
+	}
+	im.reasons = report_reasons_new();
+	if (!im.reasons) {
+		st = RB_ENOMEM;
+		goto out;
+	}
+	hdr = reader_header(im.rd, &nhdr);
+	delim = cfg->delimiter;
+	if (!delim && strstr(im.rejects_path, ".tsv"))
+		delim = '\t';
+	im.rj = rejects_open(im.rejects_path, fmt, delim, hdr, nhdr, err, errlen);
+	if (!im.rj) {
+		st = RB_EIO;
+		goto out;
+	}
+	im.lg = resultlog_open(im.log_path, err, errlen);
+	if (!im.lg) {
+		st = RB_EIO;
+		goto out;
+	}
+	run.command = "import";
+	run.input = path;
+	run.fingerprint = im.fingerprint[0] ? im.fingerprint : NULL;
+	run.format = fmt == CONFIG_FORMAT_CSV ? "csv" : "jsonl";
+	run.stamped_time = im.stamped;
+	run.started = started;
+	run.cfg = cfg;
+	if ((st = resultlog_write_run(im.lg, &run, err, errlen)))
+		goto out;
+
+	if (cfg->dry_run) {
+		while (!im.eof && !im.stop && !st) {
+			st = read_rows(&im);
+			if (*signals)
+				im.stop = true;
+		}
+	} else {
+		im.snd = sender_new(cfg, err, errlen);
+		if (!im.snd) {
+			st = RB_EUSAGE;
+			goto out;
+		}
+		im.nslots = cfg->concurrency;
+		im.slots = calloc(im.nslots, sizeof(*im.slots));
+		if (!im.slots) {
+			st = RB_ENOMEM;
+			goto out;
+		}
+		for (i = 0; i < im.nslots; i++)
+			buf_init(&im.slots[i].row, 4 * READER_MAX_RECORD);
+		st = send_loop(&im);
+	}
+	if (im.progress) {
+		show_progress(&im, true);
+		report_progress_clear(stderr);
+	}
+	if (st == RB_OK && im.auth_stop)
+		st = RB_EAUTH;
+	if (st == RB_OK && im.stop) {
+		st = RB_EINTR;
+		rb_detail(err, errlen, "interrupted; run the same command again to "
+		                       "resume");
+	}
+	{
+		char serr[512];
+		enum rb_status s2 = resultlog_write_summary(
+			im.lg, &im.c, cfg->dry_run, st == RB_EINTR || st == RB_EAUTH,
+			(long)(mono_ms() - im.start_mono_ms), serr, sizeof(serr));
+		if (!st && s2) {
+			st = s2;
+			rb_detail(err, errlen, "%s", serr);
+		}
+		s2 = rejects_close(im.rj, serr, sizeof(serr));
+		im.rj = NULL;
+		if (!st && s2) {
+			st = s2;
+			rb_detail(err, errlen, "%s", serr);
+		}
+	}
+	{
+		struct report_summary rs = {0};
+		rs.input = path;
+		rs.rejects_path = im.c.rejected + im.c.refused ? im.rejects_path : NULL;
+		rs.log_path = im.log_path;
+		rs.counts = &im.c;
+		rs.reasons = im.reasons;
+		rs.dry_run = cfg->dry_run;
+		rs.interrupted = st == RB_EINTR || st == RB_EAUTH;
+		rs.elapsed_ms = (long)(mono_ms() - im.start_mono_ms);
+		if (!cfg->quiet)
+			report_summary(stderr, &rs);
+	}
+	if (im.input_failed) {
+		out->input_failed = true;
+		fprintf(stderr, "rbusage: %s\n", err);
+		err[0] = 0;
+	}
+out:
+	out->counts.read += im.c.read;
+	out->counts.valid += im.c.valid;
+	out->counts.created += im.c.created;
+	out->counts.rejected += im.c.rejected;
+	out->counts.refused += im.c.refused;
+	out->counts.failed += im.c.failed;
+	out->counts.skipped += im.c.skipped;
+	out->counts.other_shard += im.c.other_shard;
+	out->counts.reconciled += im.c.reconciled;
+	if (st == RB_EINTR)
+		out->interrupted = true;
+	import_free(&im);
+	return st;
+}
+
+enum rb_status pipeline_preflight(const struct config *cfg, char *err,
+                                  size_t errlen)
+{
+	size_t i, stdin_uses = 0;
+	enum rb_status st = RB_OK;
+
+	for (i = 0; i < cfg->nfiles; i++)
+		stdin_uses += !strcmp(cfg->files[i], "-");
+	if (stdin_uses > 1) {
+		rb_detail(err, errlen, "'-' (standard input) can be read only once");
+		return RB_EUSAGE;
+	}
+	for (i = 0; i < cfg->nfiles && !st; i++) {
+		const char *path = cfg->files[i];
+		struct reader *rd = NULL;
+		struct record_map *map = NULL;
+		char rejects[PATH_BYTES], log[PATH_BYTES], fp[FINGERPRINT_MAX];
+		struct resume rs;
+
+		if (!strcmp(path, "-"))
+			continue; /* cannot be read twice; checked as it is read */
+		st = open_input(cfg, path, &rd, &map, err, errlen);
+		if (!st && !cfg->dry_run && !cfg->restart) {
+			paths_for(cfg, path, reader_format(rd), rejects, log);
+			st = fingerprint_file(path, fp, err, errlen);
+			if (!st) {
+				st = resume_load(cfg, path, log, fp, &rs, err, errlen);
+				resume_free(&rs);
+			}
+		}
+		reader_free(rd);
+		record_map_free(map);
+	}
+	return st;
+}
+
+enum rb_status pipeline_import(const struct config *cfg,
+                               const volatile sig_atomic_t *signals,
+                               struct pipeline_outcome *out, char *err,
+                               size_t errlen)
+{
+	size_t i;
+	enum rb_status st = RB_OK;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < cfg->nfiles && !st; i++)
+		st = import_file(cfg, cfg->files[i], signals, out, err, errlen);
+	return st;
+}
+
+/* ---- undo: delete what a result log says was created ---- */
+
+struct undo_slot {
+	bool busy;
+	long line;
+	char id[128];
+	int64_t started_ms;
+};
+
+struct undo {
+	const struct config *cfg;
+	const volatile sig_atomic_t *signals;
+	struct sender *snd;
+	struct resultlog *lg;
+	struct dedup *done;     /* ids deleted by an earlier undo run */
+	struct undo_slot *slots;
+	unsigned nslots;
+	struct run_counts c;
+	struct report_reasons *reasons;
+	struct buf path;
+	bool stop, auth_stop, not_import;
+	enum rb_status fatal;
+	char *err;
+	size_t errlen;
+};
+
+/* The dedup set keys on a usage; an id fits in its subscriptionId slot. */
+static int id_key(const char *id, struct usage *u)
+{
+	memset(u, 0, sizeof(*u));
+	if (strlen(id) > CHECK_ID_MAX)
+		return -1;
+	memcpy(u->subscription_id, id, strlen(id));
+	return 0;
+}
+
+static int undo_prior_cb(const struct resultlog_entry *e, void *ctx)
+{
+	struct undo *ud = ctx;
+	struct usage key;
+
+	if (e->type == RESULTLOG_ENTRY_ROW && e->row.status == RESULTLOG_DELETED &&
+	    e->row.usage_id && !id_key(e->row.usage_id, &key) &&
+	    dedup_seen(ud->done, &key) < 0)
+		return 1;
+	return 0;
+}
+
+static void undo_result(struct undo *ud, const struct sender_result *res)
+{
+	struct undo_slot *sl = &ud->slots[res->tag];
+	struct resultlog_row r = {0};
+	enum rb_status st;
+
+	r.line = sl->line;
+	r.usage_id = sl->id;
+	r.http = res->http;
+	r.attempts = res->attempts;
+	r.ms = (long)(mono_ms() - sl->started_ms);
+	if (res->outcome == SENDER_DONE ||
+	    (res->outcome == SENDER_REFUSED && res->http == 404)) {
+		r.status = RESULTLOG_DELETED;
+		r.found = res->http == 404 ? "already gone" : NULL;
+		ud->c.created++; /* counts deletions in an undo */
+	} else {
+		if (res->outcome == SENDER_AUTH) {
+			if (!ud->auth_stop)
+				rb_detail(ud->err, ud->errlen,
+				          "the server refused our credentials (%s)",
+				          res->reason);
+			ud->auth_stop = ud->stop = true;
+		}
+		r.status = res->outcome == SENDER_REFUSED ? RESULTLOG_REFUSED
+		                                          : RESULTLOG_FAILED;
+		r.reason = res->reason;
+		report_reasons_add(ud->reasons, res->reason, sl->line);
+		ud->c.remaining++;
+	}
+	st = resultlog_write_row(ud->lg, &r, ud->err, ud->errlen);
+	if (st && !ud->fatal)
+		ud->fatal = st;
+	sl->busy = false;
+}
+
+/* Waits for one result (or a short timeout) and books it. */
+static enum rb_status undo_step(struct undo *ud)
+{
+	struct sender_result res;
+	bool have;
+	enum rb_status st;
+
+	if (*ud->signals)
+		ud->stop = true;
+	st = sender_next(ud->snd, 100, &res, &have, ud->err, ud->errlen);
+	if (st)
+		return st;
+	if (have)
+		undo_result(ud, &res);
+	return ud->fatal;
+}
+
+static int undo_cb(const struct resultlog_entry *e, void *ctx)
+{
+	struct undo *ud = ctx;
+	struct usage key;
+	unsigned i;
+	int seen;
+
+	if (e->type == RESULTLOG_ENTRY_RUN && e->command &&
+	    strcmp(e->command, "import")) {
+		ud->not_import = true;
+		return 1;
+	}
+	if (e->type != RESULTLOG_ENTRY_ROW || e->row.status != RESULTLOG_CREATED ||
+	    !e->row.usage_id || !*e->row.usage_id)
+		return 0;
+	ud->c.read++;
+	if (!id_key(e->row.usage_id, &key)) {
+		seen = dedup_seen(ud->done, &key);
+		if (seen < 0) {
+			ud->fatal = RB_ENOMEM;
+			return 1;
+		}
+		if (seen) {
+			ud->c.skipped++;
+			return 0;
+		}
+	}
+	while (!ud->stop && !sender_room(ud->snd))
+		if ((ud->fatal = undo_step(ud)))
+			return 1;
+	if (ud->stop || *ud->signals) {
+		ud->stop = true;
+		ud->c.read--;
+		return 1;
+	}
+	for (i = 0; i < ud->nslots && ud->slots[i].busy; i++)
+		;
+	ud->slots[i].busy = true;
+	ud->slots[i].line = e->row.line;
+	ud->slots[i].started_ms = mono_ms();
+	snprintf(ud->slots[i].id, sizeof(ud->slots[i].id), "%s", e->row.usage_id);
+	buf_reset(&ud->path);
+	if (buf_puts(&ud->path, "/usages/") ||
+	    url_encode(&ud->path, ud->slots[i].id) ||
+	    sender_submit(ud->snd, i, SENDER_DELETE, buf_cstr(&ud->path), NULL, 0)) {
+		ud->fatal = RB_ENOMEM;
+		return 1;
+	}
+	return 0;
+}
+
+enum rb_status pipeline_undo(const struct config *cfg,
+                             const volatile sig_atomic_t *signals,
+                             struct pipeline_outcome *out, char *err,
+                             size_t errlen)
+{
+	struct undo ud;
+	struct resultlog_run run = {0};
+	char undo_path[PATH_BYTES], started[CHECK_TIME_MAX];
+	const char *log = cfg->files[0];
+	int64_t t0 = mono_ms();
+	enum rb_status st;
+
+	memset(&ud, 0, sizeof(ud));
+	memset(out, 0, sizeof(*out));
+	ud.cfg = cfg;
+	ud.signals = signals;
+	ud.err = err;
+	ud.errlen = errlen;
+	buf_init(&ud.path, 4096);
+	if (cfg->log_path)
+		snprintf(undo_path, sizeof(undo_path), "%s", cfg->log_path);
+	else
+		snprintf(undo_path, sizeof(undo_path), "%s.undo.jsonl", log);
+	if (access(log, R_OK) != 0) {
+		rb_detail(err, errlen, "cannot open '%s': %s", log, strerror(errno));
+		st = RB_EUSAGE;
+		goto out;
+	}
+	if (!(ud.done = dedup_new()) || !(ud.reasons = report_reasons_new())) {
+		st = RB_ENOMEM;
+		goto out;
+	}
+	if (access(undo_path, F_OK) == 0 &&
+	    (st = resultlog_read(undo_path, undo_prior_cb, &ud, err, errlen)))
+		goto out;
+	if (!(ud.snd = sender_new(cfg, err, errlen))) {
+		st = RB_EUSAGE;
+		goto out;
+	}
+	ud.nslots = cfg->concurrency;
+	if (!(ud.slots = calloc(ud.nslots, sizeof(*ud.slots)))) {
+		st = RB_ENOMEM;
+		goto out;
+	}
+	if (!(ud.lg = resultlog_open(undo_path, err, errlen))) {
+		st = RB_EIO;
+		goto out;
+	}
+	check_format_time(wall_ms(), started);
+	run.command = "undo";
+	run.input = log;
+	run.started = started;
+	run.cfg = cfg;
+	if ((st = resultlog_write_run(ud.lg, &run, err, errlen)))
+		goto out;
+	st = resultlog_read(log, undo_cb, &ud, err, errlen);
+	if (!st && ud.not_import) {
+		rb_detail(err, errlen, "'%s' is not the result log of an import", log);
+		st = RB_EUSAGE;
+	}
+	if (!st)
+		st = ud.fatal;
+	{
+		int64_t grace_until = mono_ms() + GRACE_MS;
+		bool aborted = false;
+		while (!st && sender_busy(ud.snd)) {
+			if (!aborted && ud.stop &&
+			    (ud.auth_stop || *signals > 1 || mono_ms() > grace_until)) {
+				sender_abort(ud.snd);
+				aborted = true;
+			}
+			st = undo_step(&ud);
+		}
+	}
+	if (!st && ud.auth_stop)
+		st = RB_EAUTH;
+	if (!st && ud.stop) {
+		st = RB_EINTR;
+		rb_detail(err, errlen, "interrupted; run the same command again to "
+		                       "resume");
+	}
+	if (ud.lg) {
+		char serr[256];
+		resultlog_write_summary(ud.lg, &ud.c, false, st == RB_EINTR,
+		                        (long)(mono_ms() - t0), serr, sizeof(serr));
+	}
+	if (!cfg->quiet && st != RB_EUSAGE) {
+		struct report_summary rs = {0};
+		rs.input = log;
+		rs.log_path = undo_path;
+		rs.counts = &ud.c;
+		rs.reasons = ud.reasons;
+		rs.undo = true;
+		rs.interrupted = st == RB_EINTR || st == RB_EAUTH;
+		rs.elapsed_ms = (long)(mono_ms() - t0);
+		report_summary(stderr, &rs);
+	}
+out:
+	out->counts = ud.c;
+	out->interrupted = st == RB_EINTR;
+	resultlog_close(ud.lg, NULL, 0);
+	sender_free(ud.snd);
+	dedup_free(ud.done);
+	report_reasons_free(ud.reasons);
+	free(ud.slots);
+	buf_free(&ud.path);
+	return st;
+}
