@@ -1,6 +1,7 @@
 /* report: summaries and progress for a person. */
 #include "report.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -170,4 +171,438 @@ void report_progress_clear(FILE *out)
 {
 	fputs("\r\033[K", out);
 	fflush(out);
+}
+
+/* ---- rbusage report RESULT_LOG ---- */
+
+#define DAY_SLOTS 8192           /* distinct days kept; more count as "other" */
+#define SUB_SLOTS (1 << 16)      /* distinct subscriptions kept for the top list */
+#define LAT_MAX_MS 120000        /* latency histogram: 1 ms buckets up to 2 min */
+#define CHECK_KEY_BYTES 64       /* a subscriptionId (<= 50) or a day */
+
+struct total {
+	char key[CHECK_KEY_BYTES];
+	int64_t milli;               /* quantity in thousandths: exact */
+	unsigned long rows;
+};
+
+struct report_state {
+	unsigned long status[RESULTLOG_STATUS_COUNT];
+	unsigned long runs, retried, attempts_extra, other_days, other_subs;
+	struct report_reasons *reasons;
+	struct total *days;          /* open addressing on key */
+	struct total *subs;
+	uint32_t *lat;               /* LAT_MAX_MS + 1 buckets */
+	unsigned long lat_n;
+	int64_t milli_total;
+	bool overflow;
+	const char *first_started;
+};
+
+/* "5.25" -> 5250 thousandths; -1 when not canonical-looking or too big. */
+static int64_t milli_of(const char *q)
+{
+	int64_t v = 0;
+	int frac = -1;
+
+	for (; *q; q++) {
+		if (*q == '.' && frac < 0) {
+			frac = 0;
+			continue;
+		}
+		if (*q < '0' || *q > '9' || frac >= 3 || v > INT64_MAX / 10 - 10)
+			return -1;
+		v = v * 10 + (*q - '0');
+		if (frac >= 0)
+			frac++;
+	}
+	for (frac = frac < 0 ? 0 : frac; frac < 3; frac++) {
+		if (v > INT64_MAX / 10)
+			return -1;
+		v *= 10;
+	}
+	return v;
+}
+
+static uint64_t key_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+static struct total *total_slot(struct total *t, size_t n, const char *key)
+{
+	size_t i = key_hash(key) & (n - 1), k;
+
+	for (k = 0; k < n / 2; k++, i = (i + 1) & (n - 1)) {
+		if (!t[i].key[0]) {
+			snprintf(t[i].key, sizeof(t[i].key), "%s", key);
+			return &t[i];
+		}
+		if (!strcmp(t[i].key, key))
+			return &t[i];
+	}
+	return NULL; /* half full: the table is at its cap */
+}
+
+static void add_milli(int64_t *acc, int64_t v, bool *overflow)
+{
+	if (*acc > INT64_MAX - v)
+		*overflow = true;
+	else
+		*acc += v;
+}
+
+static int report_cb(const struct resultlog_entry *e, void *ctx)
+{
+	struct report_state *rs = ctx;
+	const struct resultlog_row *r = &e->row;
+	struct total *t;
+	char day[16];
+	int64_t m;
+
+	if (e->type == RESULTLOG_ENTRY_RUN) {
+		rs->runs++;
+		return 0;
+	}
+	if (e->type != RESULTLOG_ENTRY_ROW)
+		return 0;
+	if (r->status == RESULTLOG_PENDING)
+		return 0;
+	rs->status[r->status]++;
+	if (r->reason && (r->status == RESULTLOG_REJECTED ||
+	                  r->status == RESULTLOG_REFUSED ||
+	                  r->status == RESULTLOG_FAILED))
+		report_reasons_add(rs->reasons, r->reason, r->line);
+	if (r->attempts > 1) {
+		rs->retried++;
+		rs->attempts_extra += r->attempts - 1;
+	}
+	if (r->status != RESULTLOG_CREATED)
+		return 0;
+	if (r->ms >= 0) {
+		rs->lat[r->ms > LAT_MAX_MS ? LAT_MAX_MS : r->ms]++;
+		rs->lat_n++;
+	}
+	m = r->quantity ? milli_of(r->quantity) : -1;
+	if (m < 0)
+		return 0;
+	add_milli(&rs->milli_total, m, &rs->overflow);
+	snprintf(day, sizeof(day), "%.10s", r->usage_time ? r->usage_time : "?");
+	if ((t = total_slot(rs->days, DAY_SLOTS, day))) {
+		add_milli(&t->milli, m, &rs->overflow);
+		t->rows++;
+	} else {
+		rs->other_days++;
+	}
+	if (r->subscription_id &&
+	    (t = total_slot(rs->subs, SUB_SLOTS, r->subscription_id))) {
+		add_milli(&t->milli, m, &rs->overflow);
+		t->rows++;
+	} else {
+		rs->other_subs++;
+	}
+	return 0;
+}
+
+static void fmt_milli(int64_t m, char *out, size_t len)
+{
+	int64_t frac = m % 1000;
+
+	if (!frac)
+		snprintf(out, len, "%lld", (long long)(m / 1000));
+	else if (frac % 100 == 0)
+		snprintf(out, len, "%lld.%lld", (long long)(m / 1000),
+		         (long long)(frac / 100));
+	else if (frac % 10 == 0)
+		snprintf(out, len, "%lld.%02lld", (long long)(m / 1000),
+		         (long long)(frac / 10));
+	else
+		snprintf(out, len, "%lld.%03lld", (long long)(m / 1000),
+		         (long long)frac);
+}
+
+static int by_key(const void *a, const void *b)
+{
+	return strcmp(((const struct total *)a)->key, ((const struct total *)b)->key);
+}
+
+static int by_milli(const void *a, const void *b)
+{
+	const struct total *x = a, *y = b;
+
+	if (x->milli != y->milli)
+		return x->milli < y->milli ? 1 : -1;
+	return strcmp(x->key, y->key);
+}
+
+/* Moves the used slots to the front; returns their count. */
+static size_t compact(struct total *t, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (t[i].key[0])
+			t[k++] = t[i];
+	return k;
+}
+
+static long percentile(const struct report_state *rs, double p)
+{
+	unsigned long want, seen = 0;
+	long ms;
+
+	if (!rs->lat_n)
+		return -1;
+	want = (unsigned long)(p * (double)rs->lat_n + 0.999999);
+	if (want < 1)
+		want = 1;
+	for (ms = 0; ms <= LAT_MAX_MS; ms++) {
+		seen += rs->lat[ms];
+		if (seen >= want)
+			return ms;
+	}
+	return LAT_MAX_MS;
+}
+
+static void html_escape(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '&': fputs("&amp;", out); break;
+		case '"': fputs("&quot;", out); break;
+		default: fputc(*s, out);
+		}
+	}
+}
+
+static void write_text(FILE *out, const char *log, struct report_state *rs,
+                       struct total *days, size_t ndays, struct total *subs,
+                       size_t nsubs)
+{
+	char num[48];
+	size_t i;
+	int s;
+
+	fprintf(out, "Result log: %s (%lu run%s)\n\nRows by status\n", log,
+	        rs->runs, rs->runs == 1 ? "" : "s");
+	for (s = 0; s < RESULTLOG_STATUS_COUNT; s++)
+		if (rs->status[s])
+			fprintf(out, "  %-10s %10lu\n", resultlog_status_names[s],
+			        rs->status[s]);
+	if (rs->reasons->n) {
+		fprintf(out, "\nReasons (rejected, refused, failed)\n");
+		{
+			struct group sorted[MAX_GROUPS];
+			size_t k;
+			memcpy(sorted, rs->reasons->g, rs->reasons->n * sizeof(sorted[0]));
+			qsort(sorted, rs->reasons->n, sizeof(sorted[0]), by_count);
+			for (i = 0; i < rs->reasons->n; i++) {
+				fprintf(out, "  %8lu  %s (line", sorted[i].count,
+				        sorted[i].shape);
+				for (k = 0; k < 3 && k < sorted[i].count; k++)
+					fprintf(out, "%s %ld", k ? "," : "", sorted[i].lines[k]);
+				fprintf(out, "%s)\n", sorted[i].count > 3 ? ", ..." : "");
+			}
+		}
+	}
+	if (ndays) {
+		fmt_milli(rs->milli_total, num, sizeof(num));
+		fprintf(out, "\nQuantity created per day (UTC)%s\n",
+		        rs->overflow ? " [overflow: totals too large]" : "");
+		for (i = 0; i < ndays; i++) {
+			fmt_milli(days[i].milli, num, sizeof(num));
+			fprintf(out, "  %-10s %18s  (%lu rows)\n", days[i].key, num,
+			        days[i].rows);
+		}
+		fmt_milli(rs->milli_total, num, sizeof(num));
+		fprintf(out, "  %-10s %18s\n", "total", num);
+		fprintf(out, "\nTop subscriptions by quantity\n");
+		for (i = 0; i < nsubs && i < 10; i++) {
+			fmt_milli(subs[i].milli, num, sizeof(num));
+			fprintf(out, "  %-50s %18s  (%lu rows)\n", subs[i].key, num,
+			        subs[i].rows);
+		}
+		if (rs->other_subs)
+			fprintf(out, "  (%lu rows of further subscriptions not ranked)\n",
+			        rs->other_subs);
+	}
+	if (rs->lat_n)
+		fprintf(out,
+		        "\nLatency of created rows (first send to reply)\n"
+		        "  p50 %ld ms  p90 %ld ms  p99 %ld ms  max %ld ms\n",
+		        percentile(rs, 0.5), percentile(rs, 0.9), percentile(rs, 0.99),
+		        percentile(rs, 1.0));
+	fprintf(out, "\nRetries: %lu rows needed more than one attempt (%lu extra "
+	             "attempts)\n",
+	        rs->retried, rs->attempts_extra);
+}
+
+static void write_html(FILE *out, const char *log, struct report_state *rs,
+                       struct total *days, size_t ndays, struct total *subs,
+                       size_t nsubs)
+{
+	static const char *const colors[RESULTLOG_STATUS_COUNT] = {
+		"#999", "#2a7", "#d80", "#c33", "#a0a", "#58c", "#555",
+	};
+	char num[48];
+	int64_t maxm = 1;
+	unsigned long total = 0;
+	size_t i;
+	int s;
+	double x;
+
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	      "<title>rbusage report</title><style>"
+	      "body{font:14px sans-serif;margin:2em;color:#222}"
+	      "table{border-collapse:collapse;margin:1em 0}"
+	      "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
+	      "td.n{text-align:right;font-variant-numeric:tabular-nums}"
+	      "</style></head><body>\n<h1>rbusage report</h1>\n<p>Result log: ",
+	      out);
+	html_escape(out, log);
+	fputs("</p>\n<h2>Rows by status</h2>\n<table><tr><th>status</th><th>rows"
+	      "</th></tr>\n", out);
+	for (s = 0; s < RESULTLOG_STATUS_COUNT; s++) {
+		total += rs->status[s];
+		if (rs->status[s])
+			fprintf(out, "<tr><td>%s</td><td class=\"n\">%lu</td></tr>\n",
+			        resultlog_status_names[s], rs->status[s]);
+	}
+	fputs("</table>\n", out);
+	/* outcomes as one stacked bar */
+	fputs("<svg width=\"600\" height=\"30\" role=\"img\" aria-label=\"outcomes\">",
+	      out);
+	for (s = 0, x = 0; s < RESULTLOG_STATUS_COUNT && total; s++) {
+		double w = 600.0 * (double)rs->status[s] / (double)total;
+		if (!rs->status[s])
+			continue;
+		fprintf(out, "<rect x=\"%.1f\" y=\"0\" width=\"%.1f\" height=\"30\" "
+		             "fill=\"%s\"><title>%s %lu</title></rect>",
+		        x, w, colors[s], resultlog_status_names[s], rs->status[s]);
+		x += w;
+	}
+	fputs("</svg>\n", out);
+	if (rs->reasons->n) {
+		fputs("<h2>Reasons</h2>\n<table><tr><th>rows</th><th>reason</th><th>"
+		      "example lines</th></tr>\n", out);
+		for (i = 0; i < rs->reasons->n; i++) {
+			const struct group *g = &rs->reasons->g[i];
+			size_t k;
+			fprintf(out, "<tr><td class=\"n\">%lu</td><td>", g->count);
+			html_escape(out, g->shape);
+			fputs("</td><td>", out);
+			for (k = 0; k < 3 && k < g->count; k++)
+				fprintf(out, "%s%ld", k ? ", " : "", g->lines[k]);
+			fputs("</td></tr>\n", out);
+		}
+		fputs("</table>\n", out);
+	}
+	if (ndays) {
+		fputs("<h2>Quantity created per day (UTC)</h2>\n", out);
+		for (i = 0; i < ndays; i++)
+			if (days[i].milli > maxm)
+				maxm = days[i].milli;
+		fprintf(out, "<svg width=\"620\" height=\"%zu\" role=\"img\" "
+		             "aria-label=\"quantity per day\">",
+		        ndays * 22 + 10);
+		for (i = 0; i < ndays; i++) {
+			double w = 400.0 * (double)days[i].milli / (double)maxm;
+			fmt_milli(days[i].milli, num, sizeof(num));
+			fprintf(out,
+			        "<text x=\"0\" y=\"%zu\" font-size=\"12\">%s</text>"
+			        "<rect x=\"90\" y=\"%zu\" width=\"%.1f\" height=\"16\" "
+			        "fill=\"#2a7\"/><text x=\"%.1f\" y=\"%zu\" "
+			        "font-size=\"12\">%s</text>",
+			        i * 22 + 17, days[i].key, i * 22 + 4, w, 95 + w,
+			        i * 22 + 17, num);
+		}
+		fputs("</svg>\n<table><tr><th>day</th><th>quantity</th><th>rows</th>"
+		      "</tr>\n", out);
+		for (i = 0; i < ndays; i++) {
+			fmt_milli(days[i].milli, num, sizeof(num));
+			fprintf(out, "<tr><td>%s</td><td class=\"n\">%s</td><td "
+			             "class=\"n\">%lu</td></tr>\n",
+			        days[i].key, num, days[i].rows);
+		}
+		fmt_milli(rs->milli_total, num, sizeof(num));
+		fprintf(out, "<tr><th>total</th><th class=\"n\">%s</th><th></th></tr>"
+		             "</table>\n", num);
+		fputs("<h2>Top subscriptions by quantity</h2>\n<table><tr><th>"
+		      "subscription</th><th>quantity</th><th>rows</th></tr>\n", out);
+		for (i = 0; i < nsubs && i < 10; i++) {
+			fmt_milli(subs[i].milli, num, sizeof(num));
+			fputs("<tr><td>", out);
+			html_escape(out, subs[i].key);
+			fprintf(out, "</td><td class=\"n\">%s</td><td class=\"n\">%lu"
+			             "</td></tr>\n", num, subs[i].rows);
+		}
+		fputs("</table>\n", out);
+	}
+	if (rs->lat_n)
+		fprintf(out, "<h2>Latency</h2>\n<p>p50 %ld ms, p90 %ld ms, p99 %ld ms,"
+		             " max %ld ms; %lu rows retried.</p>\n",
+		        percentile(rs, 0.5), percentile(rs, 0.9), percentile(rs, 0.99),
+		        percentile(rs, 1.0), rs->retried);
+	fputs("</body></html>\n", out);
+}
+
+enum rb_status report_run(const struct config *cfg, FILE *out, char *err,
+                          size_t errlen)
+{
+	struct report_state rs;
+	const char *log = cfg->files[0];
+	size_t ndays = 0, nsubs = 0;
+	enum rb_status st;
+	FILE *html = NULL;
+
+	memset(&rs, 0, sizeof(rs));
+	rs.reasons = report_reasons_new();
+	rs.days = calloc(DAY_SLOTS, sizeof(*rs.days));
+	rs.subs = calloc(SUB_SLOTS, sizeof(*rs.subs));
+	rs.lat = calloc(LAT_MAX_MS + 1, sizeof(*rs.lat));
+	if (!rs.reasons || !rs.days || !rs.subs || !rs.lat) {
+		rb_detail(err, errlen, "out of memory");
+		st = RB_ENOMEM;
+		goto out;
+	}
+	if ((st = resultlog_read(log, report_cb, &rs, err, errlen)))
+		goto out;
+	if (!rs.runs) {
+		rb_detail(err, errlen, "'%s' is not a result log (no run line)", log);
+		st = RB_EINPUT;
+		goto out;
+	}
+	ndays = compact(rs.days, DAY_SLOTS);
+	qsort(rs.days, ndays, sizeof(*rs.days), by_key);
+	nsubs = compact(rs.subs, SUB_SLOTS);
+	qsort(rs.subs, nsubs, sizeof(*rs.subs), by_milli);
+	if (!cfg->quiet)
+		write_text(out, log, &rs, rs.days, ndays, rs.subs, nsubs);
+	if (cfg->html_path) {
+		html = fopen(cfg->html_path, "w");
+		if (!html) {
+			rb_detail(err, errlen, "cannot open '%s': %s", cfg->html_path,
+			          strerror(errno));
+			st = RB_EIO;
+			goto out;
+		}
+		write_html(html, log, &rs, rs.days, ndays, rs.subs, nsubs);
+		if (ferror(html) | fclose(html)) {
+			rb_detail(err, errlen, "cannot write '%s': %s", cfg->html_path,
+			          strerror(errno));
+			st = RB_EIO;
+		}
+	}
+out:
+	report_reasons_free(rs.reasons);
+	free(rs.days);
+	free(rs.subs);
+	free(rs.lat);
+	return st;
 }
