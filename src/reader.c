@@ -1,0 +1,560 @@
+/* reader: the input side. Owns the file descriptor, gzip inflation and a
+ * window of decompressed bytes that holds at least one whole capped line,
+ * splits it into physical lines and hands them to reader_csv or
+ * reader_jsonl. Memory is the window (64 KiB chunk + 64 KiB record) plus the
+ * format's buffers, whatever the input's length. */
+#include "reader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "reader_csv.h"
+#include "reader_jsonl.h"
+
+#define CHUNK (64 * 1024)
+/* a line of READER_MAX_RECORD bytes plus "\r\n" always fits with a chunk */
+#define WINDOW ((size_t)READER_MAX_RECORD + 2 + CHUNK)
+
+static const char too_long[] = "record is longer than 65536 bytes";
+
+struct reader {
+	char *path;      /* owned copy, for messages */
+	int fd;
+	bool own_fd;
+	int64_t total;   /* file size, -1 unknown */
+	uint64_t consumed; /* bytes read from fd */
+
+	bool gz;
+	z_stream zs;
+	bool zs_ready;
+	bool member_done; /* inflate reached the end of a gzip member */
+	unsigned char *zin; /* compressed chunk */
+	bool raw_eof;    /* read(2) returned 0 */
+	bool eof;        /* no more decompressed bytes */
+
+	char *win;       /* decompressed bytes [pos, avail) not yet used */
+	size_t pos, avail;
+	long line;       /* number of the line starting at pos */
+
+	enum config_format format;
+	struct reader_csv *csv;
+	struct reader_jsonl *jsonl;
+
+	enum rb_status sticky; /* a stopping error, repeated once reached */
+	char sticky_msg[320];
+};
+
+static enum rb_status set_sticky(struct reader *r, enum rb_status st,
+                                 char *err, size_t errlen)
+{
+	r->sticky = st;
+	rb_detail(err, errlen, "%s", r->sticky_msg);
+	return st;
+}
+
+/* Reads what is available from the descriptor, retrying on EINTR. */
+static enum rb_status read_fd(struct reader *r, void *dst, size_t cap,
+                              size_t *got)
+{
+	ssize_t n;
+
+	*got = 0;
+	if (r->raw_eof)
+		return RB_OK;
+	do
+		n = read(r->fd, dst, cap);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		rb_detail(r->sticky_msg, sizeof(r->sticky_msg),
+		          "%s: read error: %s", r->path, strerror(errno));
+		return RB_EIO;
+	}
+	if (n == 0)
+		r->raw_eof = true;
+	r->consumed += (uint64_t)n;
+	*got = (size_t)n;
+	return RB_OK;
+}
+
+/* Up to cap decompressed bytes into dst; *got = 0 only at the end. */
+static enum rb_status inflate_some(struct reader *r, unsigned char *dst,
+                                   size_t cap, size_t *got)
+{
+	enum rb_status st;
+	size_t n;
+	int zr;
+
+	*got = 0;
+	for (;;) {
+		if (r->zs.avail_in == 0 && !r->raw_eof) {
+			if ((st = read_fd(r, r->zin, CHUNK, &n)))
+				return st;
+			r->zs.next_in = r->zin;
+			r->zs.avail_in = (uInt)n;
+			continue;
+		}
+		if (r->member_done) {
+			if (r->zs.avail_in == 0) /* and raw_eof */
+				return RB_OK;
+			/* another gzip member follows (cat a.gz b.gz) */
+			if (inflateReset(&r->zs) != Z_OK)
+				goto bad;
+			r->member_done = false;
+		}
+		r->zs.next_out = dst;
+		r->zs.avail_out = (uInt)cap;
+		zr = inflate(&r->zs, Z_NO_FLUSH);
+		*got = cap - r->zs.avail_out;
+		if (zr == Z_STREAM_END)
+			r->member_done = true;
+		else if (zr == Z_MEM_ERROR)
+			return RB_ENOMEM;
+		else if (zr != Z_OK && zr != Z_BUF_ERROR)
+			goto bad;
+		if (*got)
+			return RB_OK;
+		if (!r->member_done && r->zs.avail_in == 0 && r->raw_eof) {
+			rb_detail(r->sticky_msg, sizeof(r->sticky_msg),
+			          "%s: truncated gzip stream", r->path);
+			return RB_EINPUT;
+		}
+	}
+bad:
+	rb_detail(r->sticky_msg, sizeof(r->sticky_msg),
+	          "%s: invalid gzip data (%s)", r->path,
+	          r->zs.msg ? r->zs.msg : "corrupt stream");
+	return RB_EINPUT;
+}
+
+/* Moves the unread bytes to the window's start and reads more after them.
+ * Sets r->eof when there is nothing more. */
+static enum rb_status fill(struct reader *r)
+{
+	enum rb_status st;
+	size_t got;
+
+	if (r->eof)
+		return RB_OK;
+	if (r->pos) {
+		memmove(r->win, r->win + r->pos, r->avail - r->pos);
+		r->avail -= r->pos;
+		r->pos = 0;
+	}
+	if (r->avail == WINDOW)
+		return RB_OK; /* callers never ask with a full window */
+	if (r->gz)
+		st = inflate_some(r, (unsigned char *)r->win + r->avail,
+		                  WINDOW - r->avail, &got);
+	else
+		st = read_fd(r, r->win + r->avail, WINDOW - r->avail, &got);
+	if (st)
+		return st;
+	if (!got)
+		r->eof = true;
+	r->avail += got;
+	return RB_OK;
+}
+
+/* The next physical line at pos: *len bytes of which the last *term are its
+ * ending. CSV lines end at "\n", "\r\n" or a lone "\r"; JSON lines at "\n"
+ * only (a "\r" before it is stripped by the caller). RB_END at the end of
+ * input; RB_ETOOBIG when the line is longer than a record may be (pos is
+ * left at its start). Nothing is consumed. */
+static enum rb_status next_line(struct reader *r, bool csv, size_t *len,
+                                size_t *term)
+{
+	enum rb_status st;
+
+	for (;;) {
+		const char *s = r->win + r->pos;
+		size_t n = r->avail - r->pos;
+		const char *nl = memchr(s, '\n', n);
+		const char *cr = NULL;
+
+		if (csv)
+			cr = memchr(s, '\r', nl ? (size_t)(nl - s) : n);
+		if (cr && (cr + 1 < s + n || r->eof)) {
+			bool crlf = cr + 1 < s + n && cr[1] == '\n';
+			*len = (size_t)(cr - s) + (crlf ? 2 : 1);
+			*term = crlf ? 2 : 1;
+			return RB_OK;
+		}
+		if (nl && !cr) {
+			*len = (size_t)(nl - s) + 1;
+			*term = 1;
+			return RB_OK;
+		}
+		if (n >= (size_t)READER_MAX_RECORD + 2)
+			return RB_ETOOBIG;
+		if (r->eof) {
+			if (!n)
+				return RB_END;
+			*len = n;
+			*term = 0;
+			return RB_OK;
+		}
+		if ((st = fill(r)))
+			return st;
+	}
+}
+
+/* Skips the rest of a too-long record from pos: to the end of the line, or
+ * for CSV inside a quoted field to the first line end outside quotes. */
+static enum rb_status skip_record(struct reader *r, bool csv, bool in_quotes)
+{
+	enum rb_status st;
+
+	for (;;) {
+		size_t i;
+
+		if (r->pos == r->avail) {
+			if (r->eof)
+				return RB_OK;
+			if ((st = fill(r)))
+				return st;
+			continue;
+		}
+		if (!csv) {
+			char *nl = memchr(r->win + r->pos, '\n',
+			                  r->avail - r->pos);
+			if (!nl) {
+				r->pos = r->avail;
+				continue;
+			}
+			r->pos = (size_t)(nl - r->win) + 1;
+			r->line++;
+			return RB_OK;
+		}
+		for (i = r->pos; i < r->avail; i++) {
+			char c = r->win[i];
+
+			if (c == '"') {
+				in_quotes = !in_quotes;
+			} else if (c == '\n' || c == '\r') {
+				if (c == '\r' && i + 1 == r->avail && !r->eof)
+					break; /* "\r\n" split: look again */
+				if (c == '\r' && i + 1 < r->avail &&
+				    r->win[i + 1] == '\n')
+					continue; /* the "\n" ends the line */
+				r->line++;
+				if (!in_quotes) {
+					r->pos = i + 1;
+					return RB_OK;
+				}
+			}
+		}
+		r->pos = i;
+		if (i < r->avail && (st = fill(r)))
+			return st; /* a "\r" was left at the end */
+	}
+}
+
+static enum config_format by_extension(const char *path, bool *tsv)
+{
+	static const struct {
+		const char *ext;
+		enum config_format f;
+	} exts[] = {
+		{".csv", CONFIG_FORMAT_CSV}, {".tsv", CONFIG_FORMAT_CSV},
+		{".jsonl", CONFIG_FORMAT_JSONL}, {".ndjson", CONFIG_FORMAT_JSONL},
+	};
+	size_t n = strlen(path), k;
+
+	*tsv = false;
+	if (n >= 3 && !strcasecmp(path + n - 3, ".gz"))
+		n -= 3;
+	for (k = 0; k < sizeof(exts) / sizeof(exts[0]); k++) {
+		size_t e = strlen(exts[k].ext);
+		if (n > e && !strncasecmp(path + n - e, exts[k].ext, e)) {
+			*tsv = k == 1;
+			return exts[k].f;
+		}
+	}
+	return CONFIG_FORMAT_AUTO;
+}
+
+/* Opens the descriptor, detects gzip and fills the window's first bytes. */
+static enum rb_status start_input(struct reader *r, char *err, size_t errlen)
+{
+	struct stat sb;
+	enum rb_status st;
+	size_t got = 0, n;
+
+	if (fstat(r->fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		rb_detail(err, errlen, "cannot open '%s': %s", r->path,
+		          strerror(EISDIR));
+		return RB_EIO;
+	}
+	r->total = fstat(r->fd, &sb) == 0 && S_ISREG(sb.st_mode)
+	                   ? (int64_t)sb.st_size
+	                   : -1;
+	/* the magic needs two bytes, a pipe may give them one by one */
+	while (got < 2 && !r->raw_eof) {
+		if ((st = read_fd(r, r->zin + got, CHUNK - got, &n))) {
+			rb_detail(err, errlen, "%s", r->sticky_msg);
+			return st;
+		}
+		got += n;
+	}
+	if (got >= 2 && r->zin[0] == 0x1f && r->zin[1] == 0x8b) {
+		r->gz = true;
+		if (inflateInit2(&r->zs, 16 + MAX_WBITS) != Z_OK)
+			return RB_ENOMEM;
+		r->zs_ready = true;
+		r->zs.next_in = r->zin;
+		r->zs.avail_in = (uInt)got;
+	} else {
+		memcpy(r->win, r->zin, got);
+		r->avail = got;
+		if (!got)
+			r->eof = r->raw_eof;
+	}
+	/* enough bytes to skip a BOM and to sniff the format */
+	for (;;) {
+		size_t i = r->avail >= 3 && !memcmp(r->win, "\xef\xbb\xbf", 3)
+		                   ? 3
+		                   : 0;
+		bool seen = false;
+
+		for (; i < r->avail && r->avail >= 3 && !seen; i++)
+			seen = r->win[i] != ' ' && r->win[i] != '\t' &&
+			       r->win[i] != '\r' && r->win[i] != '\n';
+		if (seen || r->eof || r->avail >= WINDOW / 2)
+			break;
+		if ((st = fill(r))) {
+			rb_detail(err, errlen, "%s", r->sticky_msg);
+			return st;
+		}
+	}
+	if (r->avail >= 3 && !memcmp(r->win, "\xef\xbb\xbf", 3))
+		r->pos = 3;
+	return RB_OK;
+}
+
+static enum config_format sniff(const struct reader *r)
+{
+	size_t i;
+
+	for (i = r->pos; i < r->avail; i++) {
+		char c = r->win[i];
+		if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+			return c == '{' ? CONFIG_FORMAT_JSONL : CONFIG_FORMAT_CSV;
+	}
+	return CONFIG_FORMAT_CSV;
+}
+
+/* The next row, or RB_END. */
+static enum rb_status next_row(struct reader *r, struct reader_row *row)
+{
+	bool csv = r->format == CONFIG_FORMAT_CSV;
+	enum rb_status st;
+
+	for (;;) {
+		size_t len, term;
+		const char *s;
+		bool ready = false;
+		long lineno = r->line;
+
+		st = next_line(r, csv, &len, &term);
+		if (st == RB_END) {
+			if (!csv)
+				return RB_END;
+			if ((st = reader_csv_finish(r->csv, row, &ready)))
+				return st;
+			return ready ? RB_OK : RB_END;
+		}
+		if (st == RB_ETOOBIG) {
+			bool q = false;
+			if (csv) {
+				q = reader_csv_abandon(r->csv, lineno, row);
+			} else {
+				row->line = lineno;
+				row->nfields = 0;
+				row->fields = NULL;
+				row->raw = NULL;
+				row->raw_len = 0;
+				row->error = too_long;
+			}
+			if ((st = skip_record(r, csv, q)))
+				return st;
+			return RB_OK;
+		}
+		if (st)
+			return st;
+		s = r->win + r->pos;
+		if (csv) {
+			st = reader_csv_line(r->csv, s, len, term, lineno, row,
+			                     &ready);
+			if (st == RB_ETOOBIG) {
+				/* the record, not this line, is too long */
+				bool q = reader_csv_abandon(r->csv, lineno, row);
+				if ((st = skip_record(r, true, q)))
+					return st;
+				return RB_OK;
+			}
+		} else {
+			size_t content = len - term;
+			if (content && s[content - 1] == '\r')
+				content--;
+			if (content > READER_MAX_RECORD) {
+				row->line = lineno;
+				row->nfields = 0;
+				row->fields = NULL;
+				row->raw = NULL;
+				row->raw_len = 0;
+				row->error = too_long;
+				ready = true;
+				st = RB_OK;
+			} else {
+				st = reader_jsonl_line(r->jsonl, s, content,
+				                       lineno, row, &ready);
+			}
+		}
+		if (st)
+			return st;
+		r->pos += len;
+		if (term)
+			r->line++;
+		if (ready)
+			return RB_OK;
+	}
+}
+
+enum rb_status reader_open(struct reader **out, const char *path,
+                           const struct config *cfg, char *err, size_t errlen)
+{
+	struct reader *r;
+	enum rb_status st = RB_ENOMEM;
+	bool stdin_ = !strcmp(path, "-"), tsv = false;
+	enum config_format ext;
+	char delim;
+
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		goto nomem;
+	r->fd = -1;
+	r->line = 1;
+	r->path = strdup(stdin_ ? "standard input" : path);
+	r->win = malloc(WINDOW);
+	r->zin = malloc(CHUNK);
+	if (!r->path || !r->win || !r->zin)
+		goto nomem;
+	if (stdin_) {
+		r->fd = STDIN_FILENO;
+	} else {
+		r->fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (r->fd < 0) {
+			rb_detail(err, errlen, "cannot open '%s': %s", path,
+			          strerror(errno));
+			st = RB_EIO;
+			goto fail;
+		}
+		r->own_fd = true;
+	}
+	if ((st = start_input(r, err, errlen)))
+		goto fail;
+
+	ext = stdin_ ? CONFIG_FORMAT_AUTO : by_extension(path, &tsv);
+	r->format = cfg->format != CONFIG_FORMAT_AUTO ? cfg->format
+	            : ext != CONFIG_FORMAT_AUTO      ? ext
+	                                             : sniff(r);
+	if (r->format == CONFIG_FORMAT_JSONL) {
+		if (!(r->jsonl = reader_jsonl_new()))
+			goto nomem;
+		*out = r;
+		return RB_OK;
+	}
+	delim = cfg->delimiter ? cfg->delimiter : tsv ? '\t' : ',';
+	if (!(r->csv = reader_csv_new(delim)))
+		goto nomem;
+	if (cfg->ncolumns) {
+		if ((st = reader_csv_set_columns(r->csv, cfg->columns,
+		                                 cfg->ncolumns)))
+			goto fail;
+	} else {
+		struct reader_row hdr;
+
+		st = next_row(r, &hdr);
+		if (st == RB_OK && hdr.error) {
+			rb_detail(err, errlen, "%s: line %ld: bad header: %s",
+			          r->path, hdr.line, hdr.error);
+			st = RB_EINPUT;
+			goto fail;
+		}
+		if (st == RB_OK)
+			st = reader_csv_set_header(r->csv, &hdr);
+		else if (st == RB_END) /* an empty file: no header, no rows */
+			st = RB_OK;
+		else if (st != RB_ENOMEM)
+			rb_detail(err, errlen, "%s", r->sticky_msg);
+		if (st)
+			goto fail;
+	}
+	*out = r;
+	return RB_OK;
+nomem:
+	st = RB_ENOMEM;
+	rb_detail(err, errlen, "%s: out of memory", path);
+fail:
+	reader_free(r);
+	return st;
+}
+
+enum rb_status reader_next(struct reader *r, struct reader_row *row, char *err,
+                           size_t errlen)
+{
+	enum rb_status st;
+
+	if (r->sticky)
+		return set_sticky(r, r->sticky, err, errlen);
+	st = next_row(r, row);
+	if (st == RB_OK || st == RB_END)
+		return st;
+	if (st == RB_ENOMEM)
+		rb_detail(r->sticky_msg, sizeof(r->sticky_msg),
+		          "%s: out of memory", r->path);
+	return set_sticky(r, st, err, errlen);
+}
+
+enum config_format reader_format(const struct reader *r)
+{
+	return r->format;
+}
+
+const struct reader_field *reader_header(const struct reader *r, size_t *n)
+{
+	if (!r->csv) {
+		*n = 0;
+		return NULL;
+	}
+	return reader_csv_header(r->csv, n);
+}
+
+void reader_progress(const struct reader *r, uint64_t *consumed, int64_t *total)
+{
+	*consumed = r->consumed;
+	*total = r->total;
+}
+
+void reader_free(struct reader *r)
+{
+	if (!r)
+		return;
+	if (r->own_fd && r->fd >= 0)
+		close(r->fd);
+	if (r->zs_ready)
+		inflateEnd(&r->zs);
+	reader_csv_free(r->csv);
+	reader_jsonl_free(r->jsonl);
+	free(r->win);
+	free(r->zin);
+	free(r->path);
+	free(r);
+}

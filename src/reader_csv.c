@@ -1,0 +1,456 @@
+/* reader_csv: libcsv in strict mode, fed one physical line at a time so
+ * that at most one record ends per call and the caller can hand rows out one
+ * by one. libcsv's field text lives only during its callback, so each
+ * record's fields are copied into one arena allocated once (a record never
+ * exceeds READER_MAX_RECORD, so neither does the arena), and the fields array
+ * is reused: no allocation per row. */
+#include "reader_csv.h"
+
+#include <csv.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+/* Field bytes never exceed the record's bytes, plus one NUL per field. */
+#define ARENA_CAP (2 * (size_t)READER_MAX_RECORD + 64)
+
+/* A quote inside an unquoted field (37.8"N) is kept as text, as most CSV
+ * readers and csv-spectrum's location_coordinates case do: the value is not
+ * ambiguous. Text after a closing quote ("a"b) is, and is a row error. Set
+ * to 0 to make the former an error too. */
+#define STRAY_QUOTE_IS_TEXT 1
+
+static const char too_long[] = "record is longer than 65536 bytes";
+
+struct reader_csv {
+	struct csv_parser p;
+	unsigned char opts; /* strict options; cleared for a broken record */
+	char delim;
+
+	/* the header: names in header_store, owned */
+	struct reader_field *header;
+	size_t nheader;
+	char *header_store;
+
+	/* the record in progress (and, once done, the row handed out) */
+	char *arena;
+	size_t arena_len;
+	struct reader_field *fields;
+	size_t nfields, fields_cap;
+	bool in_record;     /* a record started and has not ended yet */
+	long start_line;    /* where it started */
+	size_t record_bytes; /* its bytes so far, line endings included */
+	bool row_done;      /* libcsv ended the record */
+	bool has_nul, non_ascii;
+	bool lenient;       /* strict error seen: rest of record read leniently */
+	bool nomem;
+	char error[256]; /* the record's structural fault, "" if none */
+};
+
+static void on_field(void *s, size_t len, void *data)
+{
+	struct reader_csv *c = data;
+	struct reader_field *f;
+
+	if (c->nfields == c->fields_cap) {
+		size_t ncap = c->fields_cap ? c->fields_cap * 2 : 64;
+		struct reader_field *nf = realloc(c->fields, ncap * sizeof(*nf));
+		if (!nf) {
+			c->nomem = true;
+			return;
+		}
+		c->fields = nf;
+		c->fields_cap = ncap;
+	}
+	if (len + 1 > ARENA_CAP - c->arena_len) /* cannot happen: capped */
+		len = 0;
+	f = &c->fields[c->nfields++];
+	f->name = NULL;
+	f->name_len = 0;
+	f->value = c->arena + c->arena_len;
+	f->value_len = len;
+	f->kind = READER_STRING;
+	if (len)
+		memcpy(c->arena + c->arena_len, s, len);
+	c->arena[c->arena_len + len] = 0;
+	c->arena_len += len + 1;
+}
+
+static void on_row(int ch, void *data)
+{
+	struct reader_csv *c = data;
+
+	(void)ch;
+	c->row_done = true;
+}
+
+struct reader_csv *reader_csv_new(char delim)
+{
+	struct reader_csv *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->opts = CSV_STRICT | CSV_STRICT_FINI;
+	c->delim = delim;
+	if (csv_init(&c->p, c->opts) != 0 ||
+	    !(c->arena = malloc(ARENA_CAP))) {
+		free(c);
+		return NULL;
+	}
+	csv_set_delim(&c->p, (unsigned char)delim);
+	return c;
+}
+
+void reader_csv_free(struct reader_csv *c)
+{
+	if (!c)
+		return;
+	csv_free(&c->p);
+	free(c->header);
+	free(c->header_store);
+	free(c->arena);
+	free(c->fields);
+	free(c);
+}
+
+static void describe_column(const struct reader_csv *c, size_t i, char *out,
+                            size_t outlen)
+{
+	if (i < c->nheader)
+		rb_detail(out, outlen, "column '%.*s'",
+		          (int)(c->header[i].name_len > 100
+		                        ? 100
+		                        : c->header[i].name_len),
+		          c->header[i].name);
+	else
+		rb_detail(out, outlen, "column %zu", i + 1);
+}
+
+static enum rb_status set_names(struct reader_csv *c, const char *const *names,
+                                const size_t *lens, size_t n)
+{
+	size_t i, total = 0, off = 0;
+	struct reader_field *h;
+	char *store;
+
+	for (i = 0; i < n; i++)
+		total += lens[i] + 1;
+	h = calloc(n ? n : 1, sizeof(*h));
+	store = malloc(total ? total : 1);
+	if (!h || !store) {
+		free(h);
+		free(store);
+		return RB_ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		const char *s = names[i];
+		size_t len = lens[i];
+
+		while (len && (*s == ' ' || *s == '\t')) {
+			s++;
+			len--;
+		}
+		while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+			len--;
+		memcpy(store + off, s, len);
+		store[off + len] = 0;
+		h[i].name = store + off;
+		h[i].name_len = len;
+		h[i].value = h[i].name;
+		h[i].value_len = len;
+		h[i].kind = READER_STRING;
+		off += len + 1;
+	}
+	free(c->header);
+	free(c->header_store);
+	c->header = h;
+	c->header_store = store;
+	c->nheader = n;
+	return RB_OK;
+}
+
+enum rb_status reader_csv_set_columns(struct reader_csv *c, char *const *cols,
+                                      size_t n)
+{
+	const char **names = calloc(n ? n : 1, sizeof(*names));
+	size_t *lens = calloc(n ? n : 1, sizeof(*lens));
+	enum rb_status st = RB_ENOMEM;
+	size_t i;
+
+	if (names && lens) {
+		for (i = 0; i < n; i++) {
+			names[i] = cols[i];
+			lens[i] = strlen(cols[i]);
+		}
+		st = set_names(c, names, lens, n);
+	}
+	free(names);
+	free(lens);
+	return st;
+}
+
+enum rb_status reader_csv_set_header(struct reader_csv *c,
+                                     const struct reader_row *row)
+{
+	size_t n = row->nfields, i;
+	const char **names = calloc(n ? n : 1, sizeof(*names));
+	size_t *lens = calloc(n ? n : 1, sizeof(*lens));
+	enum rb_status st = RB_ENOMEM;
+
+	if (names && lens) {
+		for (i = 0; i < n; i++) {
+			names[i] = row->fields[i].value;
+			lens[i] = row->fields[i].value_len;
+		}
+		st = set_names(c, names, lens, n);
+	}
+	free(names);
+	free(lens);
+	return st;
+}
+
+const struct reader_field *reader_csv_header(const struct reader_csv *c,
+                                             size_t *n)
+{
+	*n = c->nheader;
+	return c->nheader ? c->header : NULL;
+}
+
+/* Flags NUL bytes and bytes >= 0x80 in one pass, a word at a time. */
+static void scan_bytes(struct reader_csv *c, const char *s, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = ones * 0x80;
+	uint64_t hi = 0, zero = 0;
+	size_t i = 0;
+
+	for (; n - i >= 8; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		hi |= w;
+		zero |= (w - ones) & ~w;
+	}
+	for (; i < n; i++) {
+		unsigned char b = (unsigned char)s[i];
+		hi |= b;
+		zero |= b ? 0 : 0x80;
+	}
+	if (hi & highs)
+		c->non_ascii = true;
+	if (zero & highs)
+		c->has_nul = true;
+}
+
+/* Ends the record in progress whatever libcsv's state: the partial field
+ * and the row are submitted as they are. */
+static void force_end(struct reader_csv *c)
+{
+	csv_set_opts(&c->p, 0);
+	csv_fini(&c->p, on_field, on_row, c);
+	csv_set_opts(&c->p, c->opts);
+	c->row_done = true;
+	if (c->nfields) { /* the line ending fed last is not field text */
+		struct reader_field *f = &c->fields[c->nfields - 1];
+		while (f->value_len && (f->value[f->value_len - 1] == '\n' ||
+		                        f->value[f->value_len - 1] == '\r'))
+			f->value_len--;
+		c->arena[(size_t)(f->value - c->arena) + f->value_len] = 0;
+	}
+}
+
+static void feed(struct reader_csv *c, const char *s, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		off += csv_parse(&c->p, s + off, len - off, on_field, on_row,
+		                 c);
+		if (off >= len)
+			break;
+		if (csv_error(&c->p) != CSV_EPARSE) {
+			c->nomem = true;
+			return;
+		}
+		c->p.status = 0;
+		if (!c->p.quoted && STRAY_QUOTE_IS_TEXT) {
+			/* 37.8"N: the value is unambiguous, keep the quote */
+			csv_set_opts(&c->p, 0);
+			off += csv_parse(&c->p, s + off, 1, on_field, on_row, c);
+			csv_set_opts(&c->p, c->lenient ? 0 : c->opts);
+			continue;
+		}
+		/* Keep what libcsv has, note why, and read the rest of this
+		 * record leniently so every field still reaches the reject. */
+		if (!c->error[0]) {
+			char col[140];
+			describe_column(c, c->nfields, col, sizeof(col));
+			if (c->p.quoted)
+				rb_detail(c->error, sizeof(c->error),
+				          "text after the closing quote in %s "
+				          "(a quote inside a quoted field must "
+				          "be doubled)", col);
+			else
+				rb_detail(c->error, sizeof(c->error),
+				          "quote inside unquoted %s (quote the "
+				          "whole field and double the quotes "
+				          "in it)", col);
+		}
+		/* after "a"b read the rest of the field unquoted, so the line's
+		 * remaining fields stay fields */
+		c->p.quoted = 0;
+		csv_set_opts(&c->p, 0);
+		c->lenient = true;
+	}
+}
+
+static bool blank(const struct reader_csv *c, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && (s[i] != '\t' || c->delim == '\t'))
+			return false;
+	return true;
+}
+
+static void start_record(struct reader_csv *c, long lineno)
+{
+	c->start_line = lineno;
+	c->arena_len = 0;
+	c->nfields = 0;
+	c->record_bytes = 0;
+	c->row_done = false;
+	c->has_nul = c->non_ascii = false;
+	c->error[0] = 0;
+}
+
+static void finish_row(struct reader_csv *c, struct reader_row *row)
+{
+	size_t i;
+
+	for (i = 0; i < c->nfields; i++) {
+		if (i < c->nheader) {
+			c->fields[i].name = c->header[i].name;
+			c->fields[i].name_len = c->header[i].name_len;
+		}
+	}
+	if (!c->error[0] && c->has_nul)
+		rb_detail(c->error, sizeof(c->error), "NUL byte in record");
+	if (!c->error[0] && c->non_ascii) {
+		for (i = 0; i < c->nfields; i++) {
+			const struct reader_field *f = &c->fields[i];
+			if (json_utf8_valid_len(f->value, f->value_len) !=
+			    f->value_len) {
+				char col[140];
+				describe_column(c, i, col, sizeof(col));
+				rb_detail(c->error, sizeof(c->error),
+				          "invalid UTF-8 in %s", col);
+				break;
+			}
+		}
+	}
+	if (!c->error[0] && c->nheader && c->nfields != c->nheader)
+		rb_detail(c->error, sizeof(c->error),
+		          "row has %zu field%s; the header has %zu", c->nfields,
+		          c->nfields == 1 ? "" : "s", c->nheader);
+	if (c->lenient) {
+		csv_set_opts(&c->p, c->opts);
+		c->lenient = false;
+	}
+	row->line = c->start_line;
+	row->nfields = c->nfields;
+	row->fields = c->fields;
+	row->raw = NULL;
+	row->raw_len = 0;
+	row->error = c->error[0] ? c->error : NULL;
+	c->in_record = false;
+	c->row_done = false;
+	c->record_bytes = 0;
+}
+
+enum rb_status reader_csv_line(struct reader_csv *c, const char *line,
+                               size_t len, size_t term_len, long lineno,
+                               struct reader_row *row, bool *ready)
+{
+	size_t content = len - term_len;
+	bool fresh = !c->in_record;
+
+	*ready = false;
+	if (fresh)
+		start_record(c, lineno);
+	if (content > READER_MAX_RECORD - c->record_bytes ||
+	    c->record_bytes > READER_MAX_RECORD)
+		return RB_ETOOBIG;
+	c->record_bytes += len;
+	scan_bytes(c, line, len);
+	feed(c, line, len);
+	if (c->nomem)
+		return RB_ENOMEM;
+	if (!c->row_done) {
+		if (c->lenient) {
+			/* resynchronize: a broken record ends with its line */
+			force_end(c);
+		} else if (fresh && c->nfields == 0 && blank(c, line, content)) {
+			c->in_record = false; /* a blank line: no row */
+			return RB_OK;
+		} else {
+			c->in_record = true; /* a quoted field goes on */
+			return RB_OK;
+		}
+	}
+	if (c->nomem)
+		return RB_ENOMEM;
+	finish_row(c, row);
+	*ready = true;
+	return RB_OK;
+}
+
+bool reader_csv_abandon(struct reader_csv *c, long lineno,
+                        struct reader_row *row)
+{
+	bool in_quotes = c->in_record;
+
+	row->line = c->in_record ? c->start_line : lineno;
+	/* reset libcsv without submitting anything */
+	csv_set_opts(&c->p, 0);
+	csv_fini(&c->p, NULL, NULL, NULL);
+	csv_set_opts(&c->p, c->opts);
+	c->lenient = false;
+	start_record(c, lineno);
+	c->in_record = false;
+	row->nfields = 0;
+	row->fields = c->fields;
+	row->raw = NULL;
+	row->raw_len = 0;
+	row->error = too_long;
+	return in_quotes;
+}
+
+enum rb_status reader_csv_finish(struct reader_csv *c, struct reader_row *row,
+                                 bool *ready)
+{
+	*ready = false;
+	if (!c->in_record)
+		return RB_OK;
+	c->row_done = false;
+	if (csv_fini(&c->p, on_field, on_row, c) != 0) {
+		/* CSV_STRICT_FINI: a quoted field is still open at the end */
+		if (!c->error[0]) {
+			char col[140];
+			describe_column(c, c->nfields, col, sizeof(col));
+			rb_detail(c->error, sizeof(c->error),
+			          "unterminated quoted field in %s (its "
+			          "closing quote is missing)", col);
+		}
+		c->p.status = 0;
+		force_end(c);
+	}
+	if (c->nomem)
+		return RB_ENOMEM;
+	c->row_done = true;
+	finish_row(c, row);
+	*ready = true;
+	return RB_OK;
+}

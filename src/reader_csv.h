@@ -1,0 +1,52 @@
+/* reader_csv: the CSV half of the reader. reader.c splits the input into
+ * physical lines and feeds them here; this module runs them through libcsv
+ * (strict RFC 4180 quoting), copies each record's fields into one arena and
+ * checks the record (quoting, NUL, UTF-8, field count). Internal to reader. */
+#ifndef RB_READER_CSV_H
+#define RB_READER_CSV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "reader.h"
+
+struct reader_csv;
+
+/* A parser for fields separated by delim; NULL when out of memory. */
+struct reader_csv *reader_csv_new(char delim);
+void reader_csv_free(struct reader_csv *c); /* accepts NULL */
+
+/* The header from --columns (names copied, trimmed of spaces). */
+enum rb_status reader_csv_set_columns(struct reader_csv *c, char *const *cols,
+                                      size_t n);
+/* The header from a row just read (names copied, trimmed of spaces). */
+enum rb_status reader_csv_set_header(struct reader_csv *c,
+                                     const struct reader_row *row);
+/* Borrowed until reader_csv_free; NULL and *n = 0 before a header is set. */
+const struct reader_field *reader_csv_header(const struct reader_csv *c,
+                                             size_t *n);
+
+/* Feeds one physical line: line[0..len), of which the last term_len bytes
+ * are its line ending ("\n", "\r\n", "\r"; 0 for a last line without one);
+ * lineno is its number. *ready is set when a record ended with this line:
+ * *row then borrows this module's buffers until the next call. Returns
+ * RB_ETOOBIG, having fed nothing, when this line would take the record past
+ * READER_MAX_RECORD: the caller skips the record's rest (see
+ * reader_csv_abandon). RB_ENOMEM stops the run. */
+enum rb_status reader_csv_line(struct reader_csv *c, const char *line,
+                               size_t len, size_t term_len, long lineno,
+                               struct reader_row *row, bool *ready);
+
+/* Drops the record in progress because it is too long; fills *row with the
+ * error and the record's first line (lineno when none was in progress).
+ * Returns true when the record was inside a quoted field at the start of
+ * line lineno, so the caller knows how to find the record's end. */
+bool reader_csv_abandon(struct reader_csv *c, long lineno,
+                        struct reader_row *row);
+
+/* At the end of the input: completes a record still open (a last line
+ * without a line ending, or an unterminated quoted field). */
+enum rb_status reader_csv_finish(struct reader_csv *c, struct reader_row *row,
+                                 bool *ready);
+
+#endif
