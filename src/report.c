@@ -53,8 +53,10 @@ static void shape_of(const char *s, char *out, size_t len)
 			out[o++] = *s;
 		} else if (*s >= '0' && *s <= '9') {
 			out[o++] = 'N';
-			while ((s[1] >= '0' && s[1] <= '9') || s[1] == '.' ||
-			       s[1] == ':' || s[1] == '-' || s[1] == 'T' || s[1] == 'Z')
+			/* one N for a whole number, decimal or time: 12.5, 10:00:00Z */
+			while ((s[1] >= '0' && s[1] <= '9') ||
+			       (strchr(".:-T", s[1]) && s[2] >= '0' && s[2] <= '9') ||
+			       (s[1] == 'Z' && s[0] >= '0' && s[0] <= '9'))
 				s++;
 		} else {
 			out[o++] = (unsigned char)*s < 0x20 ? ' ' : *s;
