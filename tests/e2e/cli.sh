@@ -1,0 +1,67 @@
+# Command line: every refusal is exit 2 with one clear line, and nothing is
+# read or written; the key never comes from argv and is never echoed.
+. "$(dirname "$0")/lib.sh"
+cd "$T"
+printf 'subscriptionId,quantity,usageTime\ns1,1,2026-01-01T00:00:00Z\n' > ok.csv
+
+refuse() { # refuse "expected message" ARGS...
+	msg=$1
+	shift
+	run "$RBUSAGE" "$@"
+	expect_rc 2
+	expect_grep "$msg" err
+	[ "$(wc -l < err)" -eq 1 ] || fail "more than one line for: $*"
+}
+
+refuse "no command given" 
+refuse "unknown command 'imprt'" imprt ok.csv
+refuse "unknown option '--bogus'" import --dry-run --bogus ok.csv
+refuse "--rate: '0' is not a number from 0.001 to 1000" import --dry-run --rate 0 ok.csv
+refuse "--concurrency: '300' is not a whole number from 1 to 256" import --concurrency 300 ok.csv
+refuse "--emit goes with --dry-run" import --emit ok.csv
+refuse "--rejects and --log go with a single FILE" import --dry-run --log x ok.csv ok.csv
+refuse "--sandbox, --live and --base-url exclude one another" import --sandbox --live ok.csv
+refuse "import: no FILE given" import --dry-run
+refuse "--shard: '3/2' is not K/N" import --dry-run --shard 3/2 ok.csv
+refuse "--time-zone: 'Mars' is not UTC or an offset" import --dry-run --time-zone Mars ok.csv
+refuse "--map: unknown field 'qty'" import --dry-run --map qty=x ok.csv
+refuse "cannot open 'missing.csv': No such file or directory" import --dry-run missing.csv
+
+# A key on the command line is refused and not repeated back.
+run "$RBUSAGE" import --api-key sk_live_SECRET123 ok.csv
+expect_rc 2
+expect_grep "is not accepted" err
+expect_no_grep "SECRET123" err
+
+# Sending needs an organization and a key; nothing is written without them.
+env -u REBILLY_ORGANIZATION_ID -u REBILLY_API_KEY "$RBUSAGE" import ok.csv >out 2>err && rc=0 || rc=$?
+expect_rc 2
+expect_grep "no organization" err
+env -u REBILLY_API_KEY REBILLY_ORGANIZATION_ID=o "$RBUSAGE" import ok.csv >out 2>err && rc=0 || rc=$?
+expect_rc 2
+expect_grep "no API key" err
+[ ! -e ok.results.jsonl ] || fail "a log was written although nothing could be sent"
+
+# Header problems stop before anything is read: exit 2, file and line named.
+printf 'subscriptionId,qty\ns1,1\n' > nocol.csv
+refuse "nocol.csv: line 1: no 'quantity' column" import --dry-run nocol.csv
+printf 'subscriptionId,quantity,Quantity\ns1,1,2\n' > dupcol.csv
+refuse "dupcol.csv: line 1: columns 2 and 3 are both 'quantity'" import --dry-run dupcol.csv
+# --map resolves it
+run "$RBUSAGE" import --dry-run --map quantity=qty nocol.csv
+expect_rc 0
+
+# --help names every option of the contract; --version.
+run "$RBUSAGE" --help
+expect_rc 0
+for o in --format --delimiter --map --columns --time-zone --time-format \
+	--not-before --not-after --require-usage-time --allow-duplicates --rejects \
+	--log --emit --org --api-key-file --sandbox --live --base-url --rate \
+	--concurrency --retries --timeout --reserve --cacert --verbose --progress \
+	--no-progress --quiet --shard --dry-run; do
+	expect_grep "$o" out
+done
+run "$RBUSAGE" --version
+expect_rc 0
+expect_grep "^rbusage [0-9]" out
+echo ok
