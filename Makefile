@@ -78,11 +78,16 @@ check: deps
 bench: all
 	@./bench/run
 
+# The main job on a sample, against the local fake server.
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@./scripts/demo
+
 fmt:
 	clang-format -i src/*.c src/*.h tests/*.c
 
 clean:
-	rm -rf build build-san rbusage
+	rm -rf build build-san rbusage demo-output
 
-.PHONY: all check bench fmt clean deps tests
+.PHONY: all check bench demo fmt clean deps tests
 -include $(LIB_OBJ:.o=.d) $(BUILD)/main.d $(TEST_BIN:=.d)
