@@ -37,8 +37,10 @@ struct reader_row {
 	long line;          /* physical line where the record starts (CSV header = 1) */
 	size_t nfields;
 	const struct reader_field *fields; /* borrowed until the next reader_next/reader_free */
-	const char *raw;    /* JSONL: the line as read, line ending and BOM removed;
-	                       CSV: NULL. Borrowed like fields. */
+	const char *raw;    /* JSONL: the line as read, line ending and BOM removed
+	                       (NULL for a line over READER_MAX_RECORD, which is
+	                       not kept; may hold invalid UTF-8 when error says
+	                       so); CSV: NULL. Borrowed like fields. */
 	size_t raw_len;
 	const char *error;  /* NULL, or why the record is structurally bad: a
 	                       reject reason for a person. Borrowed like fields.
@@ -49,15 +51,22 @@ struct reader_row {
 struct reader;
 
 /* Opens path ("-" = stdin) for reading as cfg says (format, delimiter,
- * columns). A CSV's header row is read here. On failure returns non-zero,
- * *out is NULL and err holds a one-line message naming the file, e.g.
- * "cannot open 'x.csv': No such file or directory" or
- * "x.csv: line 1: duplicate column 'quantity'". */
+ * columns). gzip is detected by its magic bytes; the format is cfg->format,
+ * else the extension (.csv .tsv .jsonl .ndjson, also under .gz), else
+ * sniffed (first non-blank byte '{' = JSON lines). A UTF-8 BOM is skipped.
+ * A CSV's header row is read here (names trimmed of spaces, kept as read:
+ * duplicates are record.c's business); an empty file has no header and no
+ * rows. On failure returns non-zero, *out is NULL and err holds a one-line
+ * message naming the file, e.g. "cannot open 'x.csv': No such file or
+ * directory" or "x.csv: line 1: bad header: unterminated quoted field ...".
+ * Lines end at LF, CRLF, or (CSV only) a lone CR; each counts one line. */
 enum rb_status reader_open(struct reader **out, const char *path,
                            const struct config *cfg, char *err, size_t errlen);
 
 /* The next row. RB_OK: *row is filled; RB_END: no more rows; anything else
- * stops the run (err says why: I/O error, truncated gzip, ...). */
+ * stops the run (err says why: "x.csv.gz: truncated gzip stream", a read
+ * error, ...) and is returned again by later calls. A truncated gzip gives
+ * every complete row first. */
 enum rb_status reader_next(struct reader *r, struct reader_row *row, char *err,
                            size_t errlen);
 
