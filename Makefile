@@ -3,7 +3,6 @@
 #   make check      install missing deps, build, run every test
 #   make bench      offline speed and memory benchmark
 #   make SANITIZE=address,undefined check   the same under sanitizers
-.POSIX:
 .SUFFIXES:
 
 CC       ?= cc
