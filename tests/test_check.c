@@ -486,6 +486,20 @@ static void test_time_zones(void **state)
 	t_ok(&p, "2026-01-01T10:00:00", "2026-01-01T15:30:00Z");
 	p.time_zone_offset_min = 0;
 	t_ok(&p, "2026-01-01", "2026-01-01T00:00:00Z");
+	/* values are borrowed without a NUL: nothing past len may be read
+	 * (found by fuzzing; ASan sees it only in an exactly sized block) */
+	{
+		char *exact = malloc(10), out[CHECK_TIME_MAX];
+		int64_t ms;
+
+		assert_non_null(exact);
+		memcpy(exact, "2026-01-01", 10);
+		assert_int_equal(check_usage_time(&p, exact, 10, NOW_MS, &ms,
+		                                  out, reason, sizeof(reason)),
+		                 0);
+		assert_string_equal(out, "2026-01-01T00:00:00Z");
+		free(exact);
+	}
 }
 
 static void test_time_missing(void **state)
