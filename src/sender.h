@@ -47,9 +47,17 @@ struct sender;
 
 /* Builds the transport from cfg: base URL + "/organizations/{org}", key,
  * rate, concurrency, retries, timeout, reserve, cacert, verbose. Refuses
- * http:// to anything but loopback. NULL with err set on failure. */
+ * http:// to anything but loopback (127.0.0.0/8, localhost, [::1]), a base
+ * URL with credentials, a query or a fragment, and a missing org or key.
+ * Nothing of cfg is kept (strings are copied). NULL with err set on failure
+ * (RB_EUSAGE-like: a message for a person, never holding the key). */
 struct sender *sender_new(const struct config *cfg, char *err, size_t errlen);
 void sender_free(struct sender *s); /* accepts NULL; abandons what is in flight */
+
+/* Backoff between retries of transient failures: full jitter over
+ * [0, min(cap_ms, base_ms * 2^retry)]. Defaults 500 ms and 30 s; tests
+ * shorten them. */
+void sender_set_backoff(struct sender *s, long base_ms, long cap_ms);
 
 /* How many more requests sender_submit takes now (--concurrency minus busy). */
 unsigned sender_room(const struct sender *s);
@@ -57,23 +65,29 @@ unsigned sender_room(const struct sender *s);
 unsigned sender_busy(const struct sender *s);
 
 /* Queues one request. path is relative to the organization, e.g. "/usages",
- * "/usages?filter=subscriptionId:abc;usageTime:...", "/usages/ID"; path and
- * body are copied. tag comes back in the result. Fails only when there is no
- * room or no memory. */
+ * "/usages?filter=subscriptionId:abc;usageTime:...", "/usages/ID" (already
+ * URL-encoded); path and body are copied; body is for POST only (NULL/0
+ * otherwise). tag comes back in the result. Fails only when there is no room
+ * (RB_ETOOBIG), no memory (RB_ENOMEM) or after sender_abort (RB_EINTR). */
 enum rb_status sender_submit(struct sender *s, uint64_t tag,
                              enum sender_method method, const char *path,
                              const char *body, size_t body_len);
 
-/* Drives transfers until a result is ready or timeout_ms passes. RB_OK with
- * *have true and res filled, or *have false on timeout. Other statuses are
- * fatal transport errors (err says why). */
+/* Drives transfers until a result is ready or timeout_ms passes (0: one
+ * pass without waiting; negative: no limit). RB_OK with *have true and res
+ * filled, or *have false on timeout or when nothing is busy. Results come
+ * back one at a time, in the order they finished. Other statuses are fatal
+ * transport errors (err says why). */
 enum rb_status sender_next(struct sender *s, int timeout_ms,
                            struct sender_result *res, bool *have, char *err,
                            size_t errlen);
 
 /* Drops every queued and in-flight request: each comes back from sender_next
- * as SENDER_UNKNOWN (POST already sent), SENDER_FAILED (never sent) ... so the
- * caller's books stay whole. Used on a second signal or after the grace. */
+ * (at once, without waiting) so the caller's books stay whole: a POST whose
+ * body may have left as SENDER_UNKNOWN "interrupted after sending; outcome
+ * unknown", everything else as SENDER_FAILED ("interrupted before sending",
+ * or "interrupted" for an in-flight GET/DELETE). Later submits get RB_EINTR.
+ * Used on a second signal or after the grace. */
 void sender_abort(struct sender *s);
 
 #endif
