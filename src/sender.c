@@ -594,6 +594,8 @@ static enum rb_status start(struct sender *s, struct req *r, int64_t now)
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	if (s->https)
 		curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	else /* loopback: never through a proxy, which would see the key */
+		curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
