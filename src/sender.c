@@ -74,7 +74,6 @@ struct sender {
 	long backoff_base_ms, backoff_cap_ms;
 	struct throttle th;
 	uint64_t rng;
-	unsigned rate_limited;  /* 429s in a row, all requests */
 
 	struct req *waiting, *waiting_tail; /* FIFO; retries wait their time */
 	struct req *flying;
@@ -715,9 +714,6 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 			fprintf(stderr, "< no reply %ld ms: %s\n",
 			        (long)(now - r->start_ms), curl_why(r, code));
 	}
-	if (cls != RETRY_RATE_LIMITED)
-		s->rate_limited = 0;
-
 	switch (cls) {
 	case RETRY_DONE:
 		if (r->method == SENDER_POST &&
@@ -748,7 +744,6 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 		/* Not an attempt: the server turned it away unread. */
 		r->attempts--;
 		r->rate_limited++;
-		s->rate_limited++;
 		hint = retry_hint_parse(r->xrl_retry_after[0] ? r->xrl_retry_after : NULL,
 		                        r->retry_after[0] ? r->retry_after : NULL,
 		                        wall_ms());
@@ -759,9 +754,21 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 				fprintf(stderr, "rbusage: %s\n", line);
 		} else {
 			/* no hint: back off, at least a second, longer each time */
-			wait = 1000 + retry_backoff_ms(s->rate_limited - 1, 1000, 60000,
+			wait = 1000 + retry_backoff_ms(r->rate_limited - 1, 1000, 60000,
 			                               &s->rng);
 			snprintf(line, sizeof(line), "no wait hint from the server");
+		}
+		/* The same request turned away again although we waited as told:
+		 * the hint is off (clocks apart?). Wait longer each time rather
+		 * than hammer: 1, 2, 4... 30 s. */
+		if (r->rate_limited > 1) {
+			unsigned k = r->rate_limited - 2 < 5 ? r->rate_limited - 2 : 5;
+			int64_t floor_ms = 1000LL << k;
+
+			if (floor_ms > 30000)
+				floor_ms = 30000;
+			if (wait < floor_ms)
+				wait = floor_ms;
 		}
 		if (s->verbose)
 			fprintf(stderr, "  429: all sending paused for %lld ms (%s)\n",
