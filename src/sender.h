@@ -25,8 +25,9 @@ enum sender_outcome {
 	                   the server's messages, e.g. "quantity: must be at least 0.001" */
 	SENDER_FAILED,  /* gave up after --retries on 5xx, timeouts or connection
 	                   errors, and the server cannot have stored a POST */
-	SENDER_UNKNOWN, /* POST only: it may have been stored but no reply came (timeout
-	                   or reset after the body went out): reconcile before resending */
+	SENDER_UNKNOWN, /* POST only: it may have been stored but no usable reply came
+	                   (timeout or reset after the body went out, a 2xx that broke
+	                   off or named no id): reconcile before resending */
 	SENDER_AUTH,    /* 401 or 403: the caller stops the run */
 };
 
