@@ -88,5 +88,18 @@ fmt:
 clean:
 	rm -rf build build-san rbusage demo-output
 
-.PHONY: all check bench demo fmt clean deps tests
+# make install PREFIX=/usr DESTDIR=/tmp/pkg: the binary and its man page.
+PREFIX ?= /usr/local
+BINDIR  = $(PREFIX)/bin
+MAN1DIR = $(PREFIX)/share/man/man1
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN1DIR)
+	install -m 755 rbusage $(DESTDIR)$(BINDIR)/rbusage
+	install -m 644 doc/rbusage.1 $(DESTDIR)$(MAN1DIR)/rbusage.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/rbusage $(DESTDIR)$(MAN1DIR)/rbusage.1
+
+.PHONY: all check bench demo fmt clean deps tests install uninstall
 -include $(LIB_OBJ:.o=.d) $(BUILD)/main.d $(TEST_BIN:=.d)
