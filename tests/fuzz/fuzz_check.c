@@ -1,0 +1,214 @@
+/* fuzz_check: the single rules of check.h driven directly. The first byte
+ * picks the rule and its options; the rest is the value, passed as an
+ * exactly sized buffer without a NUL (values are borrowed from a row), or
+ * cut at its first NUL for the option parsers, which take C strings.
+ * Accepted values must be canonical and fixed points of their rule. */
+#include "fuzz.h"
+
+enum { Q_TEXT, Q_JSON, T_ISO, T_EPOCH, T_EPOCH_MS, ID, BOOL, TIME_ARG, OFFSET,
+       FORMAT, NRULES };
+
+static void one_quantity(const char *s, size_t n, bool json)
+{
+	char out[CHECK_QUANTITY_MAX], other[CHECK_QUANTITY_MAX], reason[512];
+
+	reason[0] = 0;
+	if (check_quantity(s, n, json, out, reason, sizeof(reason))) {
+		fuzz_check_line(reason, sizeof(reason), "quantity reason");
+		FUZZ_CHECK(out[0] == 0, "refused, yet out is '%s'", out);
+		return;
+	}
+	fuzz_check_quantity_out(out);
+	/* a value both modes accept is the same number */
+	if (!check_quantity(s, n, !json, other, reason, sizeof(reason)))
+		FUZZ_CHECK(!strcmp(out, other), "'%.*s' is %s as %s, %s else",
+		           (int)n, s, out, json ? "JSON" : "text", other);
+}
+
+static void one_time(const char *s, size_t n, unsigned opts,
+                     enum config_time_format tf)
+{
+	static const int offsets[] = { 0, 60, -330, 1439, -1439, 345 };
+	struct check_policy p;
+	char out[CHECK_TIME_MAX], reason[1024];
+	int64_t ms = -1;
+
+	memset(&p, 0, sizeof(p));
+	p.time_format = tf;
+	p.has_time_zone = opts & 1;
+	p.time_zone_offset_min = offsets[(opts >> 1) % 6];
+	p.require_usage_time = opts & 16;
+	/* a window around "now" some of the time, none the rest */
+	if (opts & 32) {
+		p.has_not_before = true;
+		p.not_before_ms = INT64_C(1700000000000);
+	} else if (opts & 64) {
+		p.has_not_after = true;
+		p.not_after_ms = INT64_C(253402300799999);
+	}
+	reason[0] = 0;
+	if (check_usage_time(&p, s, n, FUZZ_NOW_MS, &ms, out, reason,
+	                     sizeof(reason))) {
+		fuzz_check_line(reason, sizeof(reason), "usageTime reason");
+		FUZZ_CHECK(out[0] == 0 && ms == 0, "refused, yet out is '%s'",
+		           out);
+		return;
+	}
+	if (!out[0]) {
+		FUZZ_CHECK(ms == 0 && !p.require_usage_time,
+		           "accepted as missing");
+		return;
+	}
+	fuzz_check_time_out(out, ms);
+	FUZZ_CHECK(!p.has_not_before || ms >= p.not_before_ms, "before window");
+	FUZZ_CHECK(ms <= (p.has_not_after ? p.not_after_ms
+	                                  : FUZZ_NOW_MS + 5 * 60 * 1000),
+	           "after window");
+}
+
+static void one_id(const char *s, size_t n)
+{
+	char out[CHECK_ID_MAX + 1], again[CHECK_ID_MAX + 1], reason[512];
+
+	reason[0] = 0;
+	if (check_subscription_id(s, n, out, reason, sizeof(reason))) {
+		fuzz_check_line(reason, sizeof(reason), "id reason");
+		return;
+	}
+	FUZZ_CHECK(check_subscription_id(out, strlen(out), again, reason,
+	                                 sizeof(reason)) == 0 &&
+	                   !strcmp(out, again),
+	           "id '%s' is not a fixed point", out);
+}
+
+static void one_bool(const char *s, size_t n)
+{
+	char reason[512];
+	int v = 7;
+
+	reason[0] = 0;
+	if (check_bool(s, n, &v, reason, sizeof(reason))) {
+		fuzz_check_line(reason, sizeof(reason), "bool reason");
+		FUZZ_CHECK(v == -1, "refused bool %d", v);
+		return;
+	}
+	FUZZ_CHECK(v >= -1 && v <= 1, "bool %d", v);
+}
+
+static void one_time_arg(const char *s)
+{
+	char reason[1024], fmt[CHECK_TIME_MAX];
+	int64_t ms = 0, ms2 = 0;
+
+	reason[0] = 0;
+	if (check_parse_time_arg(s, &ms, reason, sizeof(reason))) {
+		fuzz_check_line(reason, sizeof(reason), "time arg reason");
+		return;
+	}
+	check_format_time(ms, fmt);
+	FUZZ_CHECK(fuzz_canonical_time(fmt), "'%s' formats as '%s'", s, fmt);
+	FUZZ_CHECK(check_parse_time_arg(fmt, &ms2, reason, sizeof(reason)) == 0 &&
+	                   ms2 == ms,
+	           "'%s' is %lld; its form '%s' reads as %lld", s,
+	           (long long)ms, fmt, (long long)ms2);
+}
+
+static void one_offset(const char *s)
+{
+	int min = 12345, min2 = 54321;
+	char again[16];
+
+	if (check_parse_offset(s, &min)) {
+		FUZZ_CHECK(min == 12345, "refused offset changed minutes");
+		return;
+	}
+	FUZZ_CHECK(min > -24 * 60 && min < 24 * 60, "offset %d", min);
+	snprintf(again, sizeof(again), "%c%02d:%02d", min < 0 ? '-' : '+',
+	         abs(min) / 60, abs(min) % 60);
+	FUZZ_CHECK(check_parse_offset(again, &min2) == 0 && min2 == min,
+	           "'%s' is %d; '%s' is %d", s, min, again, min2);
+}
+
+/* Any int64 formats canonically (clamped to years 0001-9999), and reads back. */
+static void one_format(const uint8_t *d, size_t n)
+{
+	int64_t ms = 0, back = -1;
+	char out[CHECK_TIME_MAX], reason[512];
+	size_t i;
+
+	for (i = 0; i < n && i < 8; i++)
+		ms = (int64_t)((uint64_t)ms << 8 | d[i]);
+	check_format_time(ms, out);
+	FUZZ_CHECK(fuzz_canonical_time(out), "%lld formats as '%s'",
+	           (long long)ms, out);
+	FUZZ_CHECK(check_parse_time_arg(out, &back, reason, sizeof(reason)) == 0,
+	           "'%s' refused: %s", out, reason);
+	if (ms >= INT64_C(-62135596800000) && ms <= INT64_C(253402300799999))
+		FUZZ_CHECK(back == ms, "%lld formats as '%s', reads %lld",
+		           (long long)ms, out, (long long)back);
+	(void)check_hash64(d, n, (uint64_t)ms);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	unsigned sel, opts;
+	const char *s;
+	size_t n;
+	char *z;
+
+	if (size < 1)
+		return 0;
+	sel = data[0] % NRULES;
+	opts = data[0] / NRULES;
+	s = (const char *)data + 1;
+	n = size - 1;
+	switch (sel) {
+	case Q_TEXT:
+	case Q_JSON:
+		one_quantity(s, n, sel == Q_JSON);
+		break;
+	case T_ISO:
+		one_time(s, n, opts, CONFIG_TIME_ISO);
+		break;
+	case T_EPOCH:
+		one_time(s, n, opts, CONFIG_TIME_EPOCH);
+		break;
+	case T_EPOCH_MS:
+		one_time(s, n, opts, CONFIG_TIME_EPOCH_MS);
+		break;
+	case ID:
+		one_id(s, n);
+		break;
+	case BOOL:
+		one_bool(s, n);
+		break;
+	case TIME_ARG:
+	case OFFSET:
+		z = malloc(n + 1);
+		FUZZ_CHECK(z != NULL, "out of memory");
+		memcpy(z, s, n);
+		z[n] = 0;
+		if (sel == TIME_ARG)
+			one_time_arg(z);
+		else
+			one_offset(z);
+		free(z);
+		break;
+	case FORMAT:
+		one_format((const uint8_t *)s, n);
+		break;
+	}
+	/* NULL is "absent" for every rule */
+	if (n == 0) {
+		char out[CHECK_QUANTITY_MAX], id[CHECK_ID_MAX + 1], r[256];
+		int v;
+
+		FUZZ_CHECK(check_quantity(NULL, 0, false, out, r, sizeof(r)) == -1,
+		           "absent quantity accepted");
+		FUZZ_CHECK(check_subscription_id(NULL, 0, id, r, sizeof(r)) == -1,
+		           "absent id accepted");
+		FUZZ_CHECK(check_bool(NULL, 0, &v, r, sizeof(r)) == 0 && v == -1,
+		           "absent bool");
+	}
+	return 0;
+}
