@@ -103,3 +103,53 @@ uninstall:
 
 .PHONY: all check bench demo fmt clean deps tests install uninstall
 -include $(LIB_OBJ:.o=.d) $(BUILD)/main.d $(TEST_BIN:=.d)
+
+# make fuzz FUZZ_SECONDS=60: each libFuzzer target of tests/fuzz/ (clang, ASan
+# and UBSan) for that long. New inputs go to build-fuzz/corpus/<target>, the
+# repo's seeds and crash reproducers are only read, crashes land in
+# build-fuzz/artifacts/<target>/. Fails when any target crashed.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_DIR     := build-fuzz
+FUZZ_TARGETS := csv jsonl check response
+FUZZ_SAN     := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+                -fno-sanitize-recover=all
+FUZZ_CFLAGS  := $(STD) $(filter-out -Werror,$(WARN)) $(FUZZ_SAN) \
+                -DRBUSAGE_VERSION='"$(VERSION)"' -Isrc $(CURL_CFLAGS) -MMD -MP
+FUZZ_OBJ     := $(LIB_SRC:src/%.c=$(FUZZ_DIR)/obj/%.o)
+FUZZ_BIN     := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
+
+$(FUZZ_DIR)/obj/%.o: src/%.c | $(FUZZ_DIR)/obj
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_DIR)/libfuzz.a: $(FUZZ_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DIR)/libfuzz.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< \
+		$(FUZZ_DIR)/libfuzz.a $(LIBS)
+
+$(FUZZ_DIR)/obj:
+	mkdir -p $@
+
+fuzz: $(FUZZ_BIN)
+	@fail=""; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/artifacts/$$t; \
+		case $$t in csv|jsonl) len=200000;; *) len=16384;; esac; \
+		echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+		./$(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+			-max_len=$$len -timeout=10 -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_DIR)/artifacts/$$t/ \
+			$(FUZZ_DIR)/corpus/$$t tests/fuzz/corpus/$$t \
+			$$(test -d tests/fuzz/regress/$$t && echo tests/fuzz/regress/$$t) \
+			>$(FUZZ_DIR)/fuzz_$$t.log 2>&1 || fail="$$fail $$t"; \
+		grep -E '^(#[0-9]+ +DONE|stat::|SUMMARY)' $(FUZZ_DIR)/fuzz_$$t.log; \
+	done; \
+	if [ -n "$$fail" ]; then \
+		echo "fuzz: crashed:$$fail (logs: $(FUZZ_DIR)/fuzz_<target>.log)"; \
+		exit 1; \
+	fi
+
+.PHONY: fuzz
+-include $(FUZZ_OBJ:.o=.d) $(FUZZ_BIN:=.d)
