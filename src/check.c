@@ -1000,7 +1000,8 @@ int check_record(const struct check_policy *p, const struct record *rec,
 /* ---- duplicate detection ------------------------------------------------ */
 
 /* XXH64 (Yann Collet's xxHash, 64-bit; public reference algorithm): fast on
- * short keys and well mixed in every bit, so the low bits index the table. */
+ * short keys and well mixed in every bit, so the top bits pick a sub-table of
+ * the duplicate set and the low ones a slot in it. */
 #define XP1 UINT64_C(0x9E3779B185EBCA87)
 #define XP2 UINT64_C(0xC2B2AE3D27D4EB4F)
 #define XP3 UINT64_C(0x165667B19E3779F9)
@@ -1087,67 +1088,204 @@ uint64_t check_hash64(const void *data, size_t len, uint64_t seed)
 	return h;
 }
 
-/* Open addressing with linear probing over bare 64-bit hashes (0 = empty):
- * 8 bytes a slot, at most half full, so a lookup touches one or two cache
- * lines. Two different keys with the same 64-bit hash would be taken for a
- * repeat: at 10^8 distinct rows the chance of any such pair is about 3e-4. */
-struct dedup {
-	uint64_t *slots; /* owned */
-	size_t mask;     /* slot count - 1; the count is a power of two */
-	size_t count;
+/* The set is DEDUP_SUBS sub-tables picked by the top bits of the hash, each
+ * open addressing with linear probing over bare 64-bit hashes (0 = empty; a
+ * hash of 0 is stored as 1). A sub-table grows by half when it would pass 3/4
+ * full, so past its first growth it is 1/2 to 3/4 full: 10.7 to 16 bytes a
+ * row. Growing copies only that one sub-table, so the old and new copies held
+ * together add about 11 bytes per row of one sub-table (1/1024 of the rows),
+ * never a second copy of the whole set.
+ *
+ * A sub-table's size is any number, not a power of two (that is what lets it
+ * grow by half): the home slot is the low 32 bits of the hash scaled to the
+ * size (multiply-shift), bits independent of the top ones that chose the
+ * sub-table. Past 512 slots its slots live in 4 KiB segments (the last one
+ * holds the rest), so the heap sees one size over and over: the segments a
+ * growth frees are the next growth's, where whole tables of ever new sizes
+ * left holes that stayed resident (13 MiB more peak RSS at 8M rows).
+ *
+ * Two different keys with the same 64-bit hash are taken for a repeat: at
+ * 10^8 distinct rows the chance of any such pair is about 3e-4. */
+#define DEDUP_SUB_BITS 10
+#define DEDUP_SUBS (1u << DEDUP_SUB_BITS)
+#define DEDUP_SUB_MIN 16 /* slots of a new sub-table */
+#define DEDUP_SEG_BITS 9
+#define DEDUP_SEG (1u << DEDUP_SEG_BITS) /* slots in a segment: 4 KiB */
+
+struct dedup_sub {
+	union {               /* owned, with every segment */
+		uint64_t *one;  /* nslots <= DEDUP_SEG: the slots */
+		uint64_t **seg; /* else dedup_nseg(nslots) segments */
+	};
+	uint32_t nslots;
+	uint32_t count;
 };
 
-#define DEDUP_INITIAL_SLOTS 1024
+struct dedup {
+	size_t count;
+	size_t table_bytes; /* all sub-tables' slots and segment arrays */
+	struct dedup_sub sub[DEDUP_SUBS];
+};
+
+static size_t dedup_nseg(uint32_t n)
+{
+	return ((size_t)n + DEDUP_SEG - 1) / DEDUP_SEG;
+}
+
+static size_t dedup_table_bytes(uint32_t n)
+{
+	return (size_t)n * sizeof(uint64_t) +
+	       (n > DEDUP_SEG ? dedup_nseg(n) * sizeof(uint64_t *) : 0);
+}
+
+/* Frees t's slots; accepts a table half made by dedup_table_new. */
+static void dedup_table_free(struct dedup_sub *t)
+{
+	size_t k;
+
+	if (t->nslots <= DEDUP_SEG) {
+		free(t->one);
+	} else if (t->seg) {
+		for (k = 0; k < dedup_nseg(t->nslots); k++)
+			free(t->seg[k]);
+		free(t->seg);
+	}
+}
+
+/* Makes t an empty table of n slots. -1 when out of memory (nothing held). */
+static int dedup_table_new(struct dedup_sub *t, uint32_t n)
+{
+	size_t nseg = dedup_nseg(n), k;
+
+	t->nslots = n;
+	t->count = 0;
+	if (n <= DEDUP_SEG)
+		return (t->one = calloc(n, sizeof(uint64_t))) ? 0 : -1;
+	if (!(t->seg = calloc(nseg, sizeof(*t->seg))))
+		return -1;
+	for (k = 0; k < nseg; k++) {
+		size_t len = k + 1 < nseg ? DEDUP_SEG : n - k * DEDUP_SEG;
+
+		if (!(t->seg[k] = calloc(len, sizeof(uint64_t)))) {
+			dedup_table_free(t);
+			return -1;
+		}
+	}
+	return 0;
+}
 
 struct dedup *dedup_new(void)
 {
 	struct dedup *d = malloc(sizeof(*d));
+	size_t i;
 
 	if (!d)
 		return NULL;
-	d->slots = calloc(DEDUP_INITIAL_SLOTS, sizeof(*d->slots));
-	if (!d->slots) {
-		free(d);
-		return NULL;
-	}
-	d->mask = DEDUP_INITIAL_SLOTS - 1;
 	d->count = 0;
+	d->table_bytes = DEDUP_SUBS * dedup_table_bytes(DEDUP_SUB_MIN);
+	for (i = 0; i < DEDUP_SUBS; i++) {
+		if (dedup_table_new(&d->sub[i], DEDUP_SUB_MIN)) {
+			while (i--)
+				dedup_table_free(&d->sub[i]);
+			free(d);
+			return NULL;
+		}
+	}
 	return d;
 }
 
 void dedup_free(struct dedup *d)
 {
+	size_t i;
+
 	if (!d)
 		return;
-	free(d->slots);
+	for (i = 0; i < DEDUP_SUBS; i++)
+		dedup_table_free(&d->sub[i]);
 	free(d);
 }
 
-static void dedup_put(uint64_t *slots, size_t mask, uint64_t h)
+/* The home slot of h in n slots: (low 32 bits) * n / 2^32. */
+static uint32_t dedup_home(uint64_t h, uint32_t n)
 {
-	size_t i = (size_t)h & mask;
-
-	while (slots[i])
-		i = (i + 1) & mask;
-	slots[i] = h;
+	return (uint32_t)(((h & UINT32_MAX) * n) >> 32);
 }
 
-static int dedup_grow(struct dedup *d)
+/* Where h is in t or would go: the first slot from its home on that holds h
+ * or is empty (there is one: a table is at most 3/4 full). */
+static uint64_t *dedup_find(const struct dedup_sub *t, uint64_t h)
 {
-	size_t nslots = (d->mask + 1) * 2, i;
-	uint64_t *ns;
+	uint32_t n = t->nslots, i = dedup_home(h, n);
 
-	if (nslots > SIZE_MAX / sizeof(*ns))
+	if (n <= DEDUP_SEG) {
+		for (;;) {
+			if (t->one[i] == h || !t->one[i])
+				return &t->one[i];
+			if (++i == n)
+				i = 0;
+		}
+	}
+	for (;;) {
+		uint64_t *p = t->seg[i >> DEDUP_SEG_BITS];
+		uint32_t j = i & (DEDUP_SEG - 1), base = i - j;
+		uint32_t end = n - base < DEDUP_SEG ? n - base : DEDUP_SEG;
+
+		for (; j < end; j++)
+			if (p[j] == h || !p[j])
+				return &p[j];
+		i = base + end == n ? 0 : base + end;
+	}
+}
+
+/* Rehashes s into about 1.5 times the slots, less one slot per segment, so
+ * that right after it the table holds at most 16 bytes per row with its
+ * segment array. On failure s is untouched. */
+static int dedup_grow(struct dedup *d, struct dedup_sub *s)
+{
+	uint64_t m = (uint64_t)s->nslots + s->nslots / 2;
+	struct dedup_sub t;
+	uint32_t i;
+
+	if (m > UINT32_MAX || m > SIZE_MAX / sizeof(uint64_t) - DEDUP_SEG)
 		return -1;
-	ns = calloc(nslots, sizeof(*ns));
-	if (!ns)
+	if (dedup_table_new(&t, (uint32_t)(m - dedup_nseg((uint32_t)m))))
 		return -1;
-	for (i = 0; i <= d->mask; i++)
-		if (d->slots[i])
-			dedup_put(ns, nslots - 1, d->slots[i]);
-	free(d->slots);
-	d->slots = ns;
-	d->mask = nslots - 1;
+	for (i = 0; i < s->nslots; i++) {
+		uint64_t h = s->nslots <= DEDUP_SEG
+		                     ? s->one[i]
+		                     : s->seg[i >> DEDUP_SEG_BITS]
+		                             [i & (DEDUP_SEG - 1)];
+
+		if (h)
+			*dedup_find(&t, h) = h;
+	}
+	d->table_bytes += dedup_table_bytes(t.nslots);
+	d->table_bytes -= dedup_table_bytes(s->nslots);
+	t.count = s->count;
+	dedup_table_free(s);
+	*s = t;
+	return 0;
+}
+
+static int dedup_add(struct dedup *d, uint64_t h)
+{
+	struct dedup_sub *s;
+	uint64_t *p;
+
+	if (h == 0)
+		h = 1;
+	s = &d->sub[h >> (64 - DEDUP_SUB_BITS)];
+	p = dedup_find(s, h);
+	if (*p)
+		return 1;
+	if (((uint64_t)s->count + 1) * 4 > (uint64_t)s->nslots * 3) {
+		if (dedup_grow(d, s))
+			return -1;
+		p = dedup_find(s, h);
+	}
+	*p = h;
+	s->count++;
+	d->count++;
 	return 0;
 }
 
@@ -1167,23 +1305,12 @@ static uint64_t dedup_key_hash(const struct usage *u)
 
 int dedup_seen(struct dedup *d, const struct usage *u)
 {
-	uint64_t h = dedup_key_hash(u);
-	size_t i;
+	return dedup_add(d, dedup_key_hash(u));
+}
 
-	if (h == 0)
-		h = 1;
-	for (i = (size_t)h & d->mask; d->slots[i]; i = (i + 1) & d->mask)
-		if (d->slots[i] == h)
-			return 1;
-	if ((d->count + 1) * 2 > d->mask + 1) {
-		if (dedup_grow(d))
-			return -1;
-		dedup_put(d->slots, d->mask, h);
-	} else {
-		d->slots[i] = h;
-	}
-	d->count++;
-	return 0;
+int dedup_seen_key(struct dedup *d, const void *key, size_t len)
+{
+	return dedup_add(d, check_hash64(key, len, 0));
 }
 
 size_t dedup_count(const struct dedup *d)
@@ -1193,5 +1320,5 @@ size_t dedup_count(const struct dedup *d)
 
 size_t dedup_bytes(const struct dedup *d)
 {
-	return sizeof(*d) + (d->mask + 1) * sizeof(*d->slots);
+	return sizeof(*d) + d->table_bytes;
 }

@@ -1032,7 +1032,7 @@ static void test_dedup_many(void **state)
 	(void)state;
 	assert_non_null(d);
 	bytes0 = dedup_bytes(d);
-	assert_true(bytes0 <= 1024 * 8 + 64);
+	assert_true(bytes0 <= 256 * 1024);
 	usage_of(&u, "", "2026-01-01T00:00:00Z", "1");
 	for (i = 0; i < N; i++) {
 		snprintf(id, sizeof(id), "sub_%d", i);
@@ -1046,9 +1046,142 @@ static void test_dedup_many(void **state)
 		assert_int_equal(dedup_seen(d, &u), 1);
 	}
 	assert_int_equal(dedup_count(d), N);
-	/* 8-byte slots at most half full: 16 to 32 bytes a row */
-	assert_true(dedup_bytes(d) >= (size_t)N * 16);
-	assert_true(dedup_bytes(d) <= (size_t)N * 32 + 64);
+	/* 8-byte slots 1/2 to 3/4 full: about 10.7 to 16 bytes a row */
+	assert_true(dedup_bytes(d) >= (size_t)N * 10);
+	assert_true(dedup_bytes(d) <= (size_t)N * 16 + bytes0);
+	dedup_free(d);
+}
+
+#define MIB (1024 * 1024)
+
+/* The benchmark's budget, with 1 MiB for the empty set: at most 16 bytes a
+ * distinct row. dedup_bytes only changes when a sub-table grows, so checking
+ * after every insert also checks right after each growth. */
+static void assert_dedup_budget(const struct dedup *d)
+{
+	assert_true(dedup_bytes(d) <= dedup_count(d) * 16 + MIB);
+}
+
+static void test_dedup_million(void **state)
+{
+	enum { N = 1000000, ABSENT = 10000 };
+	struct dedup *d = dedup_new();
+	struct usage u;
+	int i;
+
+	(void)state;
+	assert_non_null(d);
+	assert_dedup_budget(d);
+	usage_of(&u, "", "2026-01-01T00:00:00Z", "1");
+	for (i = 0; i < N; i++) {
+		snprintf(u.subscription_id, sizeof(u.subscription_id), "sub_%d",
+		         i);
+		assert_int_equal(dedup_seen(d, &u), 0);
+		assert_dedup_budget(d);
+		if (i + 1 == 100 || i + 1 == 10000 || i + 1 == 100000 ||
+		    i + 1 == N)
+			assert_int_equal(dedup_count(d), i + 1);
+	}
+	for (i = 0; i < N; i++) {
+		snprintf(u.subscription_id, sizeof(u.subscription_id), "sub_%d",
+		         i);
+		assert_int_equal(dedup_seen(d, &u), 1);
+	}
+	assert_int_equal(dedup_count(d), N);
+	/* never inserted: another time, another id form */
+	for (i = 0; i < ABSENT; i++) {
+		snprintf(u.subscription_id, sizeof(u.subscription_id), "sub_%d",
+		         i * 97);
+		snprintf(u.usage_time, sizeof(u.usage_time),
+		         "2026-01-01T00:00:01Z");
+		assert_int_equal(dedup_seen(d, &u), 0);
+		snprintf(u.subscription_id, sizeof(u.subscription_id),
+		         "other-%d", i);
+		assert_int_equal(dedup_seen(d, &u), 0);
+		snprintf(u.usage_time, sizeof(u.usage_time),
+		         "2026-01-01T00:00:00Z");
+	}
+	assert_int_equal(dedup_count(d), N + 2 * ABSENT);
+	assert_dedup_budget(d);
+	dedup_free(d);
+}
+
+/* Growth rehashes a sub-table: a key inserted before must still be found
+ * after, and a new key must never be found (a false "seen" would drop a row
+ * silently). Keys are raw bytes here, NULs and all, of every length. */
+static void key_of(unsigned char key[16], unsigned i, size_t *len)
+{
+	size_t k;
+
+	for (k = 0; k < 4; k++) /* distinct i, distinct keys */
+		key[k] = (unsigned char)(i >> (8 * k));
+	for (; k < 16; k++)
+		key[k] = (unsigned char)(k % 3 ? 0 : i);
+	*len = 4 + i % 13;
+}
+
+static void test_dedup_growth(void **state)
+{
+	enum { N = 200000, BACK = 64 };
+	struct dedup *d = dedup_new();
+	unsigned char key[16];
+	size_t len, bytes, growths = 0;
+	unsigned i, j;
+
+	(void)state;
+	assert_non_null(d);
+	bytes = dedup_bytes(d);
+	for (i = 0; i < N; i++) {
+		key_of(key, i, &len);
+		assert_int_equal(dedup_seen_key(d, key, len), 0);
+		assert_int_equal(dedup_seen_key(d, key, len), 1);
+		if (dedup_bytes(d) == bytes)
+			continue;
+		/* a sub-table just grew: recent keys (some of them in it) are
+		 * still there, and the set did not grow by more than 1/2 */
+		growths++;
+		assert_true(dedup_bytes(d) - bytes <= bytes / 2);
+		bytes = dedup_bytes(d);
+		for (j = i > BACK ? i - BACK : 0; j <= i; j++) {
+			key_of(key, j, &len);
+			assert_int_equal(dedup_seen_key(d, key, len), 1);
+		}
+	}
+	assert_true(growths > 1024); /* every sub-table grew, some often */
+	assert_int_equal(dedup_count(d), N);
+	for (i = 0; i < N; i++) {
+		key_of(key, i, &len);
+		assert_int_equal(dedup_seen_key(d, key, len), 1);
+	}
+	assert_int_equal(dedup_count(d), N);
+	dedup_free(d);
+}
+
+static void test_dedup_key(void **state)
+{
+	struct dedup *d = dedup_new();
+	struct usage u;
+
+	(void)state;
+	assert_non_null(d);
+	assert_int_equal(dedup_seen_key(d, "", 0), 0);
+	assert_int_equal(dedup_seen_key(d, "", 0), 1);
+	assert_int_equal(dedup_seen_key(d, "\0", 1), 0);
+	assert_int_equal(dedup_seen_key(d, "ab", 2), 0);
+	assert_int_equal(dedup_seen_key(d, "ab", 1), 0); /* only len counts */
+	assert_int_equal(dedup_seen_key(d, "a", 1), 1);
+	assert_int_equal(dedup_count(d), 4);
+	/* a usage's key is the bytes id NUL time NUL quantity: the same key
+	 * as before this set was split (its hash picks a row's --shard too) */
+	usage_of(&u, "sub_1", "2026-01-01T00:00:00Z", "5");
+	assert_int_equal(dedup_seen(d, &u), 0);
+	assert_int_equal(
+	        dedup_seen_key(d, "sub_1\0002026-01-01T00:00:00Z\0005", 28), 1);
+	assert_int_equal(dedup_seen_key(d, "sub_1\0002026-01-01T00:00:00Z\0006",
+	                                28),
+	                 0);
+	usage_of(&u, "sub_1", "2026-01-01T00:00:00Z", "6");
+	assert_int_equal(dedup_seen(d, &u), 1);
 	dedup_free(d);
 }
 
@@ -1085,6 +1218,9 @@ int main(void)
 		cmocka_unit_test(test_hash_vectors),
 		cmocka_unit_test(test_dedup_basic),
 		cmocka_unit_test(test_dedup_many),
+		cmocka_unit_test(test_dedup_million),
+		cmocka_unit_test(test_dedup_growth),
+		cmocka_unit_test(test_dedup_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
