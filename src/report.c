@@ -55,7 +55,7 @@ static void shape_of(const char *s, char *out, size_t len)
 			out[o++] = 'N';
 			/* one N for a whole number, decimal or time: 12.5, 10:00:00Z */
 			while ((s[1] >= '0' && s[1] <= '9') ||
-			       (strchr(".:-T", s[1]) && s[2] >= '0' && s[2] <= '9') ||
+			       (s[1] && strchr(".:-T", s[1]) && s[2] >= '0' && s[2] <= '9') ||
 			       (s[1] == 'Z' && s[0] >= '0' && s[0] <= '9'))
 				s++;
 		} else {
