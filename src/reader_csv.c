@@ -3,7 +3,9 @@
  * by one. libcsv's field text lives only during its callback, so each
  * record's fields are copied into one arena allocated once (a record never
  * exceeds READER_MAX_RECORD, so neither does the arena), and the fields array
- * is reused: no allocation per row. */
+ * is reused: no allocation per row. A line that is a whole record without a
+ * quote (nearly all of them) skips libcsv: it is split here the way libcsv
+ * would, its fields pointing into the line (split_plain). */
 #include "reader_csv.h"
 
 #include <csv.h>
@@ -50,21 +52,32 @@ struct reader_csv {
 	char error[256]; /* the record's structural fault, "" if none */
 };
 
+/* Makes room for one more field; false when out of memory. */
+static bool field_room(struct reader_csv *c)
+{
+	size_t ncap;
+	struct reader_field *nf;
+
+	if (c->nfields < c->fields_cap)
+		return true;
+	ncap = c->fields_cap ? c->fields_cap * 2 : 64;
+	nf = realloc(c->fields, ncap * sizeof(*nf));
+	if (!nf) {
+		c->nomem = true;
+		return false;
+	}
+	c->fields = nf;
+	c->fields_cap = ncap;
+	return true;
+}
+
 static void on_field(void *s, size_t len, void *data)
 {
 	struct reader_csv *c = data;
 	struct reader_field *f;
 
-	if (c->nfields == c->fields_cap) {
-		size_t ncap = c->fields_cap ? c->fields_cap * 2 : 64;
-		struct reader_field *nf = realloc(c->fields, ncap * sizeof(*nf));
-		if (!nf) {
-			c->nomem = true;
-			return;
-		}
-		c->fields = nf;
-		c->fields_cap = ncap;
-	}
+	if (!field_room(c))
+		return;
 	if (len + 1 > ARENA_CAP - c->arena_len) /* cannot happen: capped */
 		len = 0;
 	f = &c->fields[c->nfields++];
@@ -315,6 +328,42 @@ static bool blank(const struct reader_csv *c, const char *s, size_t n)
 	return true;
 }
 
+/* The usual line: one whole record without a quote. Split here exactly as
+ * libcsv in strict mode would (spaces and tabs around an unquoted field are
+ * dropped, except the delimiter itself), with the fields pointing into the
+ * line instead of copied into the arena: the line is the reader's window,
+ * which stays put until the next call, as long as the row is borrowed.
+ * Returns false when out of memory. */
+static bool split_plain(struct reader_csv *c, const char *s, size_t n)
+{
+	const char *end = s + n;
+	bool trim_tab = c->delim != '\t', trim_space = c->delim != ' ';
+
+	for (;;) {
+		const char *d = memchr(s, c->delim, (size_t)(end - s));
+		const char *e = d ? d : end;
+		struct reader_field *f;
+
+		while (s < e && ((*s == ' ' && trim_space) ||
+		                 (*s == '\t' && trim_tab)))
+			s++;
+		while (e > s && ((e[-1] == ' ' && trim_space) ||
+		                 (e[-1] == '\t' && trim_tab)))
+			e--;
+		if (!field_room(c))
+			return false;
+		f = &c->fields[c->nfields++];
+		f->name = NULL;
+		f->name_len = 0;
+		f->value = s;
+		f->value_len = (size_t)(e - s);
+		f->kind = READER_STRING;
+		if (!d)
+			return true;
+		s = d + 1;
+	}
+}
+
 static void start_record(struct reader_csv *c, long lineno)
 {
 	c->start_line = lineno;
@@ -385,6 +434,14 @@ enum rb_status reader_csv_line(struct reader_csv *c, const char *line,
 		return RB_ETOOBIG;
 	c->record_bytes += len;
 	scan_bytes(c, line, len);
+	if (fresh && term_len && !memchr(line, '"', content) &&
+	    !blank(c, line, content)) {
+		if (!split_plain(c, line, content))
+			return RB_ENOMEM;
+		finish_row(c, row);
+		*ready = true;
+		return RB_OK;
+	}
 	feed(c, line, len);
 	if (c->nomem)
 		return RB_ENOMEM;

@@ -471,6 +471,44 @@ static void test_csv_columns_and_delimiter(void **state)
 	reader_free(r);
 }
 
+/* Lines without a quote are split without libcsv: padding around fields
+ * must go exactly as libcsv drops it (spaces and tabs, but never the
+ * delimiter), and quoted fields keep theirs. */
+static void test_csv_padding(void **state)
+{
+	struct config cfg;
+	struct got *g;
+
+	(void)state;
+	g = read_all(write_str("pad.csv",
+	                       "id , q\n"
+	                       " a ,\t1 \n"
+	                       "\" a \",\t1 \n"
+	                       "a b , \t\n"
+	                       " , \r\n"
+	                       "x\t ,y"));
+	assert_int_equal(g->end, RB_END);
+	assert_int_equal(g->nrows, 5);
+	expect_row(g, 0, 2, NULL, "a|1");
+	expect_row(g, 1, 3, NULL, " a |1");
+	expect_row(g, 2, 4, NULL, "a b|");
+	expect_row(g, 3, 5, NULL, "|");
+	expect_row(g, 4, 6, NULL, "x|y");
+	assert_string_equal(g->rows[0].fields[1].name, "q");
+	got_free(g);
+
+	config_defaults(&cfg);
+	cfg.delimiter = ' ';
+	g = read_all_cfg(write_str("space.csv", "a b\n\tx\t y\t\n"), &cfg);
+	expect_row(g, 0, 2, NULL, "x|y");
+	got_free(g);
+
+	g = read_all(write_str("pad.tsv", "a\tb\n x \t y \n \t\tz\n"));
+	expect_row(g, 0, 2, NULL, "x|y");
+	expect_row(g, 1, 3, "row has 3 fields; the header has 2", "||z");
+	got_free(g);
+}
+
 static void test_csv_malformed(void **state)
 {
 	struct got *g;
@@ -807,6 +845,7 @@ int main(void)
 		cmocka_unit_test(test_csv_crlf_and_cr),
 		cmocka_unit_test(test_csv_bom),
 		cmocka_unit_test(test_csv_columns_and_delimiter),
+		cmocka_unit_test(test_csv_padding),
 		cmocka_unit_test(test_csv_malformed),
 		cmocka_unit_test(test_csv_bad_header),
 		cmocka_unit_test(test_csv_oversized),
