@@ -1,12 +1,14 @@
-/* json: strict RFC 8259 on top of jsmn. jsmn tokenizes but accepts far more
+/* json: strict RFC 8259 with jsmn's tokens. jsmn alone accepts far more
  * than JSON (01, +1, tru, "\ud800", raw control characters, bad UTF-8,
- * garbage after the value, missing commas), so a single validating pass
- * with precise, column-numbered reasons runs first, and jsmn only runs on
- * text known to be valid. This is the one file that compiles jsmn's body. */
-#define JSMN_PARENT_LINKS
-#define JSMN_STRICT
-#include <jsmn.h>
-
+ * garbage after the value, missing commas), so everything is validated here,
+ * with precise, column-numbered reasons. The validating pass also emits the
+ * tokens, exactly those jsmn (JSMN_STRICT, JSMN_PARENT_LINKS) makes for the
+ * same valid text: types, offsets, sizes (an object counts its keys, a key
+ * has size 1) and parents (a member's value is the child of its key). jsmn
+ * itself is no longer run: running it after the validator scanned every line
+ * a second time and was a quarter of a JSON-lines dry run. jsmn.h still
+ * defines the token type, and tests/test_json.c compares our tokens with
+ * jsmn_parse's over many texts, so the two cannot drift apart. */
 #include "json.h"
 
 #include <limits.h>
@@ -22,7 +24,32 @@ struct vstate {
 	size_t len;
 	char *reason;
 	size_t reasonlen;
+	jsmntok_t *toks;
+	int max_toks;
+	int ntoks; /* tokens the text needs; past max_toks they are only counted */
 };
+
+/* Appends a token for [start, end) (end -1: a container still open) under
+ * parent (-1: none), which counts it as a child, as jsmn does. Its index, or -1 once the array is full (validation goes on:
+ * invalid text must say why even when it also has too many values). */
+static int emit(struct vstate *v, jsmntype_t type, int start, int end,
+                int parent)
+{
+	int k = v->ntoks++;
+	jsmntok_t *t;
+
+	if (k >= v->max_toks)
+		return -1;
+	t = &v->toks[k];
+	t->type = type;
+	t->start = start;
+	t->end = end;
+	t->size = 0;
+	t->parent = parent;
+	if (parent >= 0)
+		v->toks[parent].size++;
+	return k;
+}
 
 static bool fail(struct vstate *v, size_t at, const char *what)
 {
@@ -31,12 +58,25 @@ static bool fail(struct vstate *v, size_t at, const char *what)
 	return false;
 }
 
-static size_t skip_ws(const unsigned char *s, size_t len, size_t i)
+static inline size_t skip_ws(const unsigned char *s, size_t len, size_t i)
 {
 	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
 	                   s[i] == '\r'))
 		i++;
 	return i;
+}
+
+/* Non-zero when one of the 8 bytes in w may need a look inside a string:
+ * '"', '\\', a control character or a byte >= 0x80. Each of those sets its
+ * byte's high bit in one of the terms (a borrow may flag a byte above a
+ * match too, which is harmless: the caller goes on byte by byte). */
+static inline uint64_t string_special(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = ones * 0x80;
+
+	return (((w ^ (ones * '"')) - ones) | ((w ^ (ones * '\\')) - ones) |
+	        (w - ones * 0x20) | w) &
+	       highs;
 }
 
 static int hexval(unsigned char c)
@@ -132,7 +172,14 @@ static bool v_string(struct vstate *v, size_t *pi)
 	for (;;) {
 		unsigned char c;
 
-		/* plain printable ASCII: the common case */
+		/* plain printable ASCII: the common case, a word at a time */
+		while (len - i >= 8) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			if (string_special(w))
+				break;
+			i += 8;
+		}
 		while (i < len && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' &&
 		       s[i] != '\\')
 			i++;
@@ -236,23 +283,20 @@ static bool v_number(struct vstate *v, size_t *pi)
 
 static bool v_literal(struct vstate *v, size_t *pi)
 {
-	static const char *const lits[] = {"true", "false", "null"};
-	size_t i = *pi, k;
+	size_t i = *pi, n = v->s[i] == 'f' ? 5 : 4;
+	const char *lit = v->s[i] == 't' ? "true" : n == 5 ? "false" : "null";
 
-	for (k = 0; k < 3; k++) {
-		size_t n = strlen(lits[k]);
-		if (lits[k][0] == v->s[i] && v->len - i >= n &&
-		    !memcmp(v->s + i, lits[k], n)) {
-			/* "truex" is caught by the caller as a missing comma;
-			 * letters glued on are more clearly a bad literal */
-			if (i + n < v->len && ((v->s[i + n] >= 'a' &&
-			                        v->s[i + n] <= 'z') ||
-			                       (v->s[i + n] >= 'A' &&
-			                        v->s[i + n] <= 'Z')))
-				break;
-			*pi = i + n;
-			return true;
-		}
+	/* called on 't', 'f' or 'n' only */
+	if (v->len - i >= n && !memcmp(v->s + i, lit, n)) {
+		/* "truex" is caught by the caller as a missing comma; letters
+		 * glued on are more clearly a bad literal */
+		if (i + n < v->len &&
+		    ((v->s[i + n] >= 'a' && v->s[i + n] <= 'z') ||
+		     (v->s[i + n] >= 'A' && v->s[i + n] <= 'Z')))
+			return fail(v, i, "invalid literal (allowed: true, "
+			                  "false, null)");
+		*pi = i + n;
+		return true;
 	}
 	return fail(v, i, "invalid literal (allowed: true, false, null)");
 }
@@ -273,19 +317,25 @@ static bool unexpected(struct vstate *v, size_t i, const char *expected)
 	return fail(v, i, what);
 }
 
+/* Sets the end of the container at token k (-1: not kept) closed at i. */
+static void close_tok(struct vstate *v, int k, size_t i)
+{
+	if (k >= 0)
+		v->toks[k].end = (int)i + 1;
+}
+
 /* The whole grammar, iteratively (explicit stack), so deep nesting cannot
- * overflow the C stack. *top_prim is set when the text is one primitive. */
-static bool validate(struct vstate *v, size_t *vstart, size_t *vend,
-                     bool *top_prim)
+ * overflow the C stack. Emits the tokens as it goes: parent is the token the
+ * next value belongs to (its key in an object, the array, -1 at the top). */
+static bool validate(struct vstate *v)
 {
 	const unsigned char *s = v->s;
-	size_t len = v->len, i;
-	unsigned char stack[JSON_MAX_DEPTH];
-	int depth = 0;
+	size_t len = v->len, i, start;
+	unsigned char ctx[JSON_MAX_DEPTH];
+	int tok[JSON_MAX_DEPTH]; /* the open containers' tokens */
+	int depth = 0, parent = -1, k;
 
 	i = skip_ws(s, len, 0);
-	*vstart = i;
-	*top_prim = false;
 value:
 	if (i >= len)
 		return unexpected(v, i, "a value");
@@ -293,9 +343,12 @@ value:
 	case '{':
 		if (depth == JSON_MAX_DEPTH)
 			return fail(v, i, "nested too deeply");
-		stack[depth++] = CTX_OBJECT;
+		k = emit(v, JSMN_OBJECT, (int)i, -1, parent);
+		ctx[depth] = CTX_OBJECT;
+		tok[depth++] = k;
 		i = skip_ws(s, len, i + 1);
 		if (i < len && s[i] == '}') {
+			close_tok(v, k, i);
 			depth--;
 			i++;
 			goto after;
@@ -304,28 +357,36 @@ value:
 	case '[':
 		if (depth == JSON_MAX_DEPTH)
 			return fail(v, i, "nested too deeply");
-		stack[depth++] = CTX_ARRAY;
+		k = emit(v, JSMN_ARRAY, (int)i, -1, parent);
+		ctx[depth] = CTX_ARRAY;
+		tok[depth++] = k;
 		i = skip_ws(s, len, i + 1);
 		if (i < len && s[i] == ']') {
+			close_tok(v, k, i);
 			depth--;
 			i++;
 			goto after;
 		}
+		parent = k;
 		goto value;
 	case '"':
+		start = i;
 		if (!v_string(v, &i))
 			return false;
+		emit(v, JSMN_STRING, (int)start + 1, (int)i - 1, parent);
 		goto after;
 	case '-': case '0': case '1': case '2': case '3': case '4':
 	case '5': case '6': case '7': case '8': case '9':
+		start = i;
 		if (!v_number(v, &i))
 			return false;
-		*top_prim = depth == 0;
+		emit(v, JSMN_PRIMITIVE, (int)start, (int)i, parent);
 		goto after;
 	case 't': case 'f': case 'n':
+		start = i;
 		if (!v_literal(v, &i))
 			return false;
-		*top_prim = depth == 0;
+		emit(v, JSMN_PRIMITIVE, (int)start, (int)i, parent);
 		goto after;
 	case '+': case '.':
 		return fail(v, i, "a number must start with '-' or a digit");
@@ -335,41 +396,43 @@ value:
 key:
 	if (i >= len || s[i] != '"')
 		return unexpected(v, i, "a member name in double quotes");
+	start = i;
 	if (!v_string(v, &i))
 		return false;
+	parent = emit(v, JSMN_STRING, (int)start + 1, (int)i - 1,
+	              tok[depth - 1]);
 	i = skip_ws(s, len, i);
 	if (i >= len || s[i] != ':')
 		return unexpected(v, i, "':' after the member name");
 	i = skip_ws(s, len, i + 1);
 	goto value;
 after:
+	i = skip_ws(s, len, i);
 	if (depth == 0) {
-		*vend = i;
-		i = skip_ws(s, len, i);
 		if (i < len)
 			return fail(v, i, "unexpected text after the JSON "
 			                  "value");
 		return true;
 	}
-	i = skip_ws(s, len, i);
-	if (stack[depth - 1] == CTX_OBJECT) {
+	if (ctx[depth - 1] == CTX_OBJECT) {
 		if (i < len && s[i] == ',') {
 			i = skip_ws(s, len, i + 1);
 			goto key;
 		}
 		if (i < len && s[i] == '}') {
-			depth--;
+			close_tok(v, tok[--depth], i);
 			i++;
 			goto after;
 		}
 		return unexpected(v, i, "',' or '}'");
 	}
 	if (i < len && s[i] == ',') {
+		parent = tok[depth - 1];
 		i = skip_ws(s, len, i + 1);
 		goto value;
 	}
 	if (i < len && s[i] == ']') {
-		depth--;
+		close_tok(v, tok[--depth], i);
 		i++;
 		goto after;
 	}
@@ -380,47 +443,27 @@ enum rb_status json_parse(const char *text, size_t len, jsmntok_t *toks,
                           int max_toks, int *ntoks, char *reason,
                           size_t reasonlen)
 {
-	struct vstate v = {(const unsigned char *)text, len, reason, reasonlen};
-	jsmn_parser p;
-	size_t vstart = 0, vend = 0;
-	bool prim;
-	int r;
+	struct vstate v = {(const unsigned char *)text, len, reason, reasonlen,
+	                   toks, max_toks, 0};
 
 	*ntoks = 0;
 	if (len >= INT_MAX) { /* jsmn's offsets are ints */
 		rb_detail(reason, reasonlen, "JSON text is too long");
 		return RB_ETOOBIG;
 	}
-	if (!validate(&v, &vstart, &vend, &prim))
+	if (!validate(&v))
 		return RB_EINPUT;
 	if (max_toks < 1) {
 		rb_detail(reason, reasonlen, "JSON text has too many values");
 		return RB_ETOOBIG;
 	}
-	if (prim) {
-		/* jsmn's strict mode wants a delimiter after a primitive, so
-		 * "5" alone is "partial" to it: fill that one token here. */
-		toks[0].type = JSMN_PRIMITIVE;
-		toks[0].start = (int)vstart;
-		toks[0].end = (int)vend;
-		toks[0].size = 0;
-		toks[0].parent = -1;
-		*ntoks = 1;
-		return RB_OK;
-	}
-	jsmn_init(&p);
-	r = jsmn_parse(&p, text, len, toks, (unsigned)max_toks);
-	if (r == JSMN_ERROR_NOMEM) {
+	if (v.ntoks > max_toks) {
 		rb_detail(reason, reasonlen,
 		          "JSON text has too many values (more than %d)",
 		          max_toks);
 		return RB_ETOOBIG;
 	}
-	if (r < 0) { /* cannot happen on validated text; stay safe */
-		rb_detail(reason, reasonlen, "invalid JSON");
-		return RB_EINPUT;
-	}
-	*ntoks = (int)p.toknext;
+	*ntoks = v.ntoks;
 	return RB_OK;
 }
 

@@ -1,5 +1,6 @@
 /* Tests for json: every RFC 8259 rule jsmn alone would let through, the
- * reasons given, tokens, json_find/json_eq/json_skip and unescaping. */
+ * reasons given, tokens (the very ones jsmn makes, on random texts),
+ * json_find/json_eq/json_skip and unescaping. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +8,12 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+/* jsmn itself, compiled here only as the reference for json_parse's tokens */
+#define JSMN_STATIC
+#define JSMN_PARENT_LINKS
+#define JSMN_STRICT
+#include <jsmn.h>
 
 #include "json.h"
 
@@ -297,6 +304,154 @@ static void check_unescape(const char *in, const char *want, size_t wantlen)
 	assert_memory_equal(out, want, wantlen);
 }
 
+/* ---- json_parse's tokens against jsmn's ---- */
+
+static uint64_t rng = 0x9E3779B97F4A7C15ULL;
+
+static unsigned rnd(unsigned n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+struct gen {
+	char s[8192];
+	size_t n;
+};
+
+static void put(struct gen *g, const char *t)
+{
+	size_t k = strlen(t);
+
+	if (g->n + k < sizeof(g->s))
+		memcpy(g->s + g->n, t, k), g->n += k;
+}
+
+static void ws(struct gen *g)
+{
+	static const char *const w[] = {"", "", "", " ", "\t", "\r\n", "  "};
+
+	put(g, w[rnd(7)]);
+}
+
+static void gen_string(struct gen *g)
+{
+	static const char *const parts[] = {
+		"a", "sub_riJDe5aZ", "2025-03-14T00:00:00.000Z", " ",
+		"\\\"", "\\\\", "\\/", "\\n", "\\u00e9", "\\ud83d\\ude00",
+		"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "0123456789",
+		"{[,:]}", "'",
+	};
+	unsigned k = rnd(6);
+
+	put(g, "\"");
+	while (k--)
+		put(g, parts[rnd(sizeof(parts) / sizeof(parts[0]))]);
+	put(g, "\"");
+}
+
+static void gen_value(struct gen *g, int depth)
+{
+	static const char *const prims[] = {
+		"0", "-0", "12.25", "1e5", "-1.5E-3", "123456789012345678",
+		"true", "false", "null", "0.001",
+	};
+	unsigned kind = rnd(depth > 6 ? 3 : 5), k, n;
+
+	switch (kind) {
+	case 0:
+		gen_string(g);
+		return;
+	case 1:
+	case 2:
+		put(g, prims[rnd(sizeof(prims) / sizeof(prims[0]))]);
+		return;
+	case 3:
+		put(g, "{");
+		ws(g);
+		for (k = 0, n = rnd(5); k < n; k++) {
+			if (k) {
+				put(g, ",");
+				ws(g);
+			}
+			gen_string(g);
+			ws(g);
+			put(g, ":");
+			ws(g);
+			gen_value(g, depth + 1);
+			ws(g);
+		}
+		put(g, "}");
+		return;
+	default:
+		put(g, "[");
+		ws(g);
+		for (k = 0, n = rnd(5); k < n; k++) {
+			if (k) {
+				put(g, ",");
+				ws(g);
+			}
+			gen_value(g, depth + 1);
+			ws(g);
+		}
+		put(g, "]");
+		return;
+	}
+}
+
+static void test_tokens_as_jsmn(void **state)
+{
+	static jsmntok_t ours[2048], theirs[2048];
+	struct gen g;
+	int round, n, r, k;
+	char reason[200];
+
+	(void)state;
+	for (round = 0; round < 20000; round++) {
+		jsmn_parser p;
+
+		g.n = 0;
+		ws(&g);
+		gen_value(&g, round % 3 ? 0 : 5);
+		/* jsmn's strict mode wants a delimiter after a top-level
+		 * primitive */
+		put(&g, " ");
+		if (json_parse(g.s, g.n, ours, 2048, &n, reason,
+		               sizeof(reason)) != RB_OK)
+			fail_msg("rejected %.*s: %s", (int)g.n, g.s, reason);
+		jsmn_init(&p);
+		r = jsmn_parse(&p, g.s, g.n, theirs, 2048);
+		assert_int_equal(r, n);
+		for (k = 0; k < n; k++) {
+			if (ours[k].type != theirs[k].type ||
+			    ours[k].start != theirs[k].start ||
+			    ours[k].end != theirs[k].end ||
+			    ours[k].size != theirs[k].size ||
+			    ours[k].parent != theirs[k].parent)
+				fail_msg("token %d of %.*s: ours %d [%d,%d) size "
+				         "%d parent %d, jsmn %d [%d,%d) size %d "
+				         "parent %d",
+				         k, (int)g.n, g.s, ours[k].type,
+				         ours[k].start, ours[k].end, ours[k].size,
+				         ours[k].parent, theirs[k].type,
+				         theirs[k].start, theirs[k].end,
+				         theirs[k].size, theirs[k].parent);
+		}
+		/* one token short: too many values for both */
+		if (n > 1) {
+			assert_int_equal(json_parse(g.s, g.n, ours, n - 1, &k,
+			                            reason, sizeof(reason)),
+			                 RB_ETOOBIG);
+			jsmn_init(&p);
+			assert_int_equal(jsmn_parse(&p, g.s, g.n, theirs,
+			                            (unsigned)n - 1),
+			                 JSMN_ERROR_NOMEM);
+		}
+	}
+}
+
 static void test_unescape(void **state)
 {
 	char same[32];
@@ -349,6 +504,7 @@ int main(void)
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_too_many_tokens),
 		cmocka_unit_test(test_tokens),
+		cmocka_unit_test(test_tokens_as_jsmn),
 		cmocka_unit_test(test_unescape),
 		cmocka_unit_test(test_utf8),
 	};
