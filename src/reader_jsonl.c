@@ -114,11 +114,11 @@ static const struct reader_field *repeated(struct reader_jsonl *j, size_t n,
 }
 
 /* Points *out at s[0..len), decoding escapes into the arena when there are
- * any. */
-static void text(struct reader_jsonl *j, size_t *used, const char *s,
+ * any (esc: the line has a backslash somewhere). */
+static void text(struct reader_jsonl *j, size_t *used, bool esc, const char *s,
                  size_t len, const char **out, size_t *outlen)
 {
-	if (!memchr(s, '\\', len)) {
+	if (!esc || !memchr(s, '\\', len)) {
 		*out = s;
 		*outlen = len;
 		return;
@@ -136,7 +136,7 @@ enum rb_status reader_jsonl_line(struct reader_jsonl *j, const char *line,
 	enum rb_status st;
 	int ntoks, t, k;
 	size_t n, used = 0;
-	bool nomem = false;
+	bool nomem = false, esc;
 	const struct reader_field *dup;
 
 	*ready = false;
@@ -186,6 +186,8 @@ enum rb_status reader_jsonl_line(struct reader_jsonl *j, const char *line,
 		row->error = "line is not a JSON object";
 		return RB_OK;
 	}
+	/* one look for a backslash in the whole line spares one per string */
+	esc = memchr(line, '\\', len) != NULL;
 	n = (size_t)j->toks[0].size;
 	if (n > j->fields_cap) {
 		size_t ncap = j->fields_cap ? j->fields_cap : 16;
@@ -204,12 +206,12 @@ enum rb_status reader_jsonl_line(struct reader_jsonl *j, const char *line,
 		struct reader_field *f = &j->fields[k];
 		const jsmntok_t *key = &j->toks[t], *v = &j->toks[t + 1];
 
-		text(j, &used, line + key->start,
+		text(j, &used, esc, line + key->start,
 		     (size_t)(key->end - key->start), &f->name, &f->name_len);
 		switch (v->type) {
 		case JSMN_STRING:
 			f->kind = READER_STRING;
-			text(j, &used, line + v->start,
+			text(j, &used, esc, line + v->start,
 			     (size_t)(v->end - v->start), &f->value,
 			     &f->value_len);
 			break;
