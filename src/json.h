@@ -1,7 +1,8 @@
-/* json: strict RFC 8259 parsing of one JSON text on top of jsmn, for the
- * JSON-lines reader, the server's replies and our own result logs. jsmn
- * alone is lenient, so everything it accepts is validated here (numbers,
- * literals, escapes, UTF-8, control characters, trailing garbage).
+/* json: strict RFC 8259 parsing of one JSON text into jsmn's tokens, for
+ * the JSON-lines reader, the server's replies and our own result logs.
+ * Everything is validated (numbers, literals, escapes, UTF-8, control
+ * characters, trailing garbage: jsmn alone lets them through) in the pass
+ * that makes the tokens, the very ones jsmn would make for the same text.
  * Tokens are offsets into the caller's text, with escapes left in. */
 #ifndef RB_JSON_H
 #define RB_JSON_H
