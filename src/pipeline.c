@@ -115,6 +115,7 @@ struct resume {
 	struct bits unknown;  /* went out, outcome never settled: find first */
 	char fingerprint[FINGERPRINT_MAX];
 	char stamped[CHECK_TIME_MAX];
+	struct dedup *claimed; /* --allow-duplicates: usage ids already ours */
 	bool has_run;
 	bool oom;
 };
@@ -139,6 +140,10 @@ static int resume_cb(const struct resultlog_entry *e, void *ctx)
 	case RESULTLOG_CREATED:
 		if (bits_set(&rs->created, line))
 			rs->oom = true;
+		if (rs->claimed && e->row.usage_id &&
+		    dedup_seen_key(rs->claimed, e->row.usage_id,
+		                   strlen(e->row.usage_id)) < 0)
+			rs->oom = true;
 		bits_clear(&rs->unknown, line);
 		break;
 	case RESULTLOG_PENDING:
@@ -160,6 +165,7 @@ static void resume_free(struct resume *rs)
 {
 	free(rs->created.b);
 	free(rs->unknown.b);
+	dedup_free(rs->claimed);
 	memset(rs, 0, sizeof(*rs));
 }
 
@@ -171,6 +177,10 @@ static enum rb_status resume_load(const struct config *cfg, const char *path,
 	enum rb_status st;
 
 	memset(rs, 0, sizeof(*rs));
+	if (cfg->allow_duplicates && !(rs->claimed = dedup_new())) {
+		rb_detail(err, errlen, "out of memory");
+		return RB_ENOMEM;
+	}
 	if (access(log_path, F_OK) != 0)
 		return RB_OK;
 	st = resultlog_read(log_path, resume_cb, rs, err, errlen);
@@ -202,7 +212,11 @@ static enum rb_status resume_load(const struct config *cfg, const char *path,
 
 /* ---- the import of one file ---- */
 
-enum slot_phase { SLOT_FREE, SLOT_POST, SLOT_FIND };
+/* A slot's row is free, in the sender (POST or FIND), or waiting to go
+ * because an identical row is in flight (only with --allow-duplicates:
+ * identical rows go one at a time, or a lookup could not tell whose usage it
+ * found). */
+enum slot_phase { SLOT_FREE, SLOT_POST, SLOT_FIND, SLOT_WAIT_POST, SLOT_WAIT_FIND };
 
 struct slot {
 	enum slot_phase phase;
@@ -376,6 +390,95 @@ static unsigned free_slot(const struct import *im)
 	return im->nslots;
 }
 
+static bool same_key(const struct usage *a, const struct usage *b)
+{
+	return !strcmp(a->subscription_id, b->subscription_id) &&
+	       !strcmp(a->quantity, b->quantity) &&
+	       a->usage_time_ms == b->usage_time_ms;
+}
+
+/* Is a row identical to slot i's in the sender right now? */
+static bool key_busy(const struct import *im, unsigned i)
+{
+	unsigned j;
+
+	if (!im->cfg->allow_duplicates)
+		return false;
+	for (j = 0; j < im->nslots; j++)
+		if (j != i && (im->slots[j].phase == SLOT_POST ||
+		               im->slots[j].phase == SLOT_FIND) &&
+		    same_key(&im->slots[i].u, &im->slots[j].u))
+			return true;
+	return false;
+}
+
+/* The row's first (or next) POST, after its pending line. */
+static enum rb_status start_post(struct import *im, unsigned i)
+{
+	if (key_busy(im, i)) {
+		im->slots[i].phase = SLOT_WAIT_POST;
+		return RB_OK;
+	}
+	if (log_row(im, &im->slots[i].u, RESULTLOG_PENDING, NULL, NULL, 0, 0, -1,
+	            NULL, im->slots[i].u.line))
+		return im->fatal;
+	return submit_post(im, i);
+}
+
+static enum rb_status start_find(struct import *im, unsigned i)
+{
+	if (key_busy(im, i)) {
+		im->slots[i].phase = SLOT_WAIT_FIND;
+		return RB_OK;
+	}
+	return submit_find(im, i);
+}
+
+/* Lets waiting rows go once nothing identical is in flight. */
+static enum rb_status kick_waiting(struct import *im)
+{
+	enum rb_status st = RB_OK;
+	unsigned i;
+
+	for (i = 0; i < im->nslots && !st && !im->stop; i++) {
+		if (im->slots[i].phase == SLOT_WAIT_POST && !key_busy(im, i))
+			st = start_post(im, i);
+		else if (im->slots[i].phase == SLOT_WAIT_FIND && !key_busy(im, i))
+			st = start_find(im, i);
+	}
+	return st;
+}
+
+static bool any_waiting(const struct import *im)
+{
+	unsigned i;
+
+	for (i = 0; i < im->nslots; i++)
+		if (im->slots[i].phase == SLOT_WAIT_POST ||
+		    im->slots[i].phase == SLOT_WAIT_FIND)
+			return true;
+	return false;
+}
+
+/* On a stop, rows still waiting will not go out in this run. */
+static void flush_waiting(struct import *im)
+{
+	unsigned i;
+
+	for (i = 0; i < im->nslots; i++) {
+		struct slot *sl = &im->slots[i];
+		if (sl->phase != SLOT_WAIT_POST && sl->phase != SLOT_WAIT_FIND)
+			continue;
+		im->c.failed++;
+		log_row(im, &sl->u, RESULTLOG_FAILED,
+		        sl->phase == SLOT_WAIT_POST
+		            ? "interrupted before sending"
+		            : "interrupted; outcome unknown, the next run looks it up",
+		        NULL, sl->http, sl->attempts, -1, NULL, sl->u.line);
+		sl->phase = SLOT_FREE;
+	}
+}
+
 static uint64_t fnv1a(const char *s, size_t n)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
@@ -487,12 +590,9 @@ static enum rb_status take_row(struct import *im, const struct reader_row *row)
 		buf_reset(&im->slots[i].row);
 	if (bits_get(&im->rs.unknown, row->line)) {
 		/* An earlier run sent it and never learned the outcome. */
-		return submit_find(im, i);
+		return start_find(im, i);
 	}
-	if (log_row(im, &u, RESULTLOG_PENDING, NULL, NULL, 0, 0, -1, NULL,
-	            row->line))
-		return im->fatal;
-	return submit_post(im, i);
+	return start_post(im, i);
 bad:
 	im->c.read++;
 	if (rejects_format_row(im->rj, row, &im->rowbuf))
@@ -514,8 +614,10 @@ static void slot_done(struct slot *sl)
 /* Does the GET /usages reply in res hold our usage? */
 struct find_ctx {
 	const struct usage *u;
+	struct dedup *claimed; /* NULL unless --allow-duplicates */
 	char id[128];
 	int matches;
+	bool oom;
 };
 
 static int find_cb(void *ctx, const struct response_usage *ru)
@@ -538,9 +640,20 @@ static int find_cb(void *ctx, const struct response_usage *ru)
 	                     tt, why, sizeof(why)) ||
 	    ms != fc->u->usage_time_ms)
 		return 0;
-	if (!fc->matches++)
-		snprintf(fc->id, sizeof(fc->id), "%s", ru->id);
-	return 0;
+	if (fc->claimed) {
+		/* --allow-duplicates: an identical row's usage is not ours; take
+		 * the first one no row has claimed yet. */
+		int seen = dedup_seen_key(fc->claimed, ru->id, strlen(ru->id));
+		if (seen < 0) {
+			fc->oom = true;
+			return 1;
+		}
+		if (seen)
+			return 0;
+	}
+	fc->matches++;
+	snprintf(fc->id, sizeof(fc->id), "%s", ru->id);
+	return 1;
 }
 
 static void handle_result(struct import *im, const struct sender_result *res)
@@ -564,6 +677,7 @@ static void handle_result(struct import *im, const struct sender_result *res)
 		char why[1200];
 
 		fc.u = u;
+		fc.claimed = im->rs.claimed;
 		if (res->outcome != SENDER_DONE ||
 		    response_usage_list(res->body, res->body_len, find_cb, &fc, why,
 		                        sizeof(why))) {
@@ -575,6 +689,11 @@ static void handle_result(struct import *im, const struct sender_result *res)
 			im->c.failed++;
 			log_row(im, u, RESULTLOG_FAILED, why, NULL, res->http,
 			        sl->attempts, slot_ms(sl), NULL, line);
+			slot_done(sl);
+			return;
+		}
+		if (fc.oom) {
+			im->fatal = RB_ENOMEM;
 			slot_done(sl);
 			return;
 		}
@@ -596,8 +715,7 @@ static void handle_result(struct import *im, const struct sender_result *res)
 			return;
 		}
 		/* Not stored: safe to send (again). */
-		if (log_row(im, u, RESULTLOG_PENDING, NULL, NULL, 0, 0, -1, NULL, line) ||
-		    submit_post(im, (unsigned)res->tag)) {
+		if (start_post(im, (unsigned)res->tag)) {
 			if (!im->fatal)
 				im->fatal = RB_ENOMEM;
 			slot_done(sl);
@@ -609,6 +727,10 @@ static void handle_result(struct import *im, const struct sender_result *res)
 	switch (res->outcome) {
 	case SENDER_DONE:
 		im->c.created++;
+		if (im->rs.claimed &&
+		    dedup_seen_key(im->rs.claimed, res->usage_id,
+		                   strlen(res->usage_id)) < 0)
+			im->fatal = RB_ENOMEM;
 		log_row(im, u, RESULTLOG_CREATED, NULL, res->usage_id, res->http,
 		        sl->attempts, slot_ms(sl), NULL, line);
 		break;
@@ -630,7 +752,7 @@ static void handle_result(struct import *im, const struct sender_result *res)
 			        sl->attempts, slot_ms(sl), NULL, line);
 			break;
 		}
-		if (submit_find(im, (unsigned)res->tag) && !im->fatal)
+		if (start_find(im, (unsigned)res->tag) && !im->fatal)
 			im->fatal = RB_ENOMEM;
 		return;
 	case SENDER_AUTH:
@@ -664,7 +786,8 @@ static enum rb_status read_rows(struct import *im)
 	unsigned n = 0;
 
 	while (!im->eof && !im->stop) {
-		if (!im->cfg->dry_run && !sender_room(im->snd))
+		if (!im->cfg->dry_run &&
+		    (!sender_room(im->snd) || free_slot(im) == im->nslots))
 			break;
 		st = reader_next(im->rd, &row, im->err, im->errlen);
 		if (st == RB_END) {
@@ -702,11 +825,14 @@ static enum rb_status send_loop(struct import *im)
 	for (;;) {
 		if (*im->signals && !im->stop)
 			im->stop = true;
-		if (im->stop && !grace_until)
+		if (im->stop && !grace_until) {
 			grace_until = mono_ms() + GRACE_MS;
+			flush_waiting(im);
+		}
 		if ((st = read_rows(im)))
 			return st;
-		if ((im->eof || im->stop) && !sender_busy(im->snd))
+		if ((im->eof || im->stop) && !sender_busy(im->snd) &&
+		    !any_waiting(im))
 			break;
 		if (!aborted && im->stop &&
 		    (im->auth_stop || *im->signals > 1 || mono_ms() > grace_until)) {
@@ -716,8 +842,13 @@ static enum rb_status send_loop(struct import *im)
 		st = sender_next(im->snd, 100, &res, &have, im->err, im->errlen);
 		if (st)
 			return st;
-		if (have)
+		if (have) {
 			handle_result(im, &res);
+			if (!im->fatal && (st = kick_waiting(im)))
+				return st;
+		}
+		if (im->stop)
+			flush_waiting(im);
 		if (im->fatal)
 			return im->fatal;
 		show_progress(im, false);

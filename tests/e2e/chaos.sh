@@ -1,0 +1,102 @@
+# Chaos: the importer is killed with SIGKILL at random points while the server
+# loses replies, resets connections and fails; each time it is run again. In
+# the end the server must hold every valid row exactly once. The same for undo,
+# and for legitimately repeated rows (--allow-duplicates, matched by count).
+# CHAOS_ROWS, CHAOS_KILLS and CHAOS_SEED make it longer (make chaos).
+. "$(dirname "$0")/lib.sh"
+cd "$T"
+ROWS=${CHAOS_ROWS:-1000}
+KILLS=${CHAOS_KILLS:-4}
+SEED=${CHAOS_SEED:-$$}
+echo "chaos: rows=$ROWS kills=$KILLS seed=$SEED"
+start_fake --lost-reply 0.03 --reset 0.02 --fail 0.05 --seed "$SEED" --rate-limit 1000000/600
+OPTS="--rate 1000 --concurrency 8 --retries 3 --timeout 5 --no-progress"
+
+rnd() { python3 -c "import random,sys; random.seed(int(sys.argv[3])); print(random.randint(int(sys.argv[1]), int(sys.argv[2])))" "$1" "$2" "$3"; }
+lines() { [ -f "$1" ] && wc -l < "$1" || echo 0; }
+
+# kill_at CMD_LOG N ARGS...: runs rbusage ARGS in the background and kills it
+# with SIGKILL once its log has grown by N lines (or it ends by itself).
+kill_at() {
+	log=$1
+	n=$2
+	shift 2
+	start=$(lines "$log")
+	"$RBUSAGE" "$@" >/dev/null 2>&1 &
+	pid=$!
+	i=0
+	while kill -0 "$pid" 2>/dev/null && [ $(($(lines "$log") - start)) -lt "$n" ] && [ $i -lt 1000 ]; do
+		sleep 0.01
+		i=$((i + 1))
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+# finish ARGS...: runs until exit 0 (bounded), as a person would after a crash.
+finish() {
+	k=0
+	while :; do
+		run "$RBUSAGE" "$@"
+		[ "$rc" -eq 0 ] && return 0
+		[ "$rc" -eq 1 ] || [ "$rc" -eq 3 ] || fail "exit $rc: $(tail -3 "$T/err")"
+		k=$((k + 1))
+		[ $k -lt 20 ] || fail "did not converge"
+	done
+}
+
+# holds FILE: the live usages on the ledger are exactly FILE's rows, counted.
+holds() {
+	ledger > ledger.jsonl
+	python3 - "$1" ledger.jsonl <<'PY' || fail "ledger does not hold exactly the rows of $1"
+import csv, json, sys
+from collections import Counter
+from decimal import Decimal
+q = lambda t: format(Decimal(t).normalize(), "f")
+want = Counter((r["subscriptionId"], q(r["quantity"]), r["usageTime"]) for r in csv.DictReader(open(sys.argv[1])))
+got = Counter((u["subscriptionId"], q(u["quantity"]), u["usageTime"]) for u in map(json.loads, open(sys.argv[2])) if not u["deleted"])
+extra, missing = got - want, want - got
+assert not extra and not missing, "extra %r missing %r" % (list(extra.items())[:3], list(missing.items())[:3])
+PY
+}
+
+python3 - "$ROWS" <<'PY' > rows.csv
+import sys
+print("subscriptionId,quantity,usageTime")
+for i in range(int(sys.argv[1])):
+    print("chaos_%d,%d.%03d,2026-11-20T%02d:%02d:%02dZ" % (i % 97, i % 13 + 1, i % 1000, i // 3600 % 24, i // 60 % 60, i % 60))
+PY
+
+k=0
+while [ $k -lt "$KILLS" ]; do
+	kill_at rows.results.jsonl "$(rnd 20 $((ROWS / 2)) $((SEED + k)))" import $OPTS rows.csv
+	k=$((k + 1))
+done
+finish import $OPTS rows.csv
+expect_invariant rows.results.jsonl
+holds rows.csv
+
+# Undo, killed the same way, then finished: nothing of it remains.
+k=0
+while [ $k -lt "$KILLS" ]; do
+	kill_at rows.results.jsonl.undo.jsonl "$(rnd 10 $((ROWS / 2)) $((SEED + 100 + k)))" undo $OPTS rows.results.jsonl
+	k=$((k + 1))
+done
+finish undo $OPTS rows.results.jsonl
+expect_eq "$(ledger_count)" 0 "usages left after undo"
+
+# Rows that legitimately repeat: each of 40 rows three times.
+python3 - <<'PY' > dups.csv
+print("subscriptionId,quantity,usageTime")
+for rep in range(3):
+    for i in range(40):
+        print("dup_%d,%d,2026-11-21T10:00:%02dZ" % (i, i % 5 + 1, i))
+PY
+k=0
+while [ $k -lt "$KILLS" ]; do
+	kill_at dups.results.jsonl "$(rnd 5 60 $((SEED + 200 + k)))" import --allow-duplicates $OPTS dups.csv
+	k=$((k + 1))
+done
+finish import --allow-duplicates $OPTS dups.csv
+holds dups.csv
+echo ok
