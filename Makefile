@@ -77,6 +77,16 @@ check: deps
 bench: all
 	@./bench/run
 
+# The long chaos run: more rows, more SIGKILLs, several seeds.
+CHAOS_ROWS ?= 20000
+CHAOS_KILLS ?= 12
+CHAOS_SEEDS ?= 1 2 3
+chaos: all
+	@for s in $(CHAOS_SEEDS); do \
+		CHAOS_SEED=$$s CHAOS_ROWS=$(CHAOS_ROWS) CHAOS_KILLS=$(CHAOS_KILLS) \
+		TOP=$(CURDIR) RBUSAGE=$(CURDIR)/rbusage sh tests/e2e/chaos.sh || exit 1; \
+	done
+
 # The main job on a sample, against the local fake server.
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -101,7 +111,7 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/rbusage $(DESTDIR)$(MAN1DIR)/rbusage.1
 
-.PHONY: all check bench demo fmt clean deps tests install uninstall
+.PHONY: all check bench chaos demo fmt clean deps tests install uninstall
 -include $(LIB_OBJ:.o=.d) $(BUILD)/main.d $(TEST_BIN:=.d)
 
 # make fuzz FUZZ_SECONDS=60: each libFuzzer target of tests/fuzz/ (clang, ASan
