@@ -93,7 +93,7 @@ static const struct opt opts[] = {
 	{"log", OPT_LOG, 1, FOR_SEND},
 	{"dry-run", OPT_DRY_RUN, 0, FOR_IMPORT},
 	{"emit", OPT_EMIT, 0, FOR_IMPORT},
-	{"restart", OPT_RESTART, 0, FOR_SEND},
+	{"restart", OPT_RESTART, 0, FOR_IMPORT},
 	{"org", OPT_ORG, 1, FOR_SEND},
 	{"api-key-file", OPT_API_KEY_FILE, 1, FOR_SEND},
 	{"api-key", OPT_API_KEY, 1, FOR_SEND | FOR_REPORT},

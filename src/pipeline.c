@@ -126,6 +126,9 @@ static int resume_cb(const struct resultlog_entry *e, void *ctx)
 	long line = e->row.line;
 
 	if (e->type == RESULTLOG_ENTRY_RUN) {
+		/* A dry run sent nothing: its stamped time binds no usage. */
+		if (e->dry_run)
+			return 0;
 		if (!rs->fingerprint[0] && e->fingerprint)
 			snprintf(rs->fingerprint, sizeof(rs->fingerprint), "%s",
 			         e->fingerprint);
@@ -224,6 +227,7 @@ struct slot {
 	struct buf row;     /* the row as the reject file writes it */
 	unsigned attempts;  /* POST attempts over all rounds */
 	unsigned finds;     /* reconcile queries made */
+	long ms;            /* the sender's time on this row, all requests */
 	int64_t started_ms;
 	long http;
 };
@@ -584,6 +588,7 @@ static enum rb_status take_row(struct import *im, const struct reader_row *row)
 	im->slots[i].u = u;
 	im->slots[i].attempts = 0;
 	im->slots[i].finds = 0;
+	im->slots[i].ms = 0;
 	im->slots[i].http = 0;
 	im->slots[i].started_ms = mono_ms();
 	if (rejects_format_row(im->rj, row, &im->slots[i].row))
@@ -601,9 +606,11 @@ bad:
 	              RESULTLOG_REJECTED, 0, 0, -1);
 }
 
+/* Time on the wire for the row (first send to reply, over its requests),
+ * not the time it waited for the rate limit. */
 static long slot_ms(const struct slot *sl)
 {
-	return (long)(mono_ms() - sl->started_ms);
+	return sl->ms;
 }
 
 static void slot_done(struct slot *sl)
@@ -661,6 +668,8 @@ static void handle_result(struct import *im, const struct sender_result *res)
 	struct slot *sl = &im->slots[res->tag];
 	const struct usage *u = &sl->u;
 	long line = u->line;
+
+	sl->ms += res->ms;
 
 	if (res->outcome == SENDER_AUTH) {
 		/* The row stays pending: the next run finds out what became of it. */
@@ -1174,30 +1183,19 @@ struct undo {
 	struct run_counts c;
 	struct report_reasons *reasons;
 	struct buf path;
-	bool stop, auth_stop, not_import;
+	bool stop, auth_stop, not_import, wrong_place;
 	enum rb_status fatal;
 	char *err;
 	size_t errlen;
 };
 
-/* The dedup set keys on a usage; an id fits in its subscriptionId slot. */
-static int id_key(const char *id, struct usage *u)
-{
-	memset(u, 0, sizeof(*u));
-	if (strlen(id) > CHECK_ID_MAX)
-		return -1;
-	memcpy(u->subscription_id, id, strlen(id));
-	return 0;
-}
-
 static int undo_prior_cb(const struct resultlog_entry *e, void *ctx)
 {
 	struct undo *ud = ctx;
-	struct usage key;
 
 	if (e->type == RESULTLOG_ENTRY_ROW && e->row.status == RESULTLOG_DELETED &&
-	    e->row.usage_id && !id_key(e->row.usage_id, &key) &&
-	    dedup_seen(ud->done, &key) < 0)
+	    e->row.usage_id &&
+	    dedup_seen_key(ud->done, e->row.usage_id, strlen(e->row.usage_id)) < 0)
 		return 1;
 	return 0;
 }
@@ -1255,32 +1253,53 @@ static enum rb_status undo_step(struct undo *ud)
 	return ud->fatal;
 }
 
-static int undo_cb(const struct resultlog_entry *e, void *ctx)
+/* Before anything is deleted: every import run in the log went where undo
+ * is about to go. */
+static int undo_where_cb(const struct resultlog_entry *e, void *ctx)
 {
 	struct undo *ud = ctx;
-	struct usage key;
-	unsigned i;
-	int seen;
 
-	if (e->type == RESULTLOG_ENTRY_RUN && e->command &&
-	    strcmp(e->command, "import")) {
+	if (e->type != RESULTLOG_ENTRY_RUN || e->dry_run)
+		return 0;
+	if (e->command && strcmp(e->command, "import")) {
 		ud->not_import = true;
 		return 1;
 	}
+	if ((e->base_url && strcmp(e->base_url, ud->cfg->base_url)) ||
+	    (e->organization && strcmp(e->organization, ud->cfg->org))) {
+		/* Deleting elsewhere would find nothing, count 404s as gone, and
+		 * leave every usage in place. */
+		rb_detail(ud->err, ud->errlen,
+		          "this log's usages were created at %s for organization "
+		          "'%s', but undo is set to %s for '%s'; give undo the same "
+		          "--org and --live/--sandbox/--base-url as the import",
+		          e->base_url ? e->base_url : "?",
+		          e->organization ? e->organization : "?",
+		          ud->cfg->base_url, ud->cfg->org);
+		ud->wrong_place = true;
+		return 1;
+	}
+	return 0;
+}
+
+static int undo_cb(const struct resultlog_entry *e, void *ctx)
+{
+	struct undo *ud = ctx;
+	unsigned i;
+	int seen;
+
 	if (e->type != RESULTLOG_ENTRY_ROW || e->row.status != RESULTLOG_CREATED ||
 	    !e->row.usage_id || !*e->row.usage_id)
 		return 0;
 	ud->c.read++;
-	if (!id_key(e->row.usage_id, &key)) {
-		seen = dedup_seen(ud->done, &key);
-		if (seen < 0) {
-			ud->fatal = RB_ENOMEM;
-			return 1;
-		}
-		if (seen) {
-			ud->c.skipped++;
-			return 0;
-		}
+	seen = dedup_seen_key(ud->done, e->row.usage_id, strlen(e->row.usage_id));
+	if (seen < 0) {
+		ud->fatal = RB_ENOMEM;
+		return 1;
+	}
+	if (seen) {
+		ud->c.skipped++;
+		return 0;
 	}
 	while (!ud->stop && !sender_room(ud->snd))
 		if ((ud->fatal = undo_step(ud)))
@@ -1338,6 +1357,17 @@ enum rb_status pipeline_undo(const struct config *cfg,
 		st = RB_ENOMEM;
 		goto out;
 	}
+	if ((st = resultlog_read(log, undo_where_cb, &ud, err, errlen)))
+		goto out;
+	if (ud.not_import) {
+		rb_detail(err, errlen, "'%s' is not the result log of an import", log);
+		st = RB_EUSAGE;
+		goto out;
+	}
+	if (ud.wrong_place) {
+		st = RB_EUSAGE;
+		goto out;
+	}
 	if (access(undo_path, F_OK) == 0 &&
 	    (st = resultlog_read(undo_path, undo_prior_cb, &ud, err, errlen)))
 		goto out;
@@ -1362,10 +1392,6 @@ enum rb_status pipeline_undo(const struct config *cfg,
 	if ((st = resultlog_write_run(ud.lg, &run, err, errlen)))
 		goto out;
 	st = resultlog_read(log, undo_cb, &ud, err, errlen);
-	if (!st && ud.not_import) {
-		rb_detail(err, errlen, "'%s' is not the result log of an import", log);
-		st = RB_EUSAGE;
-	}
 	if (!st)
 		st = ud.fatal;
 	{

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 struct rejects {
 	FILE *fp;
@@ -15,6 +16,7 @@ struct rejects {
 	unsigned char *skip; /* CSV: input columns we drop (old reject columns) */
 	size_t nskip;
 	unsigned long count;
+	struct buf header; /* CSV: written when the file is created */
 	struct buf line;
 	int failed_errno;
 };
@@ -71,26 +73,35 @@ struct rejects *rejects_open(const char *path, enum config_format format,
 			rj->skip[i] = hdr[i].name &&
 			              is_reject_name(hdr[i].name, hdr[i].name_len);
 	}
-	rj->fp = fopen(path, "w");
-	if (!rj->fp) {
-		rb_detail(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-		rejects_close(rj, NULL, 0);
-		return NULL;
+	/* The file is created at the first reject, so a clean run leaves none;
+	 * fail now, though, if it could not be created then. */
+	{
+		char dir[4096];
+		const char *slash = strrchr(path, '/');
+		snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1,
+		         slash ? (slash == path ? "/" : path) : ".");
+		if (access(dir, W_OK) != 0) {
+			rb_detail(err, errlen, "cannot create '%s': %s", path,
+			          strerror(errno));
+			rejects_close(rj, NULL, 0);
+			return NULL;
+		}
 	}
+	buf_init(&rj->header, 4 * READER_MAX_RECORD);
 	if (format == CONFIG_FORMAT_CSV) {
-		buf_reset(&rj->line);
-		buf_puts(&rj->line, "rejectLine");
-		buf_putc(&rj->line, rj->delim);
-		buf_puts(&rj->line, "rejectReason");
+		struct buf *h = &rj->header;
+		buf_puts(h, "rejectLine");
+		buf_putc(h, rj->delim);
+		buf_puts(h, "rejectReason");
 		for (i = 0; i < nhdr; i++) {
 			if (rj->skip[i])
 				continue;
-			buf_putc(&rj->line, rj->delim);
-			csv_field(&rj->line, hdr[i].name ? hdr[i].name : "",
-			          hdr[i].name_len, rj->delim);
+			buf_putc(h, rj->delim);
+			csv_field(h, hdr[i].name ? hdr[i].name : "", hdr[i].name_len,
+			          rj->delim);
 		}
-		buf_puts(&rj->line, "\n");
-		fwrite(rj->line.data, 1, rj->line.len, rj->fp);
+		if (buf_puts(h, "\n"))
+			goto nomem;
 	}
 	return rj;
 nomem:
@@ -267,6 +278,21 @@ enum rb_status rejects_write(struct rejects *rj, long line, const char *reason,
 		rb_detail(err, errlen, "%s: reject line too long", rj->path);
 		return st;
 	}
+	if (!rj->fp) {
+		rj->fp = fopen(rj->path, "w");
+		if (!rj->fp) {
+			rb_detail(err, errlen, "cannot open '%s': %s", rj->path,
+			          strerror(errno));
+			return RB_EIO;
+		}
+		if (rj->header.len &&
+		    fwrite(rj->header.data, 1, rj->header.len, rj->fp) !=
+		        rj->header.len) {
+			rb_detail(err, errlen, "cannot write '%s': %s", rj->path,
+			          strerror(errno));
+			return RB_EIO;
+		}
+	}
 	if (fwrite(b->data, 1, b->len, rj->fp) != b->len) {
 		rb_detail(err, errlen, "cannot write '%s': %s", rj->path,
 		          strerror(errno));
@@ -281,18 +307,39 @@ unsigned long rejects_count(const struct rejects *rj)
 	return rj ? rj->count : 0;
 }
 
+/* A run without rejects removes the reject file an earlier run of the same
+ * input left, so nobody fixes rows that have since gone through; only a file
+ * that starts the way ours do is touched. */
+static void remove_stale(const char *path)
+{
+	char head[16] = "";
+	size_t n;
+	FILE *fp = fopen(path, "r");
+
+	if (!fp)
+		return;
+	n = fread(head, 1, sizeof(head) - 1, fp);
+	fclose(fp);
+	head[n] = 0;
+	if (!strncmp(head, "rejectLine", 10) || !strncmp(head, "{\"rejectLine\":", 14))
+		unlink(path);
+}
+
 enum rb_status rejects_close(struct rejects *rj, char *err, size_t errlen)
 {
 	enum rb_status st = RB_OK;
 
 	if (!rj)
 		return RB_OK;
+	if (!rj->fp && rj->path && rj->header.max)
+		remove_stale(rj->path);
 	if (rj->fp && (ferror(rj->fp) | fclose(rj->fp))) {
 		rb_detail(err, errlen, "cannot write '%s': %s", rj->path,
 		          strerror(errno));
 		st = RB_EIO;
 	}
 	buf_free(&rj->line);
+	buf_free(&rj->header);
 	free(rj->skip);
 	free(rj->path);
 	free(rj);

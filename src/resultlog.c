@@ -208,6 +208,8 @@ enum rb_status resultlog_write_summary(struct resultlog *lg,
 		st = buf_printf(b, ",\"otherShard\":%lu", c->other_shard);
 	if (!st && c->reconciled)
 		st = buf_printf(b, ",\"reconciled\":%lu", c->reconciled);
+	if (!st && c->remaining)
+		st = buf_printf(b, ",\"remaining\":%lu", c->remaining);
 	if (!st)
 		st = buf_printf(b, ",\"dryRun\":%s,\"interrupted\":%s,\"elapsedMs\":%ld}",
 		                dry_run ? "true" : "false",
@@ -291,6 +293,9 @@ static int parse_line(const char *text, size_t len, long line_no,
 			else if (KEY("fingerprint")) e->fingerprint = tok_str(text, val, &scratch);
 			else if (KEY("stampedTime")) e->stamped_time = tok_str(text, val, &scratch);
 			else if (KEY("command")) e->command = tok_str(text, val, &scratch);
+			else if (KEY("baseUrl")) e->base_url = tok_str(text, val, &scratch);
+			else if (KEY("organization")) e->organization = tok_str(text, val, &scratch);
+			else if (KEY("dryRun")) e->dry_run = val->type == JSMN_PRIMITIVE && text[val->start] == 't';
 		} else if (e->type == RESULTLOG_ENTRY_ROW) {
 			struct resultlog_row *r = &e->row;
 			if (KEY("line")) r->line = tok_long(text, val);

@@ -91,6 +91,8 @@ struct resultlog_entry {
 	long line_no;         /* line of the log file itself */
 	/* run */
 	const char *input, *fingerprint, *stamped_time, *command;
+	const char *base_url, *organization;
+	bool dry_run;
 	/* row */
 	struct resultlog_row row;
 };

@@ -67,8 +67,11 @@ expect_eq "$(summary "$T/h.log" valid)" 50 "headerless rows"
 
 # Rows without usageTime get the run's stamped time (recorded in the run line).
 printf 'subscriptionId,quantity\ns1,1\n' > notime.csv
+printf 'rejectLine,rejectReason,subscriptionId,quantity\n2,stale,s1,x\n' > notime.rejects.csv
 run "$RBUSAGE" import --dry-run --emit notime.csv
 expect_rc 0
+# no rejects: no reject file, and an earlier run's stale one is gone
+[ ! -e notime.rejects.csv ] || fail "stale reject file left behind"
 stamp=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["stampedTime"])' notime.results.jsonl)
 expect_grep "\"usageTime\":\"$stamp\"" out
 run "$RBUSAGE" import --dry-run --require-usage-time notime.csv

@@ -75,6 +75,11 @@ expect_eq "$(ledger_count)" 0 "usages after undo"
 run "$RBUSAGE" undo --rate 500 small.results.jsonl
 expect_rc 0
 expect_grep "usages 30 = deleted 0 + deleted earlier 30 + remaining 0" err
+# undo refuses to delete anywhere but where the import created the usages
+run env REBILLY_ORGANIZATION_ID=other-org "$RBUSAGE" undo --rate 500 small.results.jsonl
+expect_rc 2
+expect_grep "created at $FAKE_URL for organization 'org-e2e', but undo is set to" err
+[ ! -e small.results.jsonl.undo.jsonl ] || [ "$(grep -c '"type":"run"' small.results.jsonl.undo.jsonl)" -eq 2 ] || fail "undo wrote to its log before refusing"
 # an invoiced usage cannot be deleted: 409 reported, exit 1
 printf 'subscriptionId,quantity,usageTime\ninvoiced-1,1,2026-11-20T10:00:00Z\nfree-1,1,2026-11-20T10:00:00Z\n' > inv.csv
 run "$RBUSAGE" import --rate 500 --no-progress inv.csv
