@@ -42,7 +42,7 @@ all: rbusage
 
 ifeq ($(SANITIZE),)
 rbusage: $(BUILD)/rbusage
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 else
 rbusage: $(BUILD)/rbusage
 endif
