@@ -51,6 +51,12 @@ static void shape_of(const char *s, char *out, size_t len)
 		if (*s == '\'') {
 			q = *s;
 			out[o++] = *s;
+		} else if (*s >= '0' && *s <= '9' && o >= 5 &&
+		           !strncmp(out + o - 5, "HTTP ", 5)) {
+			/* HTTP status codes stay: 422 and 409 are different reasons */
+			while (*s >= '0' && *s <= '9' && o + 4 < len)
+				out[o++] = *s++;
+			s--;
 		} else if (*s >= '0' && *s <= '9') {
 			out[o++] = 'N';
 			/* one N for a whole number, decimal or time: 12.5, 10:00:00Z */
@@ -198,8 +204,43 @@ struct report_state {
 	unsigned long lat_n;
 	int64_t milli_total;
 	bool overflow;
-	const char *first_started;
+	bool in_dry;                 /* inside a dry run's section of the log */
+	uint32_t *last;              /* per row line: log line of its last outcome */
+	size_t nlast;
+	bool oom;
+	unsigned long earlier;       /* final "skipped": created by an earlier run */
 };
+
+/* Pass 1: the log line that holds each row's last outcome, so a row failed in
+ * one run and created in the next counts once, as created. */
+static int last_cb(const struct resultlog_entry *e, void *ctx)
+{
+	struct report_state *rs = ctx;
+	size_t line;
+
+	if (e->type == RESULTLOG_ENTRY_RUN)
+		rs->in_dry = e->dry_run;
+	if (e->type != RESULTLOG_ENTRY_ROW || rs->in_dry ||
+	    e->row.status == RESULTLOG_PENDING || e->row.line < 1)
+		return 0;
+	line = (size_t)e->row.line;
+	if (line >= rs->nlast) {
+		size_t n = rs->nlast ? rs->nlast : 4096;
+		uint32_t *p;
+		while (n <= line)
+			n *= 2;
+		p = realloc(rs->last, n * sizeof(*p));
+		if (!p) {
+			rs->oom = true;
+			return 1;
+		}
+		memset(p + rs->nlast, 0, (n - rs->nlast) * sizeof(*p));
+		rs->last = p;
+		rs->nlast = n;
+	}
+	rs->last[line] = (uint32_t)e->line_no;
+	return 0;
+}
 
 /* "5.25" -> 5250 thousandths; -1 when not canonical-looking or too big. */
 static int64_t milli_of(const char *q)
@@ -267,18 +308,28 @@ static int report_cb(const struct resultlog_entry *e, void *ctx)
 	int64_t m;
 
 	if (e->type == RESULTLOG_ENTRY_RUN) {
-		rs->runs++;
+		rs->in_dry = e->dry_run;
+		rs->runs += !e->dry_run;
 		return 0;
 	}
-	if (e->type != RESULTLOG_ENTRY_ROW)
+	if (e->type != RESULTLOG_ENTRY_ROW || rs->in_dry)
 		return 0;
 	if (r->status == RESULTLOG_PENDING)
 		return 0;
-	rs->status[r->status]++;
-	if (r->reason && (r->status == RESULTLOG_REJECTED ||
-	                  r->status == RESULTLOG_REFUSED ||
-	                  r->status == RESULTLOG_FAILED))
-		report_reasons_add(rs->reasons, r->reason, r->line);
+	if (r->line >= 1 && (size_t)r->line < rs->nlast &&
+	    rs->last[r->line] == (uint32_t)e->line_no) {
+		/* the row's final outcome */
+		if (r->status == RESULTLOG_SKIPPED) {
+			rs->status[RESULTLOG_CREATED]++;
+			rs->earlier++;
+		} else {
+			rs->status[r->status]++;
+		}
+		if (r->reason && (r->status == RESULTLOG_REJECTED ||
+		                  r->status == RESULTLOG_REFUSED ||
+		                  r->status == RESULTLOG_FAILED))
+			report_reasons_add(rs->reasons, r->reason, r->line);
+	}
 	if (r->attempts > 1) {
 		rs->retried++;
 		rs->attempts_extra += r->attempts - 1;
@@ -391,12 +442,17 @@ static void write_text(FILE *out, const char *log, struct report_state *rs,
 	size_t i;
 	int s;
 
-	fprintf(out, "Result log: %s (%lu run%s)\n\nRows by status\n", log,
-	        rs->runs, rs->runs == 1 ? "" : "s");
+	fprintf(out, "Result log: %s (%lu import run%s)\n\nRows by final status\n",
+	        log, rs->runs, rs->runs == 1 ? "" : "s");
 	for (s = 0; s < RESULTLOG_STATUS_COUNT; s++)
-		if (rs->status[s])
-			fprintf(out, "  %-10s %10lu\n", resultlog_status_names[s],
+		if (rs->status[s]) {
+			fprintf(out, "  %-10s %10lu", resultlog_status_names[s],
 			        rs->status[s]);
+			if (s == RESULTLOG_CREATED && rs->earlier)
+				fprintf(out, "  (%lu of them before the last run)",
+				        rs->earlier);
+			fputc('\n', out);
+		}
 	if (rs->reasons->n) {
 		fprintf(out, "\nReasons (rejected, refused, failed)\n");
 		{
@@ -419,16 +475,16 @@ static void write_text(FILE *out, const char *log, struct report_state *rs,
 		        rs->overflow ? " [overflow: totals too large]" : "");
 		for (i = 0; i < ndays; i++) {
 			fmt_milli(days[i].milli, num, sizeof(num));
-			fprintf(out, "  %-10s %18s  (%lu rows)\n", days[i].key, num,
-			        days[i].rows);
+			fprintf(out, "  %-10s %18s  (%lu row%s)\n", days[i].key, num,
+			        days[i].rows, days[i].rows == 1 ? "" : "s");
 		}
 		fmt_milli(rs->milli_total, num, sizeof(num));
 		fprintf(out, "  %-10s %18s\n", "total", num);
 		fprintf(out, "\nTop subscriptions by quantity\n");
 		for (i = 0; i < nsubs && i < 10; i++) {
 			fmt_milli(subs[i].milli, num, sizeof(num));
-			fprintf(out, "  %-50s %18s  (%lu rows)\n", subs[i].key, num,
-			        subs[i].rows);
+			fprintf(out, "  %-50s %18s  (%lu row%s)\n", subs[i].key, num,
+			        subs[i].rows, subs[i].rows == 1 ? "" : "s");
 		}
 		if (rs->other_subs)
 			fprintf(out, "  (%lu rows of further subscriptions not ranked)\n",
@@ -573,10 +629,19 @@ enum rb_status report_run(const struct config *cfg, FILE *out, char *err,
 		st = RB_ENOMEM;
 		goto out;
 	}
+	if ((st = resultlog_read(log, last_cb, &rs, err, errlen)))
+		goto out;
+	if (rs.oom) {
+		rb_detail(err, errlen, "out of memory");
+		st = RB_ENOMEM;
+		goto out;
+	}
+	rs.in_dry = false;
 	if ((st = resultlog_read(log, report_cb, &rs, err, errlen)))
 		goto out;
-	if (!rs.runs) {
-		rb_detail(err, errlen, "'%s' is not a result log (no run line)", log);
+	if (!rs.runs && !rs.nlast) {
+		rb_detail(err, errlen, "'%s' holds no import run (a dry run's log "
+		                       "has nothing to report beyond its summary)", log);
 		st = RB_EINPUT;
 		goto out;
 	}
@@ -606,5 +671,6 @@ out:
 	free(rs.days);
 	free(rs.subs);
 	free(rs.lat);
+	free(rs.last);
 	return st;
 }
