@@ -789,7 +789,11 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 	case RETRY_SAFE:
 		r->rate_limited = 0;
 		r->res.http = http; /* kept should an abort end the wait */
-		if (http)
+		if (http && code) /* the reply broke off: its start says little */
+			snprintf(r->res.reason, sizeof(r->res.reason),
+			         "HTTP %ld but the reply broke off: %s", http,
+			         curl_why(r, code));
+		else if (http)
 			response_error_reason(http, r->reply.data, r->reply.len,
 			                      r->res.reason, sizeof(r->res.reason));
 		else
@@ -829,7 +833,11 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 		finish(s, r, SENDER_UNKNOWN, http, now);
 		return;
 	case RETRY_GIVE_UP:
-		if (http)
+		if (http && code) /* e.g. a GET reply over the cap */
+			snprintf(r->res.reason, sizeof(r->res.reason),
+			         "HTTP %ld but the reply broke off: %s", http,
+			         curl_why(r, code));
+		else if (http)
 			response_error_reason(http, r->reply.data, r->reply.len,
 			                      r->res.reason, sizeof(r->res.reason));
 		else
