@@ -30,8 +30,9 @@ struct vstate {
 };
 
 /* Appends a token for [start, end) (end -1: a container still open) under
- * parent (-1: none), which counts it as a child, as jsmn does. Its index, or -1 once the array is full (validation goes on:
- * invalid text must say why even when it also has too many values). */
+ * parent (-1: none), which counts it as a child, as jsmn does. Its index, or
+ * -1 once the array is full (validation goes on: invalid text must say why
+ * even when it also has too many values). */
 static int emit(struct vstate *v, jsmntype_t type, int start, int end,
                 int parent)
 {
@@ -60,16 +61,16 @@ static bool fail(struct vstate *v, size_t at, const char *what)
 
 static inline size_t skip_ws(const unsigned char *s, size_t len, size_t i)
 {
-	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
-	                   s[i] == '\r'))
+	while (i < len && s[i] <= ' ' &&
+	       (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
 		i++;
 	return i;
 }
 
-/* Non-zero when one of the 8 bytes in w may need a look inside a string:
- * '"', '\\', a control character or a byte >= 0x80. Each of those sets its
- * byte's high bit in one of the terms (a borrow may flag a byte above a
- * match too, which is harmless: the caller goes on byte by byte). */
+/* Non-zero when one of the 8 bytes in w needs a look inside a string: '"',
+ * '\\', a control character or a byte >= 0x80. Each of those sets its byte's
+ * high bit in one of the terms; a borrow may also flag a byte above a match,
+ * never one below, so the lowest flag is always a true one. */
 static inline uint64_t string_special(uint64_t w)
 {
 	const uint64_t ones = 0x0101010101010101ULL, highs = ones * 0x80;
@@ -162,27 +163,45 @@ size_t json_utf8_valid_len(const char *str, size_t n)
 	return n;
 }
 
-/* Validates the string whose opening quote is at *pi; leaves *pi just past
- * the closing quote. */
-static bool v_string(struct vstate *v, size_t *pi)
+/* The index of the lowest flagged byte of a word read with memcpy, where
+ * that is cheap; else the byte loop after the word loop finds it. */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+	__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FIRST_FLAGGED_BYTE(m) ((size_t)__builtin_ctzll(m) >> 3)
+#endif
+
+/* The end of the run of plain printable ASCII at s[i..len): the index of
+ * the first '"', '\\', control or non-ASCII byte, or len. */
+static inline size_t plain_run(const unsigned char *s, size_t len, size_t i)
+{
+	while (len - i >= 8) {
+		uint64_t w, m;
+		memcpy(&w, s + i, 8);
+		if ((m = string_special(w))) {
+#ifdef FIRST_FLAGGED_BYTE
+			return i + FIRST_FLAGGED_BYTE(m);
+#else
+			break;
+#endif
+		}
+		i += 8;
+	}
+	while (i < len && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' &&
+	       s[i] != '\\')
+		i++;
+	return i;
+}
+
+/* The rest of the string whose opening quote is at *pi, from i, the end of
+ * its first plain run; leaves *pi just past the closing quote. */
+static bool v_string_rest(struct vstate *v, size_t *pi, size_t i)
 {
 	const unsigned char *s = v->s;
-	size_t len = v->len, i = *pi + 1;
+	size_t len = v->len;
 
-	for (;;) {
+	for (;; i = plain_run(s, len, i)) {
 		unsigned char c;
 
-		/* plain printable ASCII: the common case, a word at a time */
-		while (len - i >= 8) {
-			uint64_t w;
-			memcpy(&w, s + i, 8);
-			if (string_special(w))
-				break;
-			i += 8;
-		}
-		while (i < len && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' &&
-		       s[i] != '\\')
-			i++;
 		if (i >= len)
 			return fail(v, *pi, "unterminated string");
 		c = s[i];
@@ -236,6 +255,19 @@ static bool v_string(struct vstate *v, size_t *pi)
 			                  "\\r \\t \\uXXXX)");
 		}
 	}
+}
+
+/* Validates the string whose opening quote is at *pi; leaves *pi just past
+ * the closing quote. Inline for the usual string, a plain run and a quote. */
+static inline bool v_string(struct vstate *v, size_t *pi)
+{
+	size_t i = plain_run(v->s, v->len, *pi + 1);
+
+	if (i < v->len && v->s[i] == '"') {
+		*pi = i + 1;
+		return true;
+	}
+	return v_string_rest(v, pi, i);
 }
 
 static bool isdigit_(unsigned char c)
