@@ -22,7 +22,8 @@
 
 #define PATH_BYTES 4096
 #define GRACE_MS 5000        /* in-flight requests may finish after a signal */
-#define PROGRESS_EVERY_MS 250
+#define PROGRESS_EVERY_MS 250    /* redraws on a terminal */
+#define PROGRESS_PLAIN_MS 5000   /* lines into a file or pipe */
 
 static int64_t wall_ms(void)
 {
@@ -259,6 +260,7 @@ struct import {
 	int64_t start_mono_ms;
 	int64_t last_progress_ms;
 	bool progress;
+	bool progress_tty;  /* redraw in place; else a plain line now and then */
 	bool eof;
 	bool stop;         /* stop reading: signal or auth */
 	bool auth_stop;
@@ -779,12 +781,13 @@ static void show_progress(struct import *im, bool force)
 	if (!im->progress)
 		return;
 	now = mono_ms();
-	if (!force && now - im->last_progress_ms < PROGRESS_EVERY_MS)
+	if (!force && now - im->last_progress_ms <
+	                  (im->progress_tty ? PROGRESS_EVERY_MS : PROGRESS_PLAIN_MS))
 		return;
 	im->last_progress_ms = now;
 	reader_progress(im->rd, &consumed, &total);
 	report_progress(stderr, &im->c, consumed, total,
-	                (long)(now - im->start_mono_ms));
+	                (long)(now - im->start_mono_ms), im->progress_tty);
 }
 
 /* Reads and dispatches rows until there is no room for another request. */
@@ -968,8 +971,9 @@ static enum rb_status import_file(const struct config *cfg, const char *path,
 	im.errlen = errlen;
 	im.start_wall_ms = wall_ms();
 	im.start_mono_ms = im.last_progress_ms = mono_ms();
+	im.progress_tty = isatty(2);
 	im.progress = !cfg->quiet && cfg->progress != CONFIG_PROGRESS_OFF &&
-	              (cfg->progress == CONFIG_PROGRESS_ON || isatty(2));
+	              (cfg->progress == CONFIG_PROGRESS_ON || im.progress_tty);
 	buf_init(&im.body, 4 * READER_MAX_RECORD);
 	buf_init(&im.rowbuf, 4 * READER_MAX_RECORD);
 	check_policy_from_config(&im.pol, cfg);
@@ -1052,7 +1056,7 @@ static enum rb_status import_file(const struct config *cfg, const char *path,
 			buf_init(&im.slots[i].row, 4 * READER_MAX_RECORD);
 		st = send_loop(&im);
 	}
-	if (im.progress) {
+	if (im.progress && im.progress_tty) {
 		show_progress(&im, true);
 		report_progress_clear(stderr);
 	}

@@ -152,26 +152,33 @@ void report_summary(FILE *out, const struct report_summary *s)
 }
 
 void report_progress(FILE *out, const struct run_counts *c, uint64_t consumed,
-                     int64_t total, long elapsed_ms)
+                     int64_t total, long elapsed_ms, bool tty)
 {
-	double secs = elapsed_ms / 1000.0;
-	double rate = secs > 0 ? c->read / secs : 0;
-	char eta[32] = "";
+	/* rows finished, of a total estimated from the share of bytes read */
+	unsigned long done = c->created + c->rejected + c->refused + c->failed +
+	                     c->skipped;
+	double secs = elapsed_ms / 1000.0, rate, est = 0;
+	char eta[32] = "", of[48] = "";
 
-	if (total > 0 && consumed > 0 && consumed < (uint64_t)total && secs > 1) {
-		double left = secs * ((double)total / (double)consumed - 1);
-		snprintf(eta, sizeof(eta), " ETA %lum%02lus",
-		         (unsigned long)left / 60, (unsigned long)left % 60);
+	if (c->valid && !c->created && !c->refused && !c->failed && !c->skipped)
+		done = c->read; /* a dry run: reading is the work */
+	rate = secs > 0 ? done / secs : 0;
+	if (total > 0 && consumed > 0) {
+		est = (double)c->read * (double)total / (double)consumed;
+		if (est < done)
+			est = done;
+		snprintf(of, sizeof(of), " of ~%.0f (%.0f%%)", est,
+		         est > 0 ? 100.0 * done / est : 0);
+		if (rate > 0 && est > done) {
+			double left = (est - done) / rate;
+			snprintf(eta, sizeof(eta), "  ETA %lum%02lus",
+			         (unsigned long)left / 60, (unsigned long)left % 60);
+		}
 	}
-	if (total > 0)
-		fprintf(out, "\r%5.1f%% rows %lu  %.1f/s  created %lu  rejected %lu  "
-		             "failed %lu%s\033[K",
-		        100.0 * (double)consumed / (double)total, c->read, rate,
-		        c->created, c->rejected + c->refused, c->failed, eta);
-	else
-		fprintf(out, "\rrows %lu  %.1f/s  created %lu  rejected %lu  failed "
-		             "%lu\033[K",
-		        c->read, rate, c->created, c->rejected + c->refused, c->failed);
+	fprintf(out,
+	        "%srows %lu%s  %.1f/s  created %lu  rejected %lu  failed %lu%s%s",
+	        tty ? "\r" : "rbusage: progress: ", done, of, rate, c->created,
+	        c->rejected + c->refused, c->failed, eta, tty ? "\033[K" : "\n");
 	fflush(out);
 }
 

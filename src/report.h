@@ -36,10 +36,12 @@ struct report_summary {
 /* The end-of-run summary, several lines. */
 void report_summary(FILE *out, const struct report_summary *s);
 
-/* One progress line, redrawn in place with '\r' (only called on a terminal). */
+/* One progress line: on a terminal (tty) redrawn in place with '\r' and an
+ * erase-line code; elsewhere (--progress into a file) a plain line each time,
+ * with no escape codes. */
 void report_progress(FILE *out, const struct run_counts *c, uint64_t consumed,
-                     int64_t total, long elapsed_ms);
-/* Clears the progress line before other output. */
+                     int64_t total, long elapsed_ms, bool tty);
+/* Clears a terminal's progress line before other output. */
 void report_progress_clear(FILE *out);
 
 /* `rbusage report`: reads cfg->files[0] and prints the report to out (and
