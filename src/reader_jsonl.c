@@ -113,20 +113,28 @@ static const struct reader_field *repeated(struct reader_jsonl *j, size_t n,
 	return NULL;
 }
 
+/* Decodes s[0..len) into the arena; *out points at the result. */
+static void decode(struct reader_jsonl *j, size_t *used, const char *s,
+                   size_t len, const char **out, size_t *outlen)
+{
+	*out = j->arena + *used;
+	*outlen = json_unescape(s, len, j->arena + *used);
+	j->arena[*used + *outlen] = 0;
+	*used += *outlen + 1;
+}
+
 /* Points *out at s[0..len), decoding escapes into the arena when there are
  * any (esc: the line has a backslash somewhere). */
-static void text(struct reader_jsonl *j, size_t *used, bool esc, const char *s,
-                 size_t len, const char **out, size_t *outlen)
+static inline void text(struct reader_jsonl *j, size_t *used, bool esc,
+                        const char *s, size_t len, const char **out,
+                        size_t *outlen)
 {
 	if (!esc || !memchr(s, '\\', len)) {
 		*out = s;
 		*outlen = len;
 		return;
 	}
-	*out = j->arena + *used;
-	*outlen = json_unescape(s, len, j->arena + *used);
-	j->arena[*used + *outlen] = 0;
-	*used += *outlen + 1;
+	decode(j, used, s, len, out, outlen);
 }
 
 enum rb_status reader_jsonl_line(struct reader_jsonl *j, const char *line,
@@ -229,7 +237,8 @@ enum rb_status reader_jsonl_line(struct reader_jsonl *j, const char *line,
 			f->value_len = (size_t)(v->end - v->start);
 			break;
 		}
-		t = json_skip(j->toks, ntoks, t + 1);
+		/* a value without children (nearly all) is one token */
+		t = v->size ? json_skip(j->toks, ntoks, t + 1) : t + 2;
 	}
 	row->nfields = n;
 	dup = repeated(j, n, &nomem);
