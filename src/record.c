@@ -1,6 +1,7 @@
 /* record: usage fields found by name in a row. */
 #include "record.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -34,14 +35,42 @@ void record_map_free(struct record_map *m)
 	free(m);
 }
 
-static int field_of(const struct record_map *m, const char *name, size_t len)
+/* a[0..n) == b[0..n), a word at a time: names are short, and a call to
+ * memcmp or strncasecmp per JSON member was a tenth of a row's work. */
+static inline bool same_bytes(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+	size_t i;
+
+	if (n < 8) {
+		for (i = 0; i < n; i++)
+			if (a[i] != b[i])
+				return false;
+		return true;
+	}
+	for (i = 0; n - i > 8; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return false;
+	}
+	memcpy(&x, a + n - 8, 8);
+	memcpy(&y, b + n - 8, 8);
+	return x == y;
+}
+
+static inline int field_of(const struct record_map *m, const char *name,
+                           size_t len)
 {
 	int f;
 
 	if (!name)
 		return -1;
+	/* names are nearly always spelled as given: an exact match first */
 	for (f = 0; f < CONFIG_FIELD_COUNT; f++)
-		if (m->name_lens[f] == len && !strncasecmp(m->names[f], name, len))
+		if (m->name_lens[f] == len &&
+		    (same_bytes(m->names[f], name, len) ||
+		     !strncasecmp(m->names[f], name, len)))
 			return f;
 	return -1;
 }
