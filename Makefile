@@ -154,7 +154,7 @@ fuzz: $(FUZZ_BIN)
 			$(FUZZ_DIR)/corpus/$$t tests/fuzz/corpus/$$t \
 			$$(test -d tests/fuzz/regress/$$t && echo tests/fuzz/regress/$$t) \
 			>$(FUZZ_DIR)/fuzz_$$t.log 2>&1 || fail="$$fail $$t"; \
-		grep -E '^(#[0-9]+ +DONE|stat::|SUMMARY)' $(FUZZ_DIR)/fuzz_$$t.log; \
+		grep -E '^(#[0-9]+[[:space:]]+DONE|stat::(number_of_executed_units|average_exec_per_sec)|SUMMARY)' $(FUZZ_DIR)/fuzz_$$t.log; \
 	done; \
 	if [ -n "$$fail" ]; then \
 		echo "fuzz: crashed:$$fail (logs: $(FUZZ_DIR)/fuzz_<target>.log)"; \
