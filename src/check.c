@@ -116,6 +116,20 @@ static const uint64_t id_ok[4] = {
 	0,
 };
 
+/* Non-zero when one of the 8 bytes in w is not an id byte: below 0x21,
+ * 0x7f or above, or a separator. Each such byte sets its high bit in one of
+ * the terms (a borrow may flag more, which only sends a good id down the
+ * slow loop, where it passes). */
+static inline uint64_t id_word_bad(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = ones * 0x80;
+#define ID_EQ(c) ((w ^ (ones * (c))) - ones)
+	return (ID_EQ('"') | ID_EQ('\'') | ID_EQ(',') | ID_EQ('/') |
+	        ID_EQ(';') | ID_EQ('\\') | ID_EQ(0x7f) | (w - ones * 0x21) | w) &
+	       highs;
+#undef ID_EQ
+}
+
 int check_subscription_id(const char *s, size_t len, char out[CHECK_ID_MAX + 1],
                           char *reason, size_t reasonlen)
 {
@@ -133,10 +147,17 @@ int check_subscription_id(const char *s, size_t len, char out[CHECK_ID_MAX + 1],
 		rb_detail(reason, reasonlen, "subscriptionId is empty");
 		return -1;
 	}
-	/* The usual id passes one table test a byte, without branches; only a
-	 * bad one goes through the loop below, which finds the reason. */
+	/* The usual id passes 8 bytes at a time, then one table test a byte,
+	 * without branches; only a bad one goes through the loop below, which
+	 * finds the reason. */
 	u = (const unsigned char *)s;
-	for (i = 0; i < len; i++)
+	for (i = 0; len - i >= 8; i += 8) {
+		uint64_t w;
+		memcpy(&w, u + i, 8);
+		if (id_word_bad(w))
+			ok = 0;
+	}
+	for (; i < len; i++)
 		ok &= id_ok[u[i] >> 6] >> (u[i] & 63);
 	for (i = 0; !(ok & 1) && i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
