@@ -548,6 +548,56 @@ static int parse_offset_digits(const char *p, size_t n, int *minutes, int *hh,
 	return 0;
 }
 
+/* True when the 8 bytes at p hold a digit where tmpl has '0' and tmpl's own
+ * byte everywhere else (tmpl is ASCII, so no term carries into the next
+ * byte; the masks fold to constants for a literal tmpl). */
+static inline bool shape8(const char *p, const char *tmpl)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = ones * 0x80;
+	uint64_t w, t, x, dm, pm;
+
+	memcpy(&w, p, 8);
+	memcpy(&t, tmpl, 8);
+	x = t ^ (ones * '0');
+	dm = ~(((x & ~highs) + ~highs) | x) & highs; /* 0x80 where tmpl is '0' */
+	pm = ~((dm >> 7) * 0xff);                    /* 0xff where it is not */
+	return !(w & highs) && ((w + ones * 0x50) & dm) == dm &&
+	       !((w + ones * 0x46) & dm) && (w & pm) == (t & pm);
+}
+
+/* The usual form, YYYY-MM-DDTHH:MM:SS[.fff]Z, when it is also a valid
+ * instant: checked a word at a time. false sends anything else, valid or
+ * not, to iso_parse's general path, which gives the reasons. */
+static bool iso_fast(const char *p, size_t n, struct iso_time *t)
+{
+	int y, mo, d, h, mi, sec, ms = 0;
+
+	if (n == 24) {
+		if (!shape8(p + 16, ":00.000Z"))
+			return false;
+		ms = (p[20] - '0') * 100 + num2(p + 21);
+	} else if (n != 20 || !shape8(p + 12, "0:00:00Z")) {
+		return false;
+	}
+	if (!shape8(p, "0000-00-") || !shape8(p + 8, "00T00:00"))
+		return false;
+	y = num2(p) * 100 + num2(p + 2);
+	mo = num2(p + 5);
+	d = num2(p + 8);
+	h = num2(p + 11);
+	mi = num2(p + 14);
+	sec = num2(p + 17);
+	if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
+	    h > 23 || mi > 59 || sec > 59)
+		return false;
+	t->has_time = true;
+	t->has_zone = true;
+	t->offset_min = 0;
+	t->local_ms = days_from_civil(y, mo, d) * MS_PER_DAY +
+	              (int64_t)((h * 60 + mi) * 60 + sec) * 1000 + ms;
+	return true;
+}
+
 /* Parses YYYY-MM-DD[(T|t| )HH:MM:SS[.f{1,9}][Z|z|+HH:MM|+HHMM|+HH]] exactly
  * (s trimmed by the caller). Fractions beyond milliseconds are truncated.
  * pfx starts every reason ("usageTime " or ""). */
@@ -559,6 +609,8 @@ static int iso_parse(const char *s, size_t n, const char *pfx,
 	int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0, hh, mm;
 	size_t fd = 0, i;
 
+	if (iso_fast(s, n, t))
+		return 0;
 	t->has_time = false;
 	t->has_zone = false;
 	t->offset_min = 0;
