@@ -843,6 +843,10 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 		else
 			snprintf(r->res.reason, sizeof(r->res.reason), "%s",
 			         curl_why(r, code));
+		if (http >= 300 && http < 400)
+			strncat(r->res.reason, " (a redirect: not followed, so the "
+			        "key goes nowhere else; check --base-url)",
+			        sizeof(r->res.reason) - strlen(r->res.reason) - 1);
 		finish(s, r, SENDER_FAILED, http, now);
 		return;
 	}

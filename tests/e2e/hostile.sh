@@ -200,6 +200,7 @@ no_created three.results.jsonl
 every_row failed three.results.jsonl
 log_whole three.results.jsonl
 expect_grep '"http":307' three.results.jsonl
+expect_grep 'a redirect: not followed' three.results.jsonl
 [ -z "$(hget /__target)" ] || fail "the redirect target got: $(hget /__target)"
 
 # --- a 429 asking for days: capped at 15 minutes, said on stderr; SIGTERM -----
