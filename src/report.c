@@ -10,6 +10,7 @@
 
 struct group {
 	char shape[SHAPE_BYTES];
+	char example[SHAPE_BYTES]; /* the first reason as written */
 	unsigned long count;
 	long first_line;
 	long lines[3]; /* examples */
@@ -89,11 +90,21 @@ void report_reasons_add(struct report_reasons *r, const char *reason, long line)
 			return;
 		}
 		memcpy(r->g[i].shape, shape, sizeof(shape));
+		snprintf(r->g[i].example, sizeof(r->g[i].example), "%s", reason);
+		for (char *p = r->g[i].example; *p; p++)
+			if ((unsigned char)*p < 0x20)
+				*p = ' ';
 		r->n++;
 	}
 	if (r->g[i].count < 3)
 		r->g[i].lines[r->g[i].count] = line;
 	r->g[i].count++;
+}
+
+/* One reason shows as written; a group of several as its shape. */
+static const char *group_text(const struct group *g)
+{
+	return g->count == 1 ? g->example : g->shape;
 }
 
 static int by_count(const void *a, const void *b)
@@ -136,7 +147,8 @@ void report_summary(FILE *out, const struct report_summary *s)
 		qsort(sorted, s->reasons->n, sizeof(sorted[0]), by_count);
 		fprintf(out, "  reasons:\n");
 		for (i = 0; i < s->reasons->n; i++) {
-			fprintf(out, "  %8lu  %s (line", sorted[i].count, sorted[i].shape);
+			fprintf(out, "  %8lu  %s (line", sorted[i].count,
+			        group_text(&sorted[i]));
 			for (k = 0; k < 3 && k < sorted[i].count; k++)
 				fprintf(out, "%s %ld", k ? "," : "", sorted[i].lines[k]);
 			fprintf(out, "%s)\n", sorted[i].count > 3 ? ", ..." : "");
@@ -469,7 +481,7 @@ static void write_text(FILE *out, const char *log, struct report_state *rs,
 			qsort(sorted, rs->reasons->n, sizeof(sorted[0]), by_count);
 			for (i = 0; i < rs->reasons->n; i++) {
 				fprintf(out, "  %8lu  %s (line", sorted[i].count,
-				        sorted[i].shape);
+				        group_text(&sorted[i]));
 				for (k = 0; k < 3 && k < sorted[i].count; k++)
 					fprintf(out, "%s %ld", k ? "," : "", sorted[i].lines[k]);
 				fprintf(out, "%s)\n", sorted[i].count > 3 ? ", ..." : "");
@@ -560,7 +572,7 @@ static void write_html(FILE *out, const char *log, struct report_state *rs,
 			const struct group *g = &rs->reasons->g[i];
 			size_t k;
 			fprintf(out, "<tr><td class=\"n\">%lu</td><td>", g->count);
-			html_escape(out, g->shape);
+			html_escape(out, group_text(g));
 			fputs("</td><td>", out);
 			for (k = 0; k < 3 && k < g->count; k++)
 				fprintf(out, "%s%ld", k ? ", " : "", g->lines[k]);
