@@ -498,8 +498,9 @@ static uint64_t fnv1a(const char *s, size_t n)
 }
 
 /* --shard K/N: the row's trimmed subscriptionId text (valid or not), FNV-1a
- * 64, modulo N, is shard K-1. Rows without one go to shard 1, so every row is
- * reported by exactly one process. */
+ * 64, modulo N, is shard K-1. Rows without one (missing, null or empty) and
+ * unreadable rows go to shard 1, so every row is reported by exactly one
+ * process. */
 static bool in_shard(const struct config *cfg, const struct record *rec)
 {
 	const struct record_value *v = &rec->v[CONFIG_FIELD_SUBSCRIPTION_ID];
@@ -514,6 +515,8 @@ static bool in_shard(const struct config *cfg, const struct record *rec)
 		s++, n--;
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
+	if (!n)
+		return cfg->shard_k == 1; /* empty is missing */
 	return fnv1a(s, n) % cfg->shard_n == cfg->shard_k - 1;
 }
 
