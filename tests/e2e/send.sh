@@ -79,4 +79,22 @@ assert len(t) == 24, len(t)
 # some request arrived while 3 others were still within their 150 ms
 assert any(t[i + 3] - t[i] < 0.15 for i in range(len(t) - 3)), t
 PY
+# Exact result-log lines for a small import: created, rejected, refused
+# (ids, timings and the run line's clock, fingerprint and URL masked).
+kill "$FAKE_PID"; wait "$FAKE_PID" || true; FAKE_PID=""; rm -f "$T/fake.fifo"; exec 3<&-
+printf 'sub_ok\n' > known.txt
+start_fake --subscriptions known.txt
+printf 'subscriptionId,quantity,usageTime,acceptPartialQuantity\nsub_ok,5.250,2026-11-20T12:00:00+02:00,yes\nsub_ok,0.0001,2026-11-20T10:00:00Z,\nsub_other,2,2026-11-20T10:00:00Z,\n' > exact.csv
+run "$RBUSAGE" import --rate 100 --concurrency 1 --no-progress exact.csv
+expect_rc 1
+python3 - exact.results.jsonl <<'PY' > exact.masked
+import json, re, sys
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    for k in ("usageId", "started", "stampedTime", "fingerprint", "baseUrl", "elapsedMs"):
+        if k in o: o[k] = "*"
+    if "ms" in o: o["ms"] = "*"
+    print(json.dumps(o, separators=(",", ":")))
+PY
+expect_file exact.masked "$DATA/exact.expected-log"
 echo ok
