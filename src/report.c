@@ -543,13 +543,15 @@ static void write_html(FILE *out, const char *log, struct report_state *rs,
 	      "</style></head><body>\n<h1>rbusage report</h1>\n<p>Result log: ",
 	      out);
 	html_escape(out, log);
-	fputs("</p>\n<h2>Rows by status</h2>\n<table><tr><th>status</th><th>rows"
+	fputs("</p>\n<h2>Rows by final status</h2>\n<table><tr><th>status</th><th>rows"
 	      "</th></tr>\n", out);
 	for (s = 0; s < RESULTLOG_STATUS_COUNT; s++) {
 		total += rs->status[s];
 		if (rs->status[s])
-			fprintf(out, "<tr><td>%s</td><td class=\"n\">%lu</td></tr>\n",
-			        resultlog_status_names[s], rs->status[s]);
+			fprintf(out, "<tr><td><span style=\"display:inline-block;"
+			             "width:10px;height:10px;background:%s\"></span> "
+			             "%s</td><td class=\"n\">%lu</td></tr>\n",
+			        colors[s], resultlog_status_names[s], rs->status[s]);
 	}
 	fputs("</table>\n", out);
 	/* outcomes as one stacked bar */
