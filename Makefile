@@ -2,6 +2,7 @@
 #   make            build ./rbusage
 #   make check      install missing deps, build, run every test
 #   make bench      offline speed and memory benchmark
+#   make bench-send sending benchmark against a local fake Rebilly
 #   make SANITIZE=address,undefined check   the same under sanitizers
 .SUFFIXES:
 
@@ -163,3 +164,10 @@ fuzz: $(FUZZ_BIN)
 
 .PHONY: fuzz
 -include $(FUZZ_OBJ:.o=.d) $(FUZZ_BIN:=.d)
+
+# make bench-send: sending through a local fake Rebilly (throughput, rate
+# accuracy, client CPU against curl, peak RSS); a report, see bench/README.md.
+bench-send: all
+	@./bench/send
+
+.PHONY: bench-send
