@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #define K1 0x9e3779b97f4a7c15ULL
 #define K2 0xc2b2ae3d27d4eb4fULL
 
@@ -41,6 +43,16 @@ enum rb_status fingerprint_file(const char *path, char out[FINGERPRINT_MAX],
 	if (!strcmp(path, "-")) {
 		snprintf(out, FINGERPRINT_MAX, "stdin");
 		return RB_OK;
+	}
+	{
+		struct stat sb;
+		/* A FIFO or device can be read once only: like stdin, it has no
+		 * fingerprint (and its log cannot be resumed). */
+		if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) &&
+		    !S_ISDIR(sb.st_mode)) {
+			snprintf(out, FINGERPRINT_MAX, "stdin");
+			return RB_OK;
+		}
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {

@@ -11,7 +11,8 @@
 #define FINGERPRINT_MAX 64
 
 /* "v1:<bytes>:<16 hex digits>" over the whole file (compressed bytes for .gz);
- * "stdin" for "-", which cannot be read twice. */
+ * "stdin" for "-" and other streams (FIFO, device): they cannot be read
+ * twice. */
 enum rb_status fingerprint_file(const char *path, char out[FINGERPRINT_MAX],
                                 char *err, size_t errlen);
 

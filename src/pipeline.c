@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include "buf.h"
 #include "check.h"
 #include "fingerprint.h"
@@ -229,6 +231,7 @@ struct slot {
 	unsigned attempts;  /* POST attempts over all rounds */
 	unsigned finds;     /* reconcile queries made */
 	long ms;            /* the sender's time on this row, all requests */
+	bool stored;        /* a 2xx came back (without an id): never POST again */
 	int64_t started_ms;
 	long http;
 };
@@ -594,6 +597,7 @@ static enum rb_status take_row(struct import *im, const struct reader_row *row)
 	im->slots[i].attempts = 0;
 	im->slots[i].finds = 0;
 	im->slots[i].ms = 0;
+	im->slots[i].stored = false;
 	im->slots[i].http = 0;
 	im->slots[i].started_ms = mono_ms();
 	if (rejects_format_row(im->rj, row, &im->slots[i].row))
@@ -677,12 +681,15 @@ static void handle_result(struct import *im, const struct sender_result *res)
 	sl->ms += res->ms;
 
 	if (res->outcome == SENDER_AUTH) {
-		/* The row stays pending: the next run finds out what became of it. */
+		/* 401/403: not stored. The next run looks it up and sends it. */
 		if (!im->auth_stop)
 			rb_detail(im->err, im->errlen,
 			          "the server refused our credentials (%s); stopping "
 			          "before more requests go out", res->reason);
 		im->auth_stop = im->stop = true;
+		im->c.failed++;
+		log_row(im, u, RESULTLOG_FAILED, res->reason, NULL, res->http,
+		        sl->attempts + res->attempts, slot_ms(sl), NULL, line);
 		slot_done(sl);
 		return;
 	}
@@ -716,6 +723,23 @@ static void handle_result(struct import *im, const struct sender_result *res)
 			im->c.reconciled++;
 			log_row(im, u, RESULTLOG_CREATED, NULL, fc.id, 0, sl->attempts,
 			        slot_ms(sl), "reconciled: found with GET /usages", line);
+			slot_done(sl);
+			return;
+		}
+		if (sl->stored) {
+			/* The server said 2xx: it is stored, whatever the list
+			 * says now. Look again a few times; never send again. */
+			if (sl->finds <= im->cfg->retries && !im->stop) {
+				if (start_find(im, (unsigned)res->tag) && !im->fatal)
+					im->fatal = RB_ENOMEM;
+				return;
+			}
+			im->c.created++;
+			log_row(im, u, RESULTLOG_CREATED,
+			        "the server answered 2xx without a usage id and GET "
+			        "/usages does not list it; it is stored, but undo "
+			        "cannot delete it", NULL, sl->http, sl->attempts,
+			        slot_ms(sl), "2xx without an id", line);
 			slot_done(sl);
 			return;
 		}
@@ -758,6 +782,8 @@ static void handle_result(struct import *im, const struct sender_result *res)
 		        sl->attempts, slot_ms(sl), NULL, line);
 		break;
 	case SENDER_UNKNOWN:
+		if (res->http >= 200 && res->http < 300)
+			sl->stored = true;
 		if (im->stop) {
 			/* No time to reconcile now; the pending line tells the next
 			 * run to look before it sends. */
@@ -1063,6 +1089,21 @@ static enum rb_status import_file(const struct config *cfg, const char *path,
 		show_progress(&im, true);
 		report_progress_clear(stderr);
 	}
+	if (!cfg->dry_run) {
+		/* A stop on a fatal error (a log that cannot be written) leaves
+		 * rows in flight with no outcome: they count as failed, so the
+		 * books still add up; their pending lines make the next run look
+		 * them up before it sends anything. */
+		unsigned long settled = im.c.created + im.c.rejected + im.c.refused +
+		                        im.c.failed + im.c.skipped;
+		if (im.c.read > settled) {
+			fprintf(stderr,
+			        "rbusage: %lu rows were in flight when the run stopped; "
+			        "the next run looks them up before sending\n",
+			        im.c.read - settled);
+			im.c.failed += im.c.read - settled;
+		}
+	}
 	if (st == RB_OK && im.auth_stop)
 		st = RB_EAUTH;
 	if (st == RB_OK && im.stop) {
@@ -1120,6 +1161,15 @@ out:
 	return st;
 }
 
+/* A FIFO, socket or character device: it can be read only once. */
+static bool is_stream(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 && (S_ISFIFO(sb.st_mode) ||
+	                                S_ISCHR(sb.st_mode) || S_ISSOCK(sb.st_mode));
+}
+
 enum rb_status pipeline_preflight(const struct config *cfg, char *err,
                                   size_t errlen)
 {
@@ -1139,7 +1189,7 @@ enum rb_status pipeline_preflight(const struct config *cfg, char *err,
 		char rejects[PATH_BYTES], log[PATH_BYTES], fp[FINGERPRINT_MAX];
 		struct resume rs;
 
-		if (!strcmp(path, "-"))
+		if (!strcmp(path, "-") || is_stream(path))
 			continue; /* cannot be read twice; checked as it is read */
 		st = open_input(cfg, path, &rd, &map, err, errlen);
 		if (!st && !cfg->dry_run && !cfg->restart) {

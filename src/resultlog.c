@@ -30,9 +30,42 @@ int resultlog_status_of(const char *name, size_t len)
 
 struct resultlog {
 	int fd;
+	off_t size; /* bytes of whole lines: where the next line starts */
 	char *path;
 	struct buf line;
 };
+
+/* A crash (or a full disk) in the middle of a write can leave the log
+ * ending in part of a line. Nothing after the last newline was ever a
+ * whole line, and a row whose line is lost is at worst "pending" again,
+ * which resume looks up before it sends; so the fragment is cut, and the
+ * next line starts clean. */
+static int cut_torn_line(int fd, off_t *size)
+{
+	char tail[4096];
+	off_t end = lseek(fd, 0, SEEK_END), pos = end;
+	ssize_t n, i;
+
+	if (end < 0)
+		return -1;
+	while (pos > 0) {
+		off_t from = pos > (off_t)sizeof(tail) ? pos - (off_t)sizeof(tail) : 0;
+		n = pread(fd, tail, (size_t)(pos - from), from);
+		if (n <= 0)
+			return -1;
+		for (i = n - 1; i >= 0; i--)
+			if (tail[i] == '\n') {
+				pos = from + i + 1;
+				goto found;
+			}
+		pos = from;
+	}
+found:
+	if (pos != end && ftruncate(fd, pos))
+		return -1;
+	*size = pos;
+	return 0;
+}
 
 struct resultlog *resultlog_open(const char *path, char *err, size_t errlen)
 {
@@ -44,9 +77,11 @@ struct resultlog *resultlog_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	buf_init(&lg->line, LINE_MAX_BYTES);
-	lg->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (lg->fd < 0) {
+	lg->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (lg->fd < 0 || cut_torn_line(lg->fd, &lg->size)) {
 		rb_detail(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+		if (lg->fd >= 0)
+			close(lg->fd);
 		free(lg->path);
 		free(lg);
 		return NULL;
@@ -88,12 +123,18 @@ static enum rb_status emit(struct resultlog *lg, enum rb_status st, char *err,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
+			int e = n < 0 ? errno : ENOSPC;
+			/* Take back the part that went out: the log keeps whole
+			 * lines only, so a resume reads it without a stumble. */
+			if (off && ftruncate(lg->fd, lg->size) == 0)
+				off = 0;
 			rb_detail(err, errlen, "cannot write '%s': %s", lg->path,
-			          n < 0 ? strerror(errno) : "short write");
+			          strerror(e));
 			return RB_EIO;
 		}
 		off += (size_t)n;
 	}
+	lg->size += (off_t)off;
 	return RB_OK;
 }
 
