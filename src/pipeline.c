@@ -1176,6 +1176,8 @@ enum rb_status pipeline_preflight(const struct config *cfg, char *err,
 	size_t i, stdin_uses = 0;
 	enum rb_status st = RB_OK;
 
+	if (!cfg->dry_run && !sender_check_base_url(cfg->base_url, err, errlen))
+		return RB_EUSAGE;
 	for (i = 0; i < cfg->nfiles; i++)
 		stdin_uses += !strcmp(cfg->files[i], "-");
 	if (stdin_uses > 1) {
@@ -1405,6 +1407,10 @@ enum rb_status pipeline_undo(const struct config *cfg,
 		snprintf(undo_path, sizeof(undo_path), "%s", cfg->log_path);
 	else
 		snprintf(undo_path, sizeof(undo_path), "%s.undo.jsonl", log);
+	if (!sender_check_base_url(cfg->base_url, err, errlen)) {
+		st = RB_EUSAGE;
+		goto out;
+	}
 	if (access(log, R_OK) != 0) {
 		rb_detail(err, errlen, "cannot open '%s': %s", log, strerror(errno));
 		st = RB_EUSAGE;

@@ -177,9 +177,7 @@ static bool is_loopback(const char *host)
 	return false;
 }
 
-/* Checks the base URL: https anywhere, http only to loopback, no
- * credentials, query or fragment. */
-static bool check_base_url(const char *url, char *err, size_t errlen)
+bool sender_check_base_url(const char *url, char *err, size_t errlen)
 {
 	CURLU *u = curl_url();
 	char *scheme = NULL, *host = NULL, *part = NULL;
@@ -302,7 +300,7 @@ struct sender *sender_new(const struct config *cfg, char *err, size_t errlen)
 		rb_detail(err, errlen, "cannot initialize libcurl");
 		return NULL;
 	}
-	if (!check_base_url(cfg->base_url, err, errlen))
+	if (!sender_check_base_url(cfg->base_url, err, errlen))
 		goto fail_global;
 	s = calloc(1, sizeof(*s));
 	if (!s)

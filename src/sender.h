@@ -53,6 +53,12 @@ struct sender;
  * Nothing of cfg is kept (strings are copied). NULL with err set on failure
  * (RB_EUSAGE-like: a message for a person, never holding the key). */
 struct sender *sender_new(const struct config *cfg, char *err, size_t errlen);
+
+/* The base URL policy alone, with no I/O: https anywhere, http only to
+ * loopback, no credentials, query or fragment. The pipeline runs it before
+ * any file is written, so a refused URL (perhaps holding a pasted key)
+ * leaves no trace. False with err set when refused. */
+bool sender_check_base_url(const char *url, char *err, size_t errlen);
 void sender_free(struct sender *s); /* accepts NULL; abandons what is in flight */
 
 /* Backoff between retries of transient failures: full jitter over

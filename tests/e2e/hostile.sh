@@ -296,12 +296,7 @@ if unshare -n true 2>/dev/null; then
 	set -e
 	expect_rc 2
 	expect_grep "refusing to send the API key over plain http://" err
-	if [ -e three.results.jsonl ]; then
-		# KNOWN: the base URL is checked in sender_new (pipeline.c calls it
-		# after reading the input's fingerprint and writing the log's run
-		# line), not in cli.c's validation: exit 2 leaves a result log.
-		echo "KNOWN: exit 2 for a refused --base-url still wrote three.results.jsonl"
-	fi
+	[ ! -e three.results.jsonl ] || fail "a refused --base-url left a result log"
 else
 	echo "SKIP: unshare -n not permitted: the refusal with rows not run"
 fi
