@@ -680,12 +680,17 @@ static void handle_result(struct import *im, const struct sender_result *res)
 
 	sl->ms += res->ms;
 
-	if (res->outcome == SENDER_AUTH) {
-		/* 401/403: not stored. The next run looks it up and sends it. */
+	if (res->outcome == SENDER_AUTH || res->outcome == SENDER_STOP) {
+		/* 401/403, or a server we cannot trust: not stored. The next run
+		 * looks it up and sends it. */
 		if (!im->auth_stop)
 			rb_detail(im->err, im->errlen,
-			          "the server refused our credentials (%s); stopping "
-			          "before more requests go out", res->reason);
+			          res->outcome == SENDER_AUTH
+			              ? "the server refused our credentials (%s); "
+			                "stopping before more requests go out"
+			              : "cannot go on: %s; stopping before more "
+			                "requests go out",
+			          res->reason);
 		im->auth_stop = im->stop = true;
 		im->c.failed++;
 		log_row(im, u, RESULTLOG_FAILED, res->reason, NULL, res->http,
@@ -796,6 +801,7 @@ static void handle_result(struct import *im, const struct sender_result *res)
 			im->fatal = RB_ENOMEM;
 		return;
 	case SENDER_AUTH:
+	case SENDER_STOP:
 		break;
 	}
 	slot_done(sl);
@@ -1276,10 +1282,12 @@ static void undo_result(struct undo *ud, const struct sender_result *res)
 		r.found = res->http == 404 ? "already gone" : NULL;
 		ud->c.created++; /* counts deletions in an undo */
 	} else {
-		if (res->outcome == SENDER_AUTH) {
+		if (res->outcome == SENDER_AUTH || res->outcome == SENDER_STOP) {
 			if (!ud->auth_stop)
 				rb_detail(ud->err, ud->errlen,
-				          "the server refused our credentials (%s)",
+				          res->outcome == SENDER_AUTH
+				              ? "the server refused our credentials (%s)"
+				              : "cannot go on: %s",
 				          res->reason);
 			ud->auth_stop = ud->stop = true;
 		}

@@ -29,6 +29,8 @@ enum sender_outcome {
 	                   (timeout or reset after the body went out, a 2xx that broke
 	                   off or named no id): reconcile before resending */
 	SENDER_AUTH,    /* 401 or 403: the caller stops the run */
+	SENDER_STOP,    /* no request can succeed (the server's TLS certificate
+	                   failed verification): the caller stops the run */
 };
 
 struct sender_result {

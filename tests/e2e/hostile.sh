@@ -256,6 +256,9 @@ if command -v openssl >/dev/null 2>&1; then
 	for ca in "" wrong.pem; do
 		imp --retries 1 ${ca:+--cacert "$ca"}
 		[ "$rc" -ne 0 ] || fail "a certificate for 'not-localhost' was accepted (cacert '$ca')"
+		# an untrusted server stops the run (exit 3), not one failure per row
+		expect_rc 3
+		expect_grep "cannot go on: " err
 		no_created three.results.jsonl
 		every_row failed three.results.jsonl
 		expect_grep "certificate" three.results.jsonl
