@@ -33,10 +33,27 @@ static bool never_sent(int code)
 	}
 }
 
+bool retry_tls_untrusted(int code)
+{
+	switch (code) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Failures that the same request would meet again: our own configuration
  * (URL, TLS trust, protocols) or our own limits (the reply cap). */
 static bool permanent(int code)
 {
+	if (retry_tls_untrusted(code))
+		return true;
 	switch (code) {
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_FAILED_INIT:
@@ -50,15 +67,9 @@ static bool permanent(int code)
 	case CURLE_UNKNOWN_OPTION:
 	case CURLE_SSL_ENGINE_NOTFOUND:
 	case CURLE_SSL_ENGINE_SETFAILED:
-	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_CIPHER:
-	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_FILESIZE_EXCEEDED:
-	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_CRL_BADFILE:
-	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-	case CURLE_SSL_INVALIDCERTSTATUS:
 		return true;
 	default:
 		return false;

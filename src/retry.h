@@ -34,6 +34,11 @@ const char *retry_class_name(enum retry_class c);
  *                byte of a reply came back (conservative: true when unsure).
  * A reply status wins over the transfer error, except that a 2xx whose
  * transfer then failed (body cut off or over our cap) is UNKNOWN for a POST. */
+/* A TLS failure that says the server cannot be trusted (its certificate
+ * failed verification, or our CA bundle is unusable): no request to it can
+ * succeed, so the run stops rather than fail row by row. */
+bool retry_tls_untrusted(int curl_code);
+
 enum retry_class retry_classify(long http, int curl_code, bool idempotent,
                                 bool maybe_sent);
 

@@ -157,20 +157,6 @@ static void req_free(struct req *r)
 
 /* ---- set-up ---- */
 
-static bool tls_trust_failure(CURLcode code)
-{
-	switch (code) {
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-	case CURLE_SSL_INVALIDCERTSTATUS:
-		return true;
-	default:
-		return false;
-	}
-}
 
 static bool is_loopback(const char *host)
 {
@@ -862,7 +848,7 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 			        sizeof(r->res.reason) - strlen(r->res.reason) - 1);
 		/* A server we cannot trust fails every row the same way: one
 		 * failed handshake is enough to stop. */
-		finish(s, r, !http && tls_trust_failure(code) ? SENDER_STOP
+		finish(s, r, !http && retry_tls_untrusted(code) ? SENDER_STOP
 		                                              : SENDER_FAILED,
 		       http, now);
 		return;
