@@ -14,8 +14,6 @@
 #include "reader.h"
 #include "record.h"
 
-static char fuzz_path[256];
-
 /* KNOWN (found by fuzz_csv and fuzz_jsonl; reproducers in
  * regress/csv/raw-header-* and regress/jsonl/raw-member-*): reader_csv.c's
  * describe_column() and reader_jsonl.c's "member '...' appears twice" quote
@@ -44,34 +42,53 @@ static bool fuzz_clean_name(const char *s, size_t n)
 	return true;
 }
 
+/* Writes data to this process's input file; returns a path to it. The
+ * file is unlinked as soon as it is made and read through /proc/self/fd, so
+ * a crashing run (abort skips atexit) leaves nothing in /dev/shm; without
+ * /proc it keeps its name and is removed at exit. */
+static char fuzz_path[256];
+static int fuzz_fd = -1;
+
 static void fuzz_unlink_path(void)
 {
-	if (fuzz_path[0])
+	if (fuzz_fd < 0 && fuzz_path[0])
 		unlink(fuzz_path);
 }
 
-/* Writes data to this process's input file; returns its path. */
 static const char *fuzz_write_input(const uint8_t *data, size_t size)
 {
-	int fd;
+	static char name[256];
 	size_t off = 0;
+	int fd;
 
-	if (!fuzz_path[0]) {
+	if (!name[0]) {
 		const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm"
 		                  : getenv("TMPDIR")           ? getenv("TMPDIR")
 		                                               : "/tmp";
-		snprintf(fuzz_path, sizeof(fuzz_path), "%s/rbusage-fuzz-%ld.in",
-		         dir, (long)getpid());
-		atexit(fuzz_unlink_path);
+		snprintf(name, sizeof(name), "%s/rbusage-fuzz-XXXXXX", dir);
+		fd = mkstemp(name);
+		FUZZ_CHECK(fd >= 0, "cannot create %s", name);
+		snprintf(fuzz_path, sizeof(fuzz_path), "/proc/self/fd/%d", fd);
+		if (access(fuzz_path, R_OK) == 0) {
+			unlink(name);
+			fuzz_fd = fd;
+		} else {
+			close(fd);
+			snprintf(fuzz_path, sizeof(fuzz_path), "%s", name);
+			atexit(fuzz_unlink_path);
+		}
 	}
-	fd = open(fuzz_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	FUZZ_CHECK(fd >= 0, "cannot create %s", fuzz_path);
+	fd = fuzz_fd >= 0 ? fuzz_fd
+	                  : open(fuzz_path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	FUZZ_CHECK(fd >= 0, "cannot open %s", fuzz_path);
+	FUZZ_CHECK(ftruncate(fd, 0) == 0, "cannot truncate %s", fuzz_path);
 	while (off < size) {
-		ssize_t n = write(fd, data + off, size - off);
+		ssize_t n = pwrite(fd, data + off, size - off, (off_t)off);
 		FUZZ_CHECK(n > 0, "cannot write %s", fuzz_path);
 		off += (size_t)n;
 	}
-	close(fd);
+	if (fd != fuzz_fd)
+		close(fd);
 	return fuzz_path;
 }
 
