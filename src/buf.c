@@ -87,19 +87,61 @@ enum rb_status buf_printf(struct buf *b, const char *fmt, ...)
 	return RB_OK;
 }
 
+/* Length of the valid UTF-8 sequence at s (RFC 3629), 0 when invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
 enum rb_status buf_json_string(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i, run = 0;
+	size_t i, run = 0, k;
 	enum rb_status st;
 
 	if ((st = buf_putc(b, '"')))
 		return st;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i += k) {
 		unsigned char c = (unsigned char)s[i];
 		char esc[7];
 		size_t elen = 2;
 
+		k = 1;
+		if (c >= 0x80) {
+			k = utf8_len((const unsigned char *)s + i, n - i);
+			if (k)
+				continue;
+			/* not UTF-8: U+FFFD, so the output stays valid JSON */
+			k = 1;
+			if ((st = buf_append(b, s + run, i - run)) ||
+			    (st = buf_append(b, "\xef\xbf\xbd", 3)))
+				return st;
+			run = i + 1;
+			continue;
+		}
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
 		if ((st = buf_append(b, s + run, i - run)))

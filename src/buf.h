@@ -24,8 +24,9 @@ enum rb_status buf_puts(struct buf *b, const char *s);
 enum rb_status buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Appends s as a quoted JSON string: escapes ", \ and control characters, so no
- * value can break out of it. Bytes >= 0x80 are copied as they are (callers pass
- * valid UTF-8). */
+ * value can break out of it, and writes U+FFFD for each byte that is not part
+ * of valid UTF-8, so what we write is always valid JSON (our own strict parser
+ * reads our logs back). */
 enum rb_status buf_json_string(struct buf *b, const char *s, size_t n);
 /* A NUL-terminated view of the contents; "" for an empty buffer. Borrowed
  * until the next change to b. */

@@ -4,6 +4,7 @@
  * reader_jsonl. Memory is the window (64 KiB chunk + 64 KiB record) plus the
  * format's buffers, whatever the input's length. */
 #include "reader.h"
+#include "json.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -557,4 +558,34 @@ void reader_free(struct reader *r)
 	free(r->zin);
 	free(r->path);
 	free(r);
+}
+
+void reader_quote_name(const char *s, size_t n, char *out, size_t outlen)
+{
+	size_t i = 0, o = 0, k;
+
+	if (!outlen)
+		return;
+	while (i < n && o + 5 < outlen && o < 60) {
+		unsigned char c = (unsigned char)s[i];
+		k = c < 0x80 ? 1 : json_utf8_valid_len(s + i, n - i);
+		if (c >= 0x80 && k) {
+			/* json_utf8_valid_len gives the whole valid prefix: take
+			 * one character of it */
+			k = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+			if (o + k + 4 >= outlen || o + k > 60)
+				break;
+			memcpy(out + o, s + i, k);
+			o += k;
+			i += k;
+			continue;
+		}
+		out[o++] = c < 0x20 || c == 0x7f || c >= 0x80 ? '?' : (char)c;
+		i++;
+	}
+	if (i < n && o + 3 < outlen) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = 0;
 }

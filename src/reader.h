@@ -83,4 +83,9 @@ void reader_progress(const struct reader *r, uint64_t *consumed, int64_t *total)
 
 void reader_free(struct reader *r); /* accepts NULL */
 
+/* A column or member name fit to quote in a one-line reason: at most about
+ * 60 bytes of whole UTF-8 characters ("..." when cut), control characters
+ * and bytes that are not UTF-8 shown as '?'. out is always NUL-terminated. */
+void reader_quote_name(const char *s, size_t n, char *out, size_t outlen);
+
 #endif

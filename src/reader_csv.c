@@ -132,13 +132,13 @@ void reader_csv_free(struct reader_csv *c)
 static void describe_column(const struct reader_csv *c, size_t i, char *out,
                             size_t outlen)
 {
-	if (i < c->nheader)
-		rb_detail(out, outlen, "column '%.*s'",
-		          (int)(c->header[i].name_len > 100
-		                        ? 100
-		                        : c->header[i].name_len),
-		          c->header[i].name);
-	else
+	char name[80];
+
+	if (i < c->nheader) {
+		reader_quote_name(c->header[i].name, c->header[i].name_len, name,
+		                  sizeof(name));
+		rb_detail(out, outlen, "column '%s'", name);
+	} else
 		rb_detail(out, outlen, "column %zu", i + 1);
 }
 

@@ -245,10 +245,10 @@ enum rb_status reader_jsonl_line(struct reader_jsonl *j, const char *line,
 	if (nomem)
 		return RB_ENOMEM;
 	if (dup) {
-		rb_detail(j->error, sizeof(j->error),
-		          "member '%.*s' appears twice",
-		          (int)(dup->name_len > 100 ? 100 : dup->name_len),
-		          dup->name);
+		char name[80];
+		reader_quote_name(dup->name, dup->name_len, name, sizeof(name));
+		rb_detail(j->error, sizeof(j->error), "member '%s' appears twice",
+		          name);
 		row->error = j->error;
 	}
 	return RB_OK;

@@ -145,11 +145,14 @@ int record_from_row(const struct record_map *m, const struct reader_row *row,
 			if (f < 0)
 				continue;
 			if (seen[f]) {
+				char a[80], b[80];
+				reader_quote_name(seen[f]->name, seen[f]->name_len, a,
+				                  sizeof(a));
+				reader_quote_name(row->fields[i].name,
+				                  row->fields[i].name_len, b, sizeof(b));
 				rb_detail(reason, reasonlen,
-				          "members '%.*s' and '%.*s' both give %s; keep one",
-				          (int)seen[f]->name_len, seen[f]->name,
-				          (int)row->fields[i].name_len, row->fields[i].name,
-				          config_field_names[f]);
+				          "members '%s' and '%s' both give %s; keep one", a,
+				          b, config_field_names[f]);
 				return -1;
 			}
 			seen[f] = &row->fields[i];

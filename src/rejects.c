@@ -110,62 +110,6 @@ nomem:
 	return NULL;
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629), 0 when invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
-/* The line as a JSON string. A JSON string cannot hold invalid UTF-8, so such
- * bytes become U+FFFD: the reject line stays valid JSON for any tool. */
-static enum rb_status raw_string(struct buf *b, const char *s, size_t n)
-{
-	struct buf clean;
-	size_t i = 0, k;
-	enum rb_status st = RB_OK;
-
-	for (i = 0; i < n; i += k)
-		if (!(k = utf8_len((const unsigned char *)s + i, n - i)))
-			break;
-	if (i == n)
-		return buf_json_string(b, s, n);
-	buf_init(&clean, 3 * n + 1);
-	for (i = 0; i < n && !st; i += k) {
-		k = utf8_len((const unsigned char *)s + i, n - i);
-		st = k ? buf_append(&clean, s + i, k)
-		       : buf_append(&clean, "\xef\xbf\xbd", 3);
-		if (!k)
-			k = 1;
-	}
-	if (!st)
-		st = buf_json_string(b, clean.data, clean.len);
-	buf_free(&clean);
-	return st;
-}
-
 enum rb_status rejects_format_row(const struct rejects *rj,
                                   const struct reader_row *row, struct buf *out)
 {
@@ -193,7 +137,7 @@ enum rb_status rejects_format_row(const struct rejects *rj,
 		if (!row->raw)
 			return RB_OK;
 		if ((st = buf_puts(out, "{\"raw\":")) ||
-		    (st = raw_string(out, row->raw, row->raw_len)))
+		    (st = buf_json_string(out, row->raw, row->raw_len)))
 			return st;
 		return buf_putc(out, '}');
 	}

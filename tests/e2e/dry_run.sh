@@ -78,6 +78,20 @@ run "$RBUSAGE" import --dry-run --require-usage-time notime.csv
 expect_rc 2
 expect_grep "no 'usageTime' column" err
 
+# A long header name cut inside a UTF-8 character, or holding a newline, is
+# quoted into a reason: the log must stay valid UTF-8 JSON (resume reads it).
+python3 -c '
+import sys
+name = "n" * 99 + "\u00e9"
+sys.stdout.buffer.write(("subscriptionId,quantity,\"%s\",\"a\nb\"\ns1,1,x\n" % name).encode())
+sys.stdout.buffer.write(b"s2,1,\"x\"y,z\n")' > names.csv
+run "$RBUSAGE" import --dry-run names.csv
+expect_rc 1
+python3 -c '
+import json, sys
+for line in open(sys.argv[1], "rb"):
+    json.loads(line.decode("utf-8"))' names.results.jsonl || fail "the log is not valid UTF-8 JSON"
+
 # Empty file and header-only file: no rows, exit 0.
 : > empty.csv
 run "$RBUSAGE" import --dry-run empty.csv
