@@ -83,6 +83,7 @@ struct sender {
 	CURL **idle;            /* easy handles to reuse */
 	unsigned nidle;
 	bool aborted;
+	int64_t capped_told_until; /* the capped-wait notice, said once a pause */
 };
 
 static int64_t mono_ms(void)
@@ -749,8 +750,11 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 		if (hint.have) {
 			wait = hint.wait_ms;
 			retry_hint_describe(&hint, line, sizeof(line));
-			if (hint.capped)
+			/* every request in flight meets the same 429: say it once */
+			if (hint.capped && now >= s->capped_told_until) {
 				fprintf(stderr, "rbusage: %s\n", line);
+				s->capped_told_until = now + wait;
+			}
 		} else {
 			/* no hint: back off, at least a second, longer each time */
 			wait = 1000 + retry_backoff_ms(r->rate_limited - 1, 1000, 60000,
