@@ -224,7 +224,7 @@ if kill -0 "$pid" 2>/dev/null; then
 	fail "still waiting 15 s after SIGTERM"
 fi
 # every request in flight met the 429; the notice is said once
-expect_eq "$(grep -c 'capped at 15 minutes' err)" 1 "capped-wait notices
+expect_eq "$(grep -c 'capped at 15 minutes' err)" 1 "capped-wait notices"
 wait "$pid" && rc=0 || rc=$?
 expect_rc 3
 expect_grep "interrupted" err
