@@ -950,16 +950,22 @@ static enum rb_status open_input(const struct config *cfg, const char *path,
 	return RB_OK;
 }
 
+/* The CSV delimiter the reader uses for path (0 when it is ','). */
+static char input_delimiter(const struct config *cfg, const char *path)
+{
+	size_t n = strlen(path);
+
+	if (cfg->delimiter)
+		return cfg->delimiter;
+	return ends_with(path, n, ".tsv") || ends_with(path, n, ".tsv.gz") ? '\t'
+	                                                                   : 0;
+}
+
 static void paths_for(const struct config *cfg, const char *path,
                       enum config_format fmt, char *rejects, char *log)
 {
-	char delim = cfg->delimiter;
-
-	if (!delim && ends_with(path, strlen(path), ".tsv"))
-		delim = '\t';
-	if (!delim && ends_with(path, strlen(path), ".tsv.gz"))
-		delim = '\t';
-	pipeline_default_paths(path, fmt, delim, rejects, log, PATH_BYTES);
+	pipeline_default_paths(path, fmt, input_delimiter(cfg, path), rejects, log,
+	                       PATH_BYTES);
 	if (cfg->rejects_path)
 		snprintf(rejects, PATH_BYTES, "%s", cfg->rejects_path);
 	if (cfg->log_path)
@@ -996,7 +1002,6 @@ static enum rb_status import_file(const struct config *cfg, const char *path,
 	unsigned i;
 	enum rb_status st;
 	enum config_format fmt;
-	char delim;
 
 	memset(&im, 0, sizeof(im));
 	im.cfg = cfg;
@@ -1046,10 +1051,8 @@ static enum rb_status import_file(const struct config *cfg, const char *path,
 		goto out;
 	}
 	hdr = reader_header(im.rd, &nhdr);
-	delim = cfg->delimiter;
-	if (!delim && strstr(im.rejects_path, ".tsv"))
-		delim = '\t';
-	im.rj = rejects_open(im.rejects_path, fmt, delim, hdr, nhdr, err, errlen);
+	im.rj = rejects_open(im.rejects_path, fmt, input_delimiter(cfg, path), hdr,
+	                     nhdr, err, errlen);
 	if (!im.rj) {
 		st = RB_EIO;
 		goto out;

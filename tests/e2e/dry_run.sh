@@ -92,6 +92,13 @@ import json, sys
 for line in open(sys.argv[1], "rb"):
     json.loads(line.decode("utf-8"))' names.results.jsonl || fail "the log is not valid UTF-8 JSON"
 
+# A .tsv input gets a tab-separated reject file.
+printf 'subscriptionId\tquantity\tusageTime\ns1\t0\t2026-01-01T00:00:00Z\n' > t.tsv
+run "$RBUSAGE" import --dry-run t.tsv
+expect_rc 1
+printf 'rejectLine\trejectReason\tsubscriptionId\tquantity\tusageTime\n2\tquantity 0 is below the minimum 0.001\ts1\t0\t2026-01-01T00:00:00Z\n' > t.expected
+expect_file t.rejects.tsv t.expected
+
 # Empty file and header-only file: no rows, exit 0.
 : > empty.csv
 run "$RBUSAGE" import --dry-run empty.csv
