@@ -1,0 +1,694 @@
+/* Tests for report: reasons grouped by shape (digits -> N, quoted values ->
+ * '...', HTTP status codes kept), up to three example lines per group, more
+ * than 64 groups counted as "other"; the end-of-run summary for a dry run,
+ * an import and an undo (exact text); the progress line; and `rbusage
+ * report` over a hand-written log of two runs (final statuses, per-day and
+ * per-subscription totals exact in thousandths, latency, retries). Output
+ * goes to tmpfile()s; logs live under a mkdtemp directory. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "report.h"
+#include "resultlog.h"
+
+static char tmpdir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/rbusage-test-report-XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* A path under tmpdir; each call has its own buffer among the last eight. */
+static const char *path_of(const char *name)
+{
+	static char paths[8][256];
+	static unsigned k;
+	char *path = paths[k++ % 8];
+
+	snprintf(path, 256, "%s/%s", tmpdir, name);
+	return path;
+}
+
+/* Everything written to fp, NUL-terminated; closes fp. */
+static char *contents(FILE *fp)
+{
+	char *data = malloc(1 << 16);
+	size_t n;
+
+	assert_non_null(data);
+	assert_int_equal(fflush(fp), 0);
+	rewind(fp);
+	n = fread(data, 1, (1 << 16) - 1, fp);
+	data[n] = 0;
+	fclose(fp);
+	return data;
+}
+
+static FILE *out_file(void)
+{
+	FILE *fp = tmpfile();
+
+	assert_non_null(fp);
+	return fp;
+}
+
+/* The summary of a dry run over reasons, as text. */
+static char *summary_of(struct report_reasons *r)
+{
+	struct run_counts c;
+	struct report_summary s;
+	FILE *fp = out_file();
+
+	memset(&c, 0, sizeof(c));
+	memset(&s, 0, sizeof(s));
+	s.input = "x.csv";
+	s.counts = &c;
+	s.reasons = r;
+	s.dry_run = true;
+	report_summary(fp, &s);
+	return contents(fp);
+}
+
+#define DRY_HEAD                                                              \
+	"rbusage: x.csv: dry run in 0.0 s\n"                                      \
+	"  rows read 0 = valid 0 + rejected 0\n"
+
+static void assert_summary(struct report_reasons *r, const char *exp)
+{
+	char *got = summary_of(r);
+
+	assert_string_equal(got, exp);
+	free(got);
+}
+
+/* ---- reasons ---- */
+
+static void test_reasons_grouped_by_shape(void **state)
+{
+	struct report_reasons *r = report_reasons_new();
+
+	(void)state;
+	assert_non_null(r);
+	report_reasons_add(r, "quantity 1.2345 has 4 decimals; at most 3", 2);
+	report_reasons_add(r, "quantity 7.0001 has 4 decimals; at most 3", 5);
+	report_reasons_add(r, "quantity 12 has 5 decimals; at most 3", 9);
+	/* the shape of a group of several; examples in the order seen */
+	assert_summary(r, DRY_HEAD
+	               "  reasons:\n"
+	               "         3  quantity N has N decimals; at most N "
+	               "(line 2, 5, 9)\n");
+	report_reasons_free(r);
+}
+
+static void test_reasons_single_shown_as_written(void **state)
+{
+	struct report_reasons *r = report_reasons_new();
+
+	(void)state;
+	report_reasons_add(r, "subscriptionId 'sub 1' has a space", 4);
+	assert_summary(r, DRY_HEAD
+	               "  reasons:\n"
+	               "         1  subscriptionId 'sub 1' has a space (line 4)\n");
+	report_reasons_free(r);
+}
+
+static void test_reasons_quoted_values(void **state)
+{
+	struct report_reasons *r = report_reasons_new();
+
+	(void)state;
+	report_reasons_add(r, "subscriptionId 'a b' has a space", 3);
+	report_reasons_add(r, "subscriptionId 'x;y 9' has a space", 4);
+	report_reasons_add(r, "usageTime '2026-13-01' is not a date", 6);
+	report_reasons_add(r, "usageTime 'yesterday' is not a date", 7);
+	report_reasons_add(r, "usageTime 'now' is not a date", 8);
+	assert_summary(r, DRY_HEAD
+	               "  reasons:\n"
+	               "         3  usageTime '...' is not a date (line 6, 7, 8)\n"
+	               "         2  subscriptionId '...' has a space "
+	               "(line 3, 4)\n");
+	report_reasons_free(r);
+}
+
+static void test_reasons_http_codes_kept(void **state)
+{
+	struct report_reasons *r = report_reasons_new();
+
+	(void)state;
+	report_reasons_add(r, "HTTP 422: quantity: must be at most 1000", 2);
+	report_reasons_add(r, "HTTP 409: quantity: must be at most 1000", 3);
+	report_reasons_add(r, "HTTP 422: quantity: must be at most 5", 4);
+	report_reasons_add(r, "HTTP 422: quantity: must be at most 77", 5);
+	report_reasons_add(r, "HTTP 409: quantity: must be at most 2", 6);
+	report_reasons_add(r, "HTTP 400: x", 7);
+	/* 422 and 409 are two groups; the other numbers still collapse */
+	assert_summary(r, DRY_HEAD
+	               "  reasons:\n"
+	               "         3  HTTP 422: quantity: must be at most N "
+	               "(line 2, 4, 5)\n"
+	               "         2  HTTP 409: quantity: must be at most N "
+	               "(line 3, 6)\n"
+	               "         1  HTTP 400: x (line 7)\n");
+	report_reasons_free(r);
+
+	r = report_reasons_new();
+	report_reasons_add(r, "HTTP 422: x", 1);
+	report_reasons_add(r, "HTTP 409: x", 2);
+	report_reasons_add(r, "HTTP 409: x", 3);
+	assert_summary(r, DRY_HEAD
+	               "  reasons:\n"
+	               "         2  HTTP 409: x (line 2, 3)\n"
+	               "         1  HTTP 422: x (line 1)\n");
+	report_reasons_free(r);
+}
+
+static void test_reasons_numbers_times_one_n(void **state)
+{
+	struct report_reasons *r = report_reasons_new();
+
+	(void)state;
+	/* a time or a decimal is one N, not several */
+	report_reasons_add(r, "usageTime 2026-01-01T10:00:00Z is after 2026-02-01", 2);
+	report_reasons_add(r, "usageTime 1999-12-31T23:59:59.5Z is after 5", 3);
+	report_reasons_add(r, "quantity 5.25 is over 1000000", 4);
+	report_reasons_add(r, "quantity 0.5 is over 1", 5);
+	report_reasons_add(r, "quantity 0.5 is over 1", 6);
+	assert_summary(r, DRY_HEAD
+	               "  reasons:\n"
+	               "         3  quantity N is over N (line 4, 5, 6)\n"
+	               "         2  usageTime N is after N (line 2, 3)\n");
+	report_reasons_free(r);
+}
+
+static void test_reasons_three_examples(void **state)
+{
+	struct report_reasons *r = report_reasons_new();
+	long line;
+
+	(void)state;
+	for (line = 10; line < 15; line++)
+		report_reasons_add(r, "quantity is missing", line);
+	report_reasons_add(r, "line\nbreak\tin reason", 20);
+	assert_summary(r, DRY_HEAD
+	               "  reasons:\n"
+	               "         5  quantity is missing (line 10, 11, 12, ...)\n"
+	               "         1  line break in reason (line 20)\n");
+	report_reasons_free(r);
+}
+
+static void test_reasons_over_64_groups(void **state)
+{
+	struct report_reasons *r = report_reasons_new();
+	char reason[64], exp[16384], *e = exp;
+	int i;
+
+	(void)state;
+	/* 64 groups of distinct shapes (letters, no digits), the 64th seen
+	 * most; then three more shapes, which count as "other" */
+	for (i = 0; i < 67; i++) {
+		snprintf(reason, sizeof(reason), "reason %c%c", 'a' + i / 26,
+		         'a' + i % 26);
+		report_reasons_add(r, reason, 100 + i);
+	}
+	for (i = 0; i < 5; i++) {
+		report_reasons_add(r, "reason cl", 300 + i); /* group 64 */
+		report_reasons_add(r, "reason cm", 400 + i); /* other */
+	}
+	e += sprintf(e, DRY_HEAD "  reasons:\n");
+	e += sprintf(e, "         6  reason cl (line 163, 300, 301, ...)\n");
+	/* the others each once; ties keep no promised order, so check them as
+	 * a set below */
+	{
+		char *got = summary_of(r);
+		assert_int_equal(strncmp(got, exp, strlen(exp)), 0);
+		for (i = 0; i < 63; i++) {
+			char line[80];
+			snprintf(line, sizeof(line), "         1  reason %c%c (line %d)\n",
+			         'a' + i / 26, 'a' + i % 26, 100 + i);
+			assert_non_null(strstr(got, line));
+		}
+		/* 2 first-seen + 5 more of "cm", and "cn", "co" once each */
+		assert_non_null(strstr(got, "\n         8  other reasons (line 164, "
+		                            "...)\n"));
+		assert_null(strstr(got, "reason cm"));
+		assert_null(strstr(got, "reason cn"));
+		free(got);
+	}
+	report_reasons_free(r);
+}
+
+static void test_reasons_null_safe(void **state)
+{
+	(void)state;
+	report_reasons_add(NULL, "x", 1);
+	report_reasons_free(NULL);
+}
+
+/* ---- end-of-run summary ---- */
+
+static void test_summary_dry_run(void **state)
+{
+	struct run_counts c;
+	struct report_summary s;
+	struct report_reasons *r = report_reasons_new();
+	FILE *fp = out_file();
+	char *got;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.read = 10;
+	c.valid = 8;
+	c.rejected = 2;
+	report_reasons_add(r, "quantity is missing", 3);
+	report_reasons_add(r, "quantity is missing", 7);
+	memset(&s, 0, sizeof(s));
+	s.input = "usage.csv";
+	s.rejects_path = "usage.rejects.csv";
+	s.log_path = "usage.results.jsonl";
+	s.counts = &c;
+	s.reasons = r;
+	s.dry_run = true;
+	s.elapsed_ms = 1250;
+	report_summary(fp, &s);
+	got = contents(fp);
+	assert_string_equal(got, "rbusage: usage.csv: dry run in 1.2 s\n"
+	                         "  rows read 10 = valid 8 + rejected 2\n"
+	                         "  reasons:\n"
+	                         "         2  quantity is missing (line 3, 7)\n"
+	                         "  rejects: usage.rejects.csv\n"
+	                         "  log: usage.results.jsonl\n");
+	free(got);
+	report_reasons_free(r);
+}
+
+static void test_summary_import(void **state)
+{
+	struct run_counts c;
+	struct report_summary s;
+	FILE *fp = out_file();
+	char *got;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.read = 12;
+	c.valid = 10;
+	c.created = 6;
+	c.rejected = 2;
+	c.refused = 1;
+	c.failed = 1;
+	c.skipped = 2;
+	c.other_shard = 30;
+	c.reconciled = 1;
+	memset(&s, 0, sizeof(s));
+	s.input = "-";
+	s.log_path = "stdin.results.jsonl";
+	s.counts = &c;
+	s.elapsed_ms = 61050;
+	report_summary(fp, &s);
+	got = contents(fp);
+	/* no reasons given, no rejects path: those lines are left out */
+	assert_string_equal(got, "rbusage: -: import in 61.0 s\n"
+	                         "  rows read 12 = created 6 + rejected 2 + "
+	                         "refused 1 + failed 1 + skipped 2\n"
+	                         "  1 created rows were found again after a lost "
+	                         "reply\n"
+	                         "  30 rows belong to other shards\n"
+	                         "  log: stdin.results.jsonl\n");
+	free(got);
+
+	/* cut short */
+	fp = out_file();
+	memset(&c, 0, sizeof(c));
+	c.read = 3;
+	c.created = 3;
+	s.interrupted = true;
+	s.elapsed_ms = 0;
+	s.log_path = NULL;
+	report_summary(fp, &s);
+	got = contents(fp);
+	assert_string_equal(got, "rbusage: -: import cut short in 0.0 s\n"
+	                         "  rows read 3 = created 3 + rejected 0 + "
+	                         "refused 0 + failed 0 + skipped 0\n");
+	free(got);
+}
+
+static void test_summary_undo(void **state)
+{
+	struct run_counts c;
+	struct report_summary s;
+	struct report_reasons *r = report_reasons_new();
+	FILE *fp = out_file();
+	char *got;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.read = 5;
+	c.created = 3;
+	c.skipped = 1;
+	c.remaining = 1;
+	report_reasons_add(r, "HTTP 409: usage is invoiced", 4);
+	memset(&s, 0, sizeof(s));
+	s.input = "x.results.jsonl";
+	s.log_path = "x.results.jsonl.undo.jsonl";
+	s.counts = &c;
+	s.reasons = r;
+	s.undo = true;
+	s.dry_run = true; /* undo wins */
+	s.elapsed_ms = 999;
+	report_summary(fp, &s);
+	got = contents(fp);
+	assert_string_equal(got, "rbusage: x.results.jsonl: undo in 1.0 s\n"
+	                         "  usages 5 = deleted 3 + deleted earlier 1 + "
+	                         "remaining 1\n"
+	                         "  reasons:\n"
+	                         "         1  HTTP 409: usage is invoiced (line 4)\n"
+	                         "  log: x.results.jsonl.undo.jsonl\n");
+	free(got);
+	report_reasons_free(r);
+}
+
+/* ---- progress ---- */
+
+static void test_progress(void **state)
+{
+	struct run_counts c;
+	FILE *fp = out_file();
+	char *got;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.read = 5;
+	c.valid = 5;
+	c.created = 4;
+	c.rejected = 1;
+	/* half the bytes read: ~10 rows; 5 done in 2 s: 2.5/s, 2 s to go */
+	report_progress(fp, &c, 50, 100, 2000, false);
+	got = contents(fp);
+	assert_string_equal(got, "rbusage: progress: rows 5 of ~10 (50%)  2.5/s  "
+	                         "created 4  rejected 1  failed 0  ETA 0m02s\n");
+	free(got);
+
+	/* a terminal: redrawn in place */
+	fp = out_file();
+	report_progress(fp, &c, 50, 100, 2000, true);
+	got = contents(fp);
+	assert_string_equal(got, "\rrows 5 of ~10 (50%)  2.5/s  created 4  "
+	                         "rejected 1  failed 0  ETA 0m02s\033[K");
+	free(got);
+
+	/* a pipe: no total, no estimate */
+	fp = out_file();
+	report_progress(fp, &c, 50, -1, 0, false);
+	got = contents(fp);
+	assert_string_equal(got, "rbusage: progress: rows 5  0.0/s  created 4  "
+	                         "rejected 1  failed 0\n");
+	free(got);
+
+	/* a dry run: reading is the work */
+	fp = out_file();
+	memset(&c, 0, sizeof(c));
+	c.read = 100;
+	c.valid = 90;
+	c.rejected = 10;
+	report_progress(fp, &c, 100, 100, 1000, false);
+	got = contents(fp);
+	assert_string_equal(got, "rbusage: progress: rows 100 of ~100 (100%)  "
+	                         "100.0/s  created 0  rejected 10  failed 0\n");
+	free(got);
+
+	fp = out_file();
+	report_progress_clear(fp);
+	got = contents(fp);
+	assert_string_equal(got, "\r\033[K");
+	free(got);
+}
+
+/* ---- rbusage report ---- */
+
+static const char *write_log(const char *name, const char *text)
+{
+	const char *p = path_of(name);
+	FILE *fp = fopen(p, "wb");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+	return p;
+}
+
+#define RUN(dry) "{\"type\":\"run\",\"command\":\"import\",\"dryRun\":" dry "}\n"
+#define ROW(line, st, extra)                                                  \
+	"{\"type\":\"row\",\"line\":" #line ",\"status\":\"" st "\"" extra "}\n"
+#define CREATED(line, sub, qty, day, ms, attempts)                            \
+	ROW(line, "created", ",\"usageId\":\"u" #line "\",\"http\":201,"          \
+	    "\"attempts\":" #attempts ",\"ms\":" #ms ",\"subscriptionId\":\"" sub \
+	    "\",\"quantity\":" qty ",\"usageTime\":\"" day "T10:00:00Z\"")
+
+static const char two_runs[] =
+	/* a dry run first: none of its lines count */
+	RUN("true")
+	ROW(4, "rejected", ",\"reason\":\"dry reason\"")
+	"{\"type\":\"summary\",\"read\":5}\n"
+	/* run 1 */
+	RUN("false")
+	ROW(2, "pending", "")
+	CREATED(2, "sub-A", "0.001", "2026-01-01", 10, 1)
+	ROW(3, "pending", "")
+	ROW(3, "failed", ",\"http\":503,\"attempts\":7,\"reason\":\"HTTP 503: "
+	                 "unavailable\"")
+	ROW(4, "rejected", ",\"reason\":\"quantity 'x' is not a number\"")
+	CREATED(5, "sub-B", "2.999", "2026-01-01", 20, 1)
+	CREATED(6, "sub-A", "1.5", "2026-01-02", 30, 1)
+	ROW(7, "pending", "")
+	"{\"type\":\"summary\",\"read\":6,\"interrupted\":true}\n"
+	/* run 2: a resume */
+	RUN("false")
+	ROW(2, "skipped", "")
+	CREATED(3, "sub-B", "4", "2026-01-02", 40, 3)
+	ROW(4, "rejected", ",\"reason\":\"quantity 'x' is not a number\"")
+	ROW(5, "skipped", "")
+	ROW(6, "skipped", "")
+	ROW(7, "refused", ",\"http\":422,\"reason\":\"HTTP 422: quantity: bad\"")
+	"{\"type\":\"summary\",\"read\":6}\n";
+
+static void test_report_run_two_runs(void **state)
+{
+	const char *p = write_log("two.results.jsonl", two_runs);
+	struct config cfg;
+	char *files[1], err[300] = "", exp[4096], *e = exp, *got;
+	FILE *fp = out_file();
+
+	(void)state;
+	config_defaults(&cfg);
+	cfg.cmd = CONFIG_CMD_REPORT;
+	files[0] = (char *)p;
+	cfg.files = files;
+	cfg.nfiles = 1;
+	assert_int_equal(report_run(&cfg, fp, err, sizeof(err)), RB_OK);
+	assert_string_equal(err, "");
+	got = contents(fp);
+
+	e += sprintf(e, "Result log: %s (2 import runs)\n\n", p);
+	/* final outcomes: line 2, 5, 6 created in run 1 (skipped in run 2),
+	 * line 3 failed then created, line 4 rejected twice (once), line 7
+	 * pending then refused */
+	e += sprintf(e, "Rows by final status\n"
+	                "  created             4  (3 of them before the last "
+	                "run)\n"
+	                "  rejected            1\n"
+	                "  refused             1\n");
+	/* only final outcomes' reasons: run 1's 503 is not one */
+	e += sprintf(e, "\nReasons (rejected, refused, failed)\n");
+	/* equal counts: either order */
+	{
+		char *r1 = strstr(got, "         1  quantity 'x' is not a number "
+		                       "(line 4)\n");
+		char *r2 = strstr(got, "         1  HTTP 422: quantity: bad "
+		                       "(line 7)\n");
+		assert_non_null(r1);
+		assert_non_null(r2);
+		assert_null(strstr(got, "503"));
+		assert_null(strstr(got, "dry reason"));
+		assert_int_equal(strncmp(got, exp, strlen(exp)), 0);
+	}
+	/* per day: 0.001 + 2.999 = 3 exactly; 1.5 + 4 = 5.5 */
+	e = exp;
+	e += sprintf(e, "\nQuantity created per day (UTC)\n"
+	                "  2026-01-01                  3  (2 rows)\n"
+	                "  2026-01-02                5.5  (2 rows)\n"
+	                "  total                     8.5\n"
+	                "\nTop subscriptions by quantity\n"
+	                "  %-50s %18s  (2 rows)\n"
+	                "  %-50s %18s  (2 rows)\n",
+	             "sub-B", "6.999", "sub-A", "1.501");
+	e += sprintf(e, "\nLatency of created rows (first send to reply)\n"
+	                "  p50 20 ms  p90 40 ms  p99 40 ms  max 40 ms\n"
+	                "\nRetries: 2 rows needed more than one attempt (8 extra "
+	                "attempts)\n");
+	{
+		char *tail = strstr(got, "\nQuantity created per day");
+		assert_non_null(tail);
+		assert_string_equal(tail, exp);
+	}
+	free(got);
+}
+
+static void test_report_run_quiet_and_html(void **state)
+{
+	const char *p = write_log("html.results.jsonl", two_runs);
+	char html_path[256];
+	struct config cfg;
+	char *files[1], err[300] = "", *got;
+	FILE *fp = out_file(), *h;
+
+	(void)state;
+	snprintf(html_path, sizeof(html_path), "%s", path_of("r.html"));
+	config_defaults(&cfg);
+	files[0] = (char *)p;
+	cfg.files = files;
+	cfg.nfiles = 1;
+	cfg.quiet = true;
+	cfg.html_path = html_path;
+	assert_int_equal(report_run(&cfg, fp, err, sizeof(err)), RB_OK);
+	got = contents(fp);
+	assert_string_equal(got, ""); /* --quiet: no text */
+	free(got);
+	h = fopen(html_path, "rb");
+	assert_non_null(h);
+	got = contents(h);
+	assert_int_equal(strncmp(got, "<!DOCTYPE html>\n", 16), 0);
+	assert_non_null(strstr(got, "<tr><td>2026-01-01</td><td class=\"n\">3</td>"
+	                            "<td class=\"n\">2</td></tr>"));
+	assert_non_null(strstr(got, "<tr><td>sub-B</td><td class=\"n\">6.999</td>"
+	                            "<td class=\"n\">2</td></tr>"));
+	/* one reason of its shape: shown as written */
+	assert_non_null(strstr(got, "<tr><td class=\"n\">1</td><td>quantity 'x' "
+	                            "is not a number</td><td>4</td></tr>"));
+	assert_non_null(strstr(got, "</body></html>\n"));
+	free(got);
+}
+
+static void test_report_run_refusals(void **state)
+{
+	const char *dry = write_log("dry.results.jsonl",
+	                            RUN("true")
+	                            ROW(2, "rejected", ",\"reason\":\"r\"")
+	                            "{\"type\":\"summary\"}\n");
+	const char *bad = write_log("bad.results.jsonl",
+	                            RUN("false") "not json\n");
+	const char *missing = path_of("missing.results.jsonl");
+	struct config cfg;
+	char *files[1], err[400], exp[400];
+	FILE *fp = out_file();
+
+	(void)state;
+	config_defaults(&cfg);
+	cfg.files = files;
+	cfg.nfiles = 1;
+
+	files[0] = (char *)dry;
+	assert_int_equal(report_run(&cfg, fp, err, sizeof(err)), RB_EINPUT);
+	snprintf(exp, sizeof(exp), "'%s' holds no import run (a dry run's log "
+	                           "has nothing to report beyond its summary)",
+	         dry);
+	assert_string_equal(err, exp);
+
+	files[0] = (char *)bad;
+	assert_int_equal(report_run(&cfg, fp, err, sizeof(err)), RB_EINPUT);
+	snprintf(exp, sizeof(exp), "%s: line 2 is not a result log line", bad);
+	assert_string_equal(err, exp);
+
+	files[0] = (char *)missing;
+	assert_int_equal(report_run(&cfg, fp, err, sizeof(err)), RB_EIO);
+	snprintf(exp, sizeof(exp), "cannot open '%s': No such file or directory",
+	         missing);
+	assert_string_equal(err, exp);
+	fclose(fp);
+}
+
+static void test_report_run_exact_thousandths(void **state)
+{
+	/* many small quantities: a double would drift, thousandths do not */
+	char *log = malloc(1 << 20), *e = log, *got;
+	const char *p;
+	struct config cfg;
+	char *files[1], err[300] = "", exp[200];
+	FILE *fp = out_file();
+	int i;
+
+	(void)state;
+	assert_non_null(log);
+	e += sprintf(e, RUN("false"));
+	for (i = 0; i < 1000; i++)
+		e += sprintf(e, "{\"type\":\"row\",\"line\":%d,\"status\":\"created\","
+		                "\"subscriptionId\":\"s\",\"quantity\":0.1,"
+		                "\"usageTime\":\"2026-05-05T00:00:00Z\"}\n",
+		             i + 2);
+	e += sprintf(e, "{\"type\":\"row\",\"line\":2000,\"status\":\"created\","
+	                "\"subscriptionId\":\"s\",\"quantity\":999999999999.999,"
+	                "\"usageTime\":\"2026-05-06T00:00:00Z\"}\n");
+	p = write_log("exact.results.jsonl", log);
+	free(log);
+	config_defaults(&cfg);
+	files[0] = (char *)p;
+	cfg.files = files;
+	cfg.nfiles = 1;
+	assert_int_equal(report_run(&cfg, fp, err, sizeof(err)), RB_OK);
+	got = contents(fp);
+	snprintf(exp, sizeof(exp), "  %-10s %18s  (1000 rows)\n", "2026-05-05",
+	         "100");
+	assert_non_null(strstr(got, exp));
+	snprintf(exp, sizeof(exp), "  %-10s %18s  (1 row)\n", "2026-05-06",
+	         "999999999999.999");
+	assert_non_null(strstr(got, exp));
+	snprintf(exp, sizeof(exp), "  %-10s %18s\n", "total", "1000000000099.999");
+	assert_non_null(strstr(got, exp));
+	snprintf(exp, sizeof(exp), "  %-10s %10d\n", "created", 1001);
+	assert_non_null(strstr(got, exp));
+	free(got);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reasons_grouped_by_shape),
+		cmocka_unit_test(test_reasons_single_shown_as_written),
+		cmocka_unit_test(test_reasons_quoted_values),
+		cmocka_unit_test(test_reasons_http_codes_kept),
+		cmocka_unit_test(test_reasons_numbers_times_one_n),
+		cmocka_unit_test(test_reasons_three_examples),
+		cmocka_unit_test(test_reasons_over_64_groups),
+		cmocka_unit_test(test_reasons_null_safe),
+		cmocka_unit_test(test_summary_dry_run),
+		cmocka_unit_test(test_summary_import),
+		cmocka_unit_test(test_summary_undo),
+		cmocka_unit_test(test_progress),
+		cmocka_unit_test(test_report_run_two_runs),
+		cmocka_unit_test(test_report_run_quiet_and_html),
+		cmocka_unit_test(test_report_run_refusals),
+		cmocka_unit_test(test_report_run_exact_thousandths),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
