@@ -104,10 +104,12 @@ uint64_t check_hash64(const void *data, size_t len, uint64_t seed);
 
 /* Duplicate detection: a compact hash set of (subscriptionId, usageTime,
  * quantity), kept as 64-bit hashes in 1024 sub-tables of 8-byte slots, each
- * 1/2 to 3/4 full and grown by half on its own: at most 16 bytes per distinct
- * row + 144 KiB. While one sub-table grows, its old copy adds about 11 bytes
- * per row of that sub-table (1/1024 of the rows), so the peak stays under 16
- * bytes per row + 16 MiB up to about 10^9 rows. It keeps only a 64-bit hash
+ * with a filter of 1 byte per slot that answers most new keys from cache;
+ * each is 0.56 to 3/4 full and grown by about a third on its own: at most 16
+ * bytes per distinct row + 200 KiB, filters included. While one sub-table
+ * grows, its old copy adds about 11 bytes per row of that sub-table (1/1024
+ * of the rows), so the peak stays under 16 bytes per row + 16 MiB up to
+ * about 10^9 rows. It keeps only a 64-bit hash
  * of each key, so two different rows are taken for repeats with a chance of
  * about n^2 / 2^65 over n distinct rows (3e-4 at 10^8). */
 struct dedup;
@@ -124,5 +126,9 @@ int dedup_seen(struct dedup *d, const struct usage *u);
 int dedup_seen_key(struct dedup *d, const void *key, size_t len);
 size_t dedup_count(const struct dedup *d); /* distinct keys remembered */
 size_t dedup_bytes(const struct dedup *d); /* heap bytes held, for benches */
+/* For tests only: make the filters of the sub-tables made from now on
+ * 2^map_shift times smaller (more false positives, so more exact lookups),
+ * and let only fail_allocs more allocations succeed (-1: all). */
+void dedup_test_hooks(struct dedup *d, unsigned map_shift, long fail_allocs);
 
 #endif

@@ -1185,6 +1185,155 @@ static void test_dedup_key(void **state)
 	dedup_free(d);
 }
 
+/* New keys wait in a batch of pending hashes before they are stored (the
+ * filter says they are new): a repeat must be found wherever it falls, in
+ * the batch, at its end or just after a flush. Every length from 0 to past
+ * three batches, the repeat of the first, middle and last key. */
+static void test_dedup_batch_boundary(void **state)
+{
+	unsigned char key[16];
+	size_t len;
+	unsigned r, j, i, which;
+
+	(void)state;
+	for (r = 0; r <= 100; r++) {
+		for (which = 0; which < 3 && r > 0; which++) {
+			struct dedup *d = dedup_new();
+
+			assert_non_null(d);
+			for (i = 0; i < r; i++) {
+				key_of(key, i, &len);
+				assert_int_equal(dedup_seen_key(d, key, len), 0);
+				assert_int_equal(dedup_count(d), i + 1);
+			}
+			j = which == 0 ? 0 : which == 1 ? r / 2 : r - 1;
+			key_of(key, j, &len);
+			assert_int_equal(dedup_seen_key(d, key, len), 1);
+			assert_int_equal(dedup_count(d), r);
+			key_of(key, r, &len);
+			assert_int_equal(dedup_seen_key(d, key, len), 0);
+			assert_int_equal(dedup_seen_key(d, key, len), 1);
+			assert_int_equal(dedup_count(d), r + 1);
+			for (i = 0; i <= r; i++) {
+				key_of(key, i, &len);
+				assert_int_equal(dedup_seen_key(d, key, len), 1);
+			}
+			assert_int_equal(dedup_count(d), r + 1);
+			dedup_free(d);
+		}
+	}
+}
+
+/* A mix of new keys and repeats, checked against a plain array after every
+ * call: answers and count exact at all times, through growths that happen
+ * with a batch pending. With map_shift the filters are cut to a word, so
+ * nearly every key is a false positive and takes the exact path. */
+static void dedup_against_array(unsigned map_shift)
+{
+	enum { UNIVERSE = 60000, OPS = 150000 };
+	struct dedup *d = dedup_new();
+	unsigned char *seen = calloc(UNIVERSE, 1), key[16];
+	size_t len, count = 0;
+	uint64_t x = 88172645463325252u;
+	unsigned op;
+
+	assert_non_null(d);
+	assert_non_null(seen);
+	dedup_test_hooks(d, map_shift, -1);
+	for (op = 0; op < OPS; op++) {
+		unsigned i;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		/* mostly new keys in order, now and then an old or a recent one */
+		if (x % 8 == 0 && op > 0)
+			i = (unsigned)(x >> 32) % (op < UNIVERSE ? op : UNIVERSE);
+		else if (x % 8 == 1 && op > 0)
+			i = (op - 1 - (unsigned)(x >> 40) % 40 % op) % UNIVERSE;
+		else
+			i = op % UNIVERSE;
+		key_of(key, i, &len);
+		assert_int_equal(dedup_seen_key(d, key, len), seen[i]);
+		count += !seen[i];
+		seen[i] = 1;
+		assert_int_equal(dedup_count(d), count);
+		assert_dedup_budget(d);
+	}
+	free(seen);
+	dedup_free(d);
+}
+
+static void test_dedup_exact(void **state)
+{
+	(void)state;
+	dedup_against_array(0);
+}
+
+static void test_dedup_false_positives(void **state)
+{
+	(void)state;
+	dedup_against_array(30);
+}
+
+/* Out of memory during a growth: -1, the key not remembered, the count and
+ * every key before unchanged, the pending ones included; once memory is back
+ * the same key is new. Each allocation of a growth fails in turn. */
+static unsigned dedup_oom_at(unsigned prefill, unsigned n, long k)
+{
+	unsigned char key[16];
+	size_t len, count;
+	unsigned i, j;
+	struct dedup *d = dedup_new();
+
+	assert_non_null(d);
+	for (i = 0; i < prefill; i++) {
+		key_of(key, i, &len);
+		assert_int_equal(dedup_seen_key(d, key, len), 0);
+	}
+	dedup_test_hooks(d, 0, k);
+	count = dedup_count(d);
+	for (; i < n; i++) {
+		int rc;
+
+		key_of(key, i, &len);
+		rc = dedup_seen_key(d, key, len);
+		if (rc == 0) {
+			count++;
+			assert_int_equal(dedup_count(d), count);
+			continue;
+		}
+		assert_int_equal(rc, -1);
+		assert_int_equal(dedup_count(d), count);
+		for (j = 0; j < i; j++) { /* needs no memory */
+			key_of(key, j, &len);
+			assert_int_equal(dedup_seen_key(d, key, len), 1);
+		}
+		assert_int_equal(dedup_count(d), count);
+		dedup_test_hooks(d, 0, -1);
+		key_of(key, i, &len);
+		assert_int_equal(dedup_seen_key(d, key, len), 0);
+		assert_int_equal(dedup_seen_key(d, key, len), 1);
+		assert_int_equal(dedup_count(d), count + 1);
+		break;
+	}
+	dedup_free(d);
+	return i < n; /* a growth came, and failed */
+}
+
+/* Small sub-tables take 2 allocations to grow (filter, slots); past 512
+ * slots (about 450,000 rows) the filter, segment array and each segment. */
+static void test_dedup_oom(void **state)
+{
+	long k;
+
+	(void)state;
+	for (k = 0; k < 3; k++)
+		assert_true(dedup_oom_at(15000, 30000, k));
+	for (k = 0; k < 5; k++)
+		assert_true(dedup_oom_at(450000, 480000, k));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1221,6 +1370,10 @@ int main(void)
 		cmocka_unit_test(test_dedup_million),
 		cmocka_unit_test(test_dedup_growth),
 		cmocka_unit_test(test_dedup_key),
+		cmocka_unit_test(test_dedup_batch_boundary),
+		cmocka_unit_test(test_dedup_exact),
+		cmocka_unit_test(test_dedup_false_positives),
+		cmocka_unit_test(test_dedup_oom),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
