@@ -528,8 +528,10 @@ enum rb_status cli_parse(int argc, char **argv, cli_getenv_fn env,
 				cfg->cmd = CONFIG_CMD_HELP;
 				return RB_OK;
 			}
+			/* up to '=' only: what follows may be a secret */
 			rb_detail(err, errlen,
-			          "unknown option '%s' (options are long, like --rate)", a);
+			          "unknown option '%.*s' (options are long, like --rate)",
+			          (int)strcspn(a, "="), a);
 			return RB_EUSAGE;
 		}
 		name = a + 2;

@@ -66,7 +66,10 @@ void pipeline_default_paths(const char *input, enum config_format format,
 	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
 		if (ends_with(base, n, exts[i])) {
 			n -= strlen(exts[i]);
-			ext = exts[i];
+			/* keep the input's own extension when it fits the format
+			 * (x.ndjson -> x.rejects.ndjson), never a wrong one */
+			if ((format == CONFIG_FORMAT_JSONL) == (i >= 2))
+				ext = exts[i];
 			break;
 		}
 	snprintf(rejects, len, "%.*s.rejects%s", (int)n, base, ext);
@@ -1179,6 +1182,49 @@ static bool is_stream(const char *path)
 	                                S_ISCHR(sb.st_mode) || S_ISSOCK(sb.st_mode));
 }
 
+/* Does path name the same file as one of the inputs? */
+static const char *same_as_input(const struct config *cfg, const char *path)
+{
+	struct stat a, b;
+	size_t i;
+
+	if (stat(path, &a) != 0)
+		return NULL; /* not there yet: cannot be an input */
+	for (i = 0; i < cfg->nfiles; i++)
+		if (strcmp(cfg->files[i], "-") && stat(cfg->files[i], &b) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			return cfg->files[i];
+	return NULL;
+}
+
+/* The reject file and the log are written while the inputs are read: one
+ * that is an input would be truncated, removed, or read back without end. */
+static enum rb_status outputs_apart(const struct config *cfg, const char *rej,
+                                    const char *log, char *err, size_t errlen)
+{
+	const char *in;
+
+	if ((in = same_as_input(cfg, rej))) {
+		rb_detail(err, errlen,
+		          "the reject file '%s' is the input '%s'; give --rejects "
+		          "another path (a fixed reject file is read, not rewritten)",
+		          rej, in);
+		return RB_EUSAGE;
+	}
+	if ((in = same_as_input(cfg, log))) {
+		rb_detail(err, errlen,
+		          "the result log '%s' is the input '%s'; give --log another "
+		          "path", log, in);
+		return RB_EUSAGE;
+	}
+	if (!strcmp(rej, log)) {
+		rb_detail(err, errlen,
+		          "the reject file and the result log are both '%s'", log);
+		return RB_EUSAGE;
+	}
+	return RB_OK;
+}
+
 enum rb_status pipeline_preflight(const struct config *cfg, char *err,
                                   size_t errlen)
 {
@@ -1200,11 +1246,21 @@ enum rb_status pipeline_preflight(const struct config *cfg, char *err,
 		char rejects[PATH_BYTES], log[PATH_BYTES], fp[FINGERPRINT_MAX];
 		struct resume rs;
 
-		if (!strcmp(path, "-") || is_stream(path))
-			continue; /* cannot be read twice; checked as it is read */
+		if (!strcmp(path, "-") || is_stream(path)) {
+			/* cannot be read twice; checked as it is read */
+			enum config_format f = cfg->format == CONFIG_FORMAT_JSONL
+			                           ? CONFIG_FORMAT_JSONL
+			                           : CONFIG_FORMAT_CSV;
+			paths_for(cfg, path, f, rejects, log);
+			st = outputs_apart(cfg, rejects, log, err, errlen);
+			continue;
+		}
 		st = open_input(cfg, path, &rd, &map, err, errlen);
-		if (!st && !cfg->dry_run && !cfg->restart) {
+		if (!st) {
 			paths_for(cfg, path, reader_format(rd), rejects, log);
+			st = outputs_apart(cfg, rejects, log, err, errlen);
+		}
+		if (!st && !cfg->dry_run && !cfg->restart) {
 			st = fingerprint_file(path, fp, err, errlen);
 			if (!st) {
 				st = resume_load(cfg, path, log, fp, &rs, err, errlen);

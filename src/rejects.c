@@ -28,12 +28,13 @@ static bool is_reject_name(const char *s, size_t n)
 }
 
 /* RFC 4180: quote when the field holds the delimiter, a quote, CR or LF, or
- * starts/ends with a space (so a reader that trims keeps it intact). */
+ * starts/ends with a space or tab (a reader that trims keeps it intact). */
 static enum rb_status csv_field(struct buf *b, const char *s, size_t n,
                                 char delim)
 {
 	size_t i;
-	bool quote = n && (s[0] == ' ' || s[n - 1] == ' ');
+	bool quote = n && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' ||
+	                   s[n - 1] == '\t');
 	enum rb_status st;
 
 	for (i = 0; i < n && !quote; i++)

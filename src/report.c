@@ -49,7 +49,8 @@ static void shape_of(const char *s, char *out, size_t len)
 			}
 			continue;
 		}
-		if (*s == '\'') {
+		if (*s == '\'' && (!o || out[o - 1] == ' ' || out[o - 1] == '(')) {
+			/* a quoted value starts a word; "can't" is no quote */
 			q = *s;
 			out[o++] = *s;
 		} else if (*s >= '0' && *s <= '9' && o >= 5 &&

@@ -121,6 +121,25 @@ static void test_reasons_grouped_by_shape(void **state)
 	report_reasons_free(r);
 }
 
+static void test_reasons_apostrophe_is_no_quote(void **state)
+{
+	struct report_reasons *r = report_reasons_new();
+
+	(void)state;
+	/* "can't" opens no quoted value: the two reasons stay apart */
+	report_reasons_add(r, "HTTP 422: usageTime: can't be in the future", 3);
+	report_reasons_add(r, "HTTP 422: usageTime: can't be in the future", 4);
+	report_reasons_add(r, "HTTP 422: subscriptionId: can't be blank", 5);
+	report_reasons_add(r, "HTTP 422: subscriptionId: can't be blank", 6);
+	assert_summary(r, DRY_HEAD
+	               "  reasons:\n"
+	               "         2  HTTP 422: usageTime: can't be in the future "
+	               "(line 3, 4)\n"
+	               "         2  HTTP 422: subscriptionId: can't be blank "
+	               "(line 5, 6)\n");
+	report_reasons_free(r);
+}
+
 static void test_reasons_single_shown_as_written(void **state)
 {
 	struct report_reasons *r = report_reasons_new();
@@ -674,6 +693,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reasons_grouped_by_shape),
 		cmocka_unit_test(test_reasons_single_shown_as_written),
+		cmocka_unit_test(test_reasons_apostrophe_is_no_quote),
 		cmocka_unit_test(test_reasons_quoted_values),
 		cmocka_unit_test(test_reasons_http_codes_kept),
 		cmocka_unit_test(test_reasons_numbers_times_one_n),

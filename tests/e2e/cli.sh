@@ -26,6 +26,14 @@ refuse "--shard: '3/2' is not K/N" import --dry-run --shard 3/2 ok.csv
 refuse "--time-zone: 'Mars' is not UTC or an offset" import --dry-run --time-zone Mars ok.csv
 refuse "--map: unknown field 'qty'" import --dry-run --map qty=x ok.csv
 refuse "cannot open 'missing.csv': No such file or directory" import --dry-run missing.csv
+# An output that is the input would be read back, truncated or removed.
+refuse "the result log 'ok.csv' is the input 'ok.csv'" import --dry-run --log ok.csv ok.csv
+refuse "the reject file 'ok.csv' is the input 'ok.csv'" import --dry-run --rejects ok.csv ok.csv
+refuse "the reject file and the result log are both 'same.out'" import --dry-run --rejects same.out --log same.out ok.csv
+expect_eq "$(cat ok.csv | wc -l)" 2 "input lines after refusals"
+# a key typed with one dash is not repeated back
+refuse "unknown option '-api-key'" import -api-key=sk_live_ONE_DASH_SECRET ok.csv
+expect_no_grep "ONE_DASH_SECRET" err
 
 # A key on the command line is refused and not repeated back.
 run "$RBUSAGE" import --api-key sk_live_SECRET123 ok.csv
