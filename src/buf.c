@@ -116,7 +116,24 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+static enum rb_status json_string(struct buf *b, const char *s, size_t n);
+
+/* All or nothing, like every append: a string that does not fit leaves the
+ * buffer as it was. */
 enum rb_status buf_json_string(struct buf *b, const char *s, size_t n)
+{
+	size_t start = b->len;
+	enum rb_status st = json_string(b, s, n);
+
+	if (st) {
+		b->len = start;
+		if (b->data)
+			b->data[start] = 0;
+	}
+	return st;
+}
+
+static enum rb_status json_string(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i, run = 0, k;
