@@ -14,6 +14,9 @@
 #include <limits.h>
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define JSON_MAX_DEPTH 512 /* nesting; far beyond any usage record */
 
@@ -32,23 +35,25 @@ struct vstate {
 /* Appends a token for [start, end) (end -1: a container still open) under
  * parent (-1: none), which counts it as a child, as jsmn does. Its index, or
  * -1 once the array is full (validation goes on: invalid text must say why
- * even when it also has too many values). */
-static int emit(struct vstate *v, jsmntype_t type, int start, int end,
-                int parent)
+ * even when it also has too many values). The count is validate's local,
+ * not a member of struct vstate: the token stores (ints) could alias a
+ * member, which then went back to memory on every token. */
+static inline int emit(jsmntok_t *toks, int max_toks, int *ntoks,
+                       jsmntype_t type, int start, int end, int parent)
 {
-	int k = v->ntoks++;
+	int k = (*ntoks)++;
 	jsmntok_t *t;
 
-	if (k >= v->max_toks)
+	if (k >= max_toks)
 		return -1;
-	t = &v->toks[k];
+	t = &toks[k];
 	t->type = type;
 	t->start = start;
 	t->end = end;
 	t->size = 0;
 	t->parent = parent;
 	if (parent >= 0)
-		v->toks[parent].size++;
+		toks[parent].size++;
 	return k;
 }
 
@@ -174,6 +179,23 @@ size_t json_utf8_valid_len(const char *str, size_t n)
  * the first '"', '\\', control or non-ASCII byte, or len. */
 static inline size_t plain_run(const unsigned char *s, size_t len, size_t i)
 {
+#ifdef __SSE2__
+	/* 16 bytes a step: as signed bytes, controls and non-ASCII are both
+	 * below 0x20, so three compares find every byte to look at */
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+	              space = _mm_set1_epi8(0x20);
+
+	while (len - i >= 16) {
+		__m128i w = _mm_loadu_si128((const __m128i *)(s + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(
+			_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, quote),
+			                          _mm_cmpeq_epi8(w, bslash)),
+			             _mm_cmplt_epi8(w, space)));
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
 	while (len - i >= 8) {
 		uint64_t w, m;
 		memcpy(&w, s + i, 8);
@@ -192,9 +214,11 @@ static inline size_t plain_run(const unsigned char *s, size_t len, size_t i)
 	return i;
 }
 
-/* The rest of the string whose opening quote is at *pi, from i, the end of
- * its first plain run; leaves *pi just past the closing quote. */
-static bool v_string_rest(struct vstate *v, size_t *pi, size_t i)
+/* The rest of the string whose opening quote is at q, from i, the end of
+ * its first plain run: the index just past the closing quote, or 0 (never
+ * a valid end) with the reason set. Indexes are returned rather than passed
+ * by address so that validate's own stay in registers. */
+static size_t v_string_rest(struct vstate *v, size_t q, size_t i)
 {
 	const unsigned char *s = v->s;
 	size_t len = v->len;
@@ -203,12 +227,10 @@ static bool v_string_rest(struct vstate *v, size_t *pi, size_t i)
 		unsigned char c;
 
 		if (i >= len)
-			return fail(v, *pi, "unterminated string");
+			return fail(v, q, "unterminated string");
 		c = s[i];
-		if (c == '"') {
-			*pi = i + 1;
-			return true;
-		}
+		if (c == '"')
+			return i + 1;
 		if (c < 0x20)
 			return fail(v, i, "control character in string "
 			                  "(must be escaped)");
@@ -221,7 +243,7 @@ static bool v_string_rest(struct vstate *v, size_t *pi, size_t i)
 		}
 		/* backslash */
 		if (i + 1 >= len)
-			return fail(v, *pi, "unterminated string");
+			return fail(v, q, "unterminated string");
 		switch (s[i + 1]) {
 		case '"': case '\\': case '/': case 'b': case 'f': case 'n':
 		case 'r': case 't':
@@ -257,17 +279,16 @@ static bool v_string_rest(struct vstate *v, size_t *pi, size_t i)
 	}
 }
 
-/* Validates the string whose opening quote is at *pi; leaves *pi just past
- * the closing quote. Inline for the usual string, a plain run and a quote. */
-static inline bool v_string(struct vstate *v, size_t *pi)
+/* Validates the string whose opening quote is at q: the index just past
+ * the closing quote, or 0. Inline for the usual string, a plain run and a
+ * quote. */
+static inline size_t v_string(struct vstate *v, size_t q)
 {
-	size_t i = plain_run(v->s, v->len, *pi + 1);
+	size_t i = plain_run(v->s, v->len, q + 1);
 
-	if (i < v->len && v->s[i] == '"') {
-		*pi = i + 1;
-		return true;
-	}
-	return v_string_rest(v, pi, i);
+	if (i < v->len && v->s[i] == '"')
+		return i + 1;
+	return v_string_rest(v, q, i);
 }
 
 static bool isdigit_(unsigned char c)
@@ -275,10 +296,11 @@ static bool isdigit_(unsigned char c)
 	return c >= '0' && c <= '9';
 }
 
-static bool v_number(struct vstate *v, size_t *pi)
+/* The number at start: the index just past it, or 0 (reason set). */
+static size_t v_number(struct vstate *v, size_t start)
 {
 	const unsigned char *s = v->s;
-	size_t len = v->len, i = *pi;
+	size_t len = v->len, i = start;
 
 	if (s[i] == '-')
 		i++;
@@ -287,7 +309,7 @@ static bool v_number(struct vstate *v, size_t *pi)
 	if (s[i] == '0') {
 		i++;
 		if (i < len && isdigit_(s[i]))
-			return fail(v, *pi, "leading zero in number");
+			return fail(v, start, "leading zero in number");
 	} else {
 		while (i < len && isdigit_(s[i]))
 			i++;
@@ -309,13 +331,13 @@ static bool v_number(struct vstate *v, size_t *pi)
 		while (i < len && isdigit_(s[i]))
 			i++;
 	}
-	*pi = i;
-	return true;
+	return i;
 }
 
-static bool v_literal(struct vstate *v, size_t *pi)
+/* The literal at i: the index just past it, or 0 (reason set). */
+static size_t v_literal(struct vstate *v, size_t i)
 {
-	size_t i = *pi, n = v->s[i] == 'f' ? 5 : 4;
+	size_t n = v->s[i] == 'f' ? 5 : 4;
 	const char *lit = v->s[i] == 't' ? "true" : n == 5 ? "false" : "null";
 
 	/* called on 't', 'f' or 'n' only */
@@ -327,8 +349,7 @@ static bool v_literal(struct vstate *v, size_t *pi)
 		     (v->s[i + n] >= 'A' && v->s[i + n] <= 'Z')))
 			return fail(v, i, "invalid literal (allowed: true, "
 			                  "false, null)");
-		*pi = i + n;
-		return true;
+		return i + n;
 	}
 	return fail(v, i, "invalid literal (allowed: true, false, null)");
 }
@@ -350,10 +371,10 @@ static bool unexpected(struct vstate *v, size_t i, const char *expected)
 }
 
 /* Sets the end of the container at token k (-1: not kept) closed at i. */
-static void close_tok(struct vstate *v, int k, size_t i)
+static inline void close_tok(jsmntok_t *toks, int k, size_t i)
 {
 	if (k >= 0)
-		v->toks[k].end = (int)i + 1;
+		toks[k].end = (int)i + 1;
 }
 
 /* The whole grammar, iteratively (explicit stack), so deep nesting cannot
@@ -366,6 +387,10 @@ static bool validate(struct vstate *v)
 	unsigned char ctx[JSON_MAX_DEPTH];
 	int tok[JSON_MAX_DEPTH]; /* the open containers' tokens */
 	int depth = 0, parent = -1, k;
+	jsmntok_t *const toks = v->toks;
+	const int max_toks = v->max_toks;
+	int ntoks = 0; /* into v->ntoks on success, the only time it is read */
+#define EMIT(...) emit(toks, max_toks, &ntoks, __VA_ARGS__)
 
 	i = skip_ws(s, len, 0);
 value:
@@ -375,12 +400,12 @@ value:
 	case '{':
 		if (depth == JSON_MAX_DEPTH)
 			return fail(v, i, "nested too deeply");
-		k = emit(v, JSMN_OBJECT, (int)i, -1, parent);
+		k = EMIT(JSMN_OBJECT, (int)i, -1, parent);
 		ctx[depth] = CTX_OBJECT;
 		tok[depth++] = k;
 		i = skip_ws(s, len, i + 1);
 		if (i < len && s[i] == '}') {
-			close_tok(v, k, i);
+			close_tok(toks, k, i);
 			depth--;
 			i++;
 			goto after;
@@ -389,12 +414,12 @@ value:
 	case '[':
 		if (depth == JSON_MAX_DEPTH)
 			return fail(v, i, "nested too deeply");
-		k = emit(v, JSMN_ARRAY, (int)i, -1, parent);
+		k = EMIT(JSMN_ARRAY, (int)i, -1, parent);
 		ctx[depth] = CTX_ARRAY;
 		tok[depth++] = k;
 		i = skip_ws(s, len, i + 1);
 		if (i < len && s[i] == ']') {
-			close_tok(v, k, i);
+			close_tok(toks, k, i);
 			depth--;
 			i++;
 			goto after;
@@ -403,22 +428,22 @@ value:
 		goto value;
 	case '"':
 		start = i;
-		if (!v_string(v, &i))
+		if (!(i = v_string(v, start)))
 			return false;
-		emit(v, JSMN_STRING, (int)start + 1, (int)i - 1, parent);
+		EMIT(JSMN_STRING, (int)start + 1, (int)i - 1, parent);
 		goto after;
 	case '-': case '0': case '1': case '2': case '3': case '4':
 	case '5': case '6': case '7': case '8': case '9':
 		start = i;
-		if (!v_number(v, &i))
+		if (!(i = v_number(v, start)))
 			return false;
-		emit(v, JSMN_PRIMITIVE, (int)start, (int)i, parent);
+		EMIT(JSMN_PRIMITIVE, (int)start, (int)i, parent);
 		goto after;
 	case 't': case 'f': case 'n':
 		start = i;
-		if (!v_literal(v, &i))
+		if (!(i = v_literal(v, start)))
 			return false;
-		emit(v, JSMN_PRIMITIVE, (int)start, (int)i, parent);
+		EMIT(JSMN_PRIMITIVE, (int)start, (int)i, parent);
 		goto after;
 	case '+': case '.':
 		return fail(v, i, "a number must start with '-' or a digit");
@@ -429,10 +454,9 @@ key:
 	if (i >= len || s[i] != '"')
 		return unexpected(v, i, "a member name in double quotes");
 	start = i;
-	if (!v_string(v, &i))
+	if (!(i = v_string(v, start)))
 		return false;
-	parent = emit(v, JSMN_STRING, (int)start + 1, (int)i - 1,
-	              tok[depth - 1]);
+	parent = EMIT(JSMN_STRING, (int)start + 1, (int)i - 1, tok[depth - 1]);
 	i = skip_ws(s, len, i);
 	if (i >= len || s[i] != ':')
 		return unexpected(v, i, "':' after the member name");
@@ -444,6 +468,7 @@ after:
 		if (i < len)
 			return fail(v, i, "unexpected text after the JSON "
 			                  "value");
+		v->ntoks = ntoks;
 		return true;
 	}
 	if (ctx[depth - 1] == CTX_OBJECT) {
@@ -452,7 +477,7 @@ after:
 			goto key;
 		}
 		if (i < len && s[i] == '}') {
-			close_tok(v, tok[--depth], i);
+			close_tok(toks, tok[--depth], i);
 			i++;
 			goto after;
 		}
@@ -464,11 +489,12 @@ after:
 		goto value;
 	}
 	if (i < len && s[i] == ']') {
-		close_tok(v, tok[--depth], i);
+		close_tok(toks, tok[--depth], i);
 		i++;
 		goto after;
 	}
 	return unexpected(v, i, "',' or ']'");
+#undef EMIT
 }
 
 enum rb_status json_parse(const char *text, size_t len, jsmntok_t *toks,
