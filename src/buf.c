@@ -186,6 +186,23 @@ static enum rb_status json_string(struct buf *b, const char *s, size_t n)
 	return buf_putc(b, '"');
 }
 
+enum rb_status buf_url_encode(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	enum rb_status st = RB_OK;
+
+	for (; *s && !st; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+		    c == '~')
+			st = buf_putc(b, (char)c);
+		else
+			st = buf_printf(b, "%%%c%c", hex[c >> 4], hex[c & 15]);
+	}
+	return st;
+}
+
 const char *buf_cstr(struct buf *b)
 {
 	return b->data ? b->data : "";

@@ -28,6 +28,9 @@ enum rb_status buf_printf(struct buf *b, const char *fmt, ...)
  * of valid UTF-8, so what we write is always valid JSON (our own strict parser
  * reads our logs back). */
 enum rb_status buf_json_string(struct buf *b, const char *s, size_t n);
+/* Appends s percent-encoded: every byte but RFC 3986's unreserved
+ * characters (A-Z a-z 0-9 - . _ ~), for a path segment or a query value. */
+enum rb_status buf_url_encode(struct buf *b, const char *s);
 /* A NUL-terminated view of the contents; "" for an empty buffer. Borrowed
  * until the next change to b. */
 const char *buf_cstr(struct buf *b);

@@ -15,6 +15,7 @@
 #include "pipeline.h"
 #include "report.h"
 #include "status.h"
+#include "undo.h"
 
 enum {
 	EXIT_ALL_DONE = 0,
@@ -127,7 +128,7 @@ int main(int argc, char **argv)
 			st = pipeline_import(&cfg, &signals_seen, &outcome, err,
 			                     sizeof(err));
 	} else {
-		st = pipeline_undo(&cfg, &signals_seen, &outcome, err, sizeof(err));
+		st = undo_run(&cfg, &signals_seen, &outcome, err, sizeof(err));
 	}
 	if (st && err[0])
 		fprintf(stderr, "rbusage: %s\n", err);

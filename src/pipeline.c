@@ -1,4 +1,4 @@
-/* pipeline: the import and undo loops. */
+/* pipeline: the import loop: read, check, send, reconcile, log. */
 #include "pipeline.h"
 
 #include <errno.h>
@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "check.h"
 #include "fingerprint.h"
 #include "reader.h"
@@ -26,22 +27,6 @@
 #define GRACE_MS 5000        /* in-flight requests may finish after a signal */
 #define PROGRESS_EVERY_MS 250    /* redraws on a terminal */
 #define PROGRESS_PLAIN_MS 5000   /* lines into a file or pipe */
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static bool ends_with(const char *s, size_t n, const char *suffix)
 {
@@ -342,24 +327,6 @@ static enum rb_status usage_body(struct buf *b, const struct usage *u)
 	return st;
 }
 
-/* Percent-encodes everything but RFC 3986's unreserved characters. */
-static enum rb_status url_encode(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	enum rb_status st = RB_OK;
-
-	for (; *s && !st; s++) {
-		unsigned char c = (unsigned char)*s;
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-		    c == '~')
-			st = buf_putc(b, (char)c);
-		else
-			st = buf_printf(b, "%%%c%c", hex[c >> 4], hex[c & 15]);
-	}
-	return st;
-}
-
 static enum rb_status submit_post(struct import *im, unsigned i)
 {
 	struct slot *sl = &im->slots[i];
@@ -384,7 +351,7 @@ static enum rb_status submit_find(struct import *im, unsigned i)
 	buf_reset(&im->body);
 	st = buf_puts(&im->body, "/usages?limit=100&filter=");
 	if (!st)
-		st = url_encode(&im->body, filter);
+		st = buf_url_encode(&im->body, filter);
 	if (st)
 		return st;
 	sl->phase = SLOT_FIND;
@@ -602,7 +569,7 @@ static enum rb_status take_row(struct import *im, const struct reader_row *row)
 	im->slots[i].ms = 0;
 	im->slots[i].stored = false;
 	im->slots[i].http = 0;
-	im->slots[i].started_ms = mono_ms();
+	im->slots[i].started_ms = clock_mono_ms();
 	if (rejects_format_row(im->rj, row, &im->slots[i].row))
 		buf_reset(&im->slots[i].row);
 	if (bits_get(&im->rs.unknown, row->line)) {
@@ -818,7 +785,7 @@ static void show_progress(struct import *im, bool force)
 
 	if (!im->progress)
 		return;
-	now = mono_ms();
+	now = clock_mono_ms();
 	if (!force && now - im->last_progress_ms <
 	                  (im->progress_tty ? PROGRESS_EVERY_MS : PROGRESS_PLAIN_MS))
 		return;
@@ -876,7 +843,7 @@ static enum rb_status send_loop(struct import *im)
 		if (*im->signals && !im->stop)
 			im->stop = true;
 		if (im->stop && !grace_until) {
-			grace_until = mono_ms() + GRACE_MS;
+			grace_until = clock_mono_ms() + GRACE_MS;
 			flush_waiting(im);
 		}
 		if ((st = read_rows(im)))
@@ -885,7 +852,7 @@ static enum rb_status send_loop(struct import *im)
 		    !any_waiting(im))
 			break;
 		if (!aborted && im->stop &&
-		    (im->auth_stop || *im->signals > 1 || mono_ms() > grace_until)) {
+		    (im->auth_stop || *im->signals > 1 || clock_mono_ms() > grace_until)) {
 			sender_abort(im->snd);
 			aborted = true;
 		}
@@ -982,7 +949,7 @@ static enum rb_status set_aside(const char *log, char *err, size_t errlen)
 
 	if (access(log, F_OK) != 0)
 		return RB_OK;
-	check_format_time(wall_ms() / 1000 * 1000, stamp);
+	check_format_time(clock_wall_ms() / 1000 * 1000, stamp);
 	snprintf(dst, sizeof(dst), "%s.%s", log, stamp);
 	if (rename(log, dst)) {
 		rb_detail(err, errlen, "cannot rename '%s': %s", log, strerror(errno));
@@ -1012,8 +979,8 @@ static enum rb_status import_file(const struct config *cfg, const char *path,
 	im.signals = signals;
 	im.err = err;
 	im.errlen = errlen;
-	im.start_wall_ms = wall_ms();
-	im.start_mono_ms = im.last_progress_ms = mono_ms();
+	im.start_wall_ms = clock_wall_ms();
+	im.start_mono_ms = im.last_progress_ms = clock_mono_ms();
 	im.progress_tty = isatty(2);
 	im.progress = !cfg->quiet && cfg->progress != CONFIG_PROGRESS_OFF &&
 	              (cfg->progress == CONFIG_PROGRESS_ON || im.progress_tty);
@@ -1127,7 +1094,7 @@ static enum rb_status import_file(const struct config *cfg, const char *path,
 		char serr[512];
 		enum rb_status s2 = resultlog_write_summary(
 			im.lg, &im.c, cfg->dry_run, st == RB_EINTR || st == RB_EAUTH,
-			(long)(mono_ms() - im.start_mono_ms), serr, sizeof(serr));
+			(long)(clock_mono_ms() - im.start_mono_ms), serr, sizeof(serr));
 		if (!st && s2) {
 			st = s2;
 			rb_detail(err, errlen, "%s", serr);
@@ -1148,7 +1115,7 @@ static enum rb_status import_file(const struct config *cfg, const char *path,
 		rs.reasons = im.reasons;
 		rs.dry_run = cfg->dry_run;
 		rs.interrupted = st == RB_EINTR || st == RB_EAUTH;
-		rs.elapsed_ms = (long)(mono_ms() - im.start_mono_ms);
+		rs.elapsed_ms = (long)(clock_mono_ms() - im.start_mono_ms);
 		if (!cfg->quiet)
 			report_summary(stderr, &rs);
 	}
@@ -1284,289 +1251,5 @@ enum rb_status pipeline_import(const struct config *cfg,
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < cfg->nfiles && !st; i++)
 		st = import_file(cfg, cfg->files[i], signals, out, err, errlen);
-	return st;
-}
-
-/* ---- undo: delete what a result log says was created ---- */
-
-struct undo_slot {
-	bool busy;
-	long line;
-	char id[128];
-	int64_t started_ms;
-};
-
-struct undo {
-	const struct config *cfg;
-	const volatile sig_atomic_t *signals;
-	struct sender *snd;
-	struct resultlog *lg;
-	struct dedup *done;     /* ids deleted by an earlier undo run */
-	struct undo_slot *slots;
-	unsigned nslots;
-	struct run_counts c;
-	struct report_reasons *reasons;
-	struct buf path;
-	bool stop, auth_stop, not_import, wrong_place;
-	enum rb_status fatal;
-	char *err;
-	size_t errlen;
-};
-
-static int undo_prior_cb(const struct resultlog_entry *e, void *ctx)
-{
-	struct undo *ud = ctx;
-
-	if (e->type == RESULTLOG_ENTRY_ROW && e->row.status == RESULTLOG_DELETED &&
-	    e->row.usage_id &&
-	    dedup_seen_key(ud->done, e->row.usage_id, strlen(e->row.usage_id)) < 0)
-		return 1;
-	return 0;
-}
-
-static void undo_result(struct undo *ud, const struct sender_result *res)
-{
-	struct undo_slot *sl = &ud->slots[res->tag];
-	struct resultlog_row r = {0};
-	enum rb_status st;
-
-	r.line = sl->line;
-	r.usage_id = sl->id;
-	r.http = res->http;
-	r.attempts = res->attempts;
-	r.ms = (long)(mono_ms() - sl->started_ms);
-	if (res->outcome == SENDER_DONE ||
-	    (res->outcome == SENDER_REFUSED && res->http == 404)) {
-		r.status = RESULTLOG_DELETED;
-		r.found = res->http == 404 ? "already gone" : NULL;
-		ud->c.created++; /* counts deletions in an undo */
-	} else {
-		if (res->outcome == SENDER_AUTH || res->outcome == SENDER_STOP) {
-			if (!ud->auth_stop)
-				rb_detail(ud->err, ud->errlen,
-				          res->outcome == SENDER_AUTH
-				              ? "the server refused our credentials (%s)"
-				              : "cannot go on: %s",
-				          res->reason);
-			ud->auth_stop = ud->stop = true;
-		}
-		r.status = res->outcome == SENDER_REFUSED ? RESULTLOG_REFUSED
-		                                          : RESULTLOG_FAILED;
-		r.reason = res->reason;
-		report_reasons_add(ud->reasons, res->reason, sl->line);
-		ud->c.remaining++;
-	}
-	st = resultlog_write_row(ud->lg, &r, ud->err, ud->errlen);
-	if (st && !ud->fatal)
-		ud->fatal = st;
-	sl->busy = false;
-}
-
-/* Waits for one result (or a short timeout) and books it. */
-static enum rb_status undo_step(struct undo *ud)
-{
-	struct sender_result res;
-	bool have;
-	enum rb_status st;
-
-	if (*ud->signals)
-		ud->stop = true;
-	st = sender_next(ud->snd, 100, &res, &have, ud->err, ud->errlen);
-	if (st)
-		return st;
-	if (have)
-		undo_result(ud, &res);
-	return ud->fatal;
-}
-
-/* Before anything is deleted: every import run in the log went where undo
- * is about to go. */
-static int undo_where_cb(const struct resultlog_entry *e, void *ctx)
-{
-	struct undo *ud = ctx;
-
-	if (e->type != RESULTLOG_ENTRY_RUN || e->dry_run)
-		return 0;
-	if (e->command && strcmp(e->command, "import")) {
-		ud->not_import = true;
-		return 1;
-	}
-	if ((e->base_url && strcmp(e->base_url, ud->cfg->base_url)) ||
-	    (e->organization && strcmp(e->organization, ud->cfg->org))) {
-		/* Deleting elsewhere would find nothing, count 404s as gone, and
-		 * leave every usage in place. */
-		rb_detail(ud->err, ud->errlen,
-		          "this log's usages were created at %s for organization "
-		          "'%s', but undo is set to %s for '%s'; give undo the same "
-		          "--org and --live/--sandbox/--base-url as the import",
-		          e->base_url ? e->base_url : "?",
-		          e->organization ? e->organization : "?",
-		          ud->cfg->base_url, ud->cfg->org);
-		ud->wrong_place = true;
-		return 1;
-	}
-	return 0;
-}
-
-static int undo_cb(const struct resultlog_entry *e, void *ctx)
-{
-	struct undo *ud = ctx;
-	unsigned i;
-	int seen;
-
-	if (e->type != RESULTLOG_ENTRY_ROW || e->row.status != RESULTLOG_CREATED ||
-	    !e->row.usage_id || !*e->row.usage_id)
-		return 0;
-	ud->c.read++;
-	seen = dedup_seen_key(ud->done, e->row.usage_id, strlen(e->row.usage_id));
-	if (seen < 0) {
-		ud->fatal = RB_ENOMEM;
-		return 1;
-	}
-	if (seen) {
-		ud->c.skipped++;
-		return 0;
-	}
-	while (!ud->stop && !sender_room(ud->snd))
-		if ((ud->fatal = undo_step(ud)))
-			return 1;
-	if (ud->stop || *ud->signals) {
-		ud->stop = true;
-		ud->c.read--;
-		return 1;
-	}
-	for (i = 0; i < ud->nslots && ud->slots[i].busy; i++)
-		;
-	ud->slots[i].busy = true;
-	ud->slots[i].line = e->row.line;
-	ud->slots[i].started_ms = mono_ms();
-	snprintf(ud->slots[i].id, sizeof(ud->slots[i].id), "%s", e->row.usage_id);
-	buf_reset(&ud->path);
-	if (buf_puts(&ud->path, "/usages/") ||
-	    url_encode(&ud->path, ud->slots[i].id) ||
-	    sender_submit(ud->snd, i, SENDER_DELETE, buf_cstr(&ud->path), NULL, 0)) {
-		ud->fatal = RB_ENOMEM;
-		return 1;
-	}
-	return 0;
-}
-
-enum rb_status pipeline_undo(const struct config *cfg,
-                             const volatile sig_atomic_t *signals,
-                             struct pipeline_outcome *out, char *err,
-                             size_t errlen)
-{
-	struct undo ud;
-	struct resultlog_run run = {0};
-	char undo_path[PATH_BYTES], started[CHECK_TIME_MAX];
-	const char *log = cfg->files[0];
-	int64_t t0 = mono_ms();
-	enum rb_status st;
-
-	memset(&ud, 0, sizeof(ud));
-	memset(out, 0, sizeof(*out));
-	ud.cfg = cfg;
-	ud.signals = signals;
-	ud.err = err;
-	ud.errlen = errlen;
-	buf_init(&ud.path, 4096);
-	if (cfg->log_path)
-		snprintf(undo_path, sizeof(undo_path), "%s", cfg->log_path);
-	else
-		snprintf(undo_path, sizeof(undo_path), "%s.undo.jsonl", log);
-	if (!sender_check_base_url(cfg->base_url, err, errlen)) {
-		st = RB_EUSAGE;
-		goto out;
-	}
-	if (access(log, R_OK) != 0) {
-		rb_detail(err, errlen, "cannot open '%s': %s", log, strerror(errno));
-		st = RB_EUSAGE;
-		goto out;
-	}
-	if (!(ud.done = dedup_new()) || !(ud.reasons = report_reasons_new())) {
-		st = RB_ENOMEM;
-		goto out;
-	}
-	if ((st = resultlog_read(log, undo_where_cb, &ud, err, errlen)))
-		goto out;
-	if (ud.not_import) {
-		rb_detail(err, errlen, "'%s' is not the result log of an import", log);
-		st = RB_EUSAGE;
-		goto out;
-	}
-	if (ud.wrong_place) {
-		st = RB_EUSAGE;
-		goto out;
-	}
-	if (access(undo_path, F_OK) == 0 &&
-	    (st = resultlog_read(undo_path, undo_prior_cb, &ud, err, errlen)))
-		goto out;
-	if (!(ud.snd = sender_new(cfg, err, errlen))) {
-		st = RB_EUSAGE;
-		goto out;
-	}
-	ud.nslots = cfg->concurrency;
-	if (!(ud.slots = calloc(ud.nslots, sizeof(*ud.slots)))) {
-		st = RB_ENOMEM;
-		goto out;
-	}
-	if (!(ud.lg = resultlog_open(undo_path, err, errlen))) {
-		st = RB_EIO;
-		goto out;
-	}
-	check_format_time(wall_ms(), started);
-	run.command = "undo";
-	run.input = log;
-	run.started = started;
-	run.cfg = cfg;
-	if ((st = resultlog_write_run(ud.lg, &run, err, errlen)))
-		goto out;
-	st = resultlog_read(log, undo_cb, &ud, err, errlen);
-	if (!st)
-		st = ud.fatal;
-	{
-		int64_t grace_until = mono_ms() + GRACE_MS;
-		bool aborted = false;
-		while (!st && sender_busy(ud.snd)) {
-			if (!aborted && ud.stop &&
-			    (ud.auth_stop || *signals > 1 || mono_ms() > grace_until)) {
-				sender_abort(ud.snd);
-				aborted = true;
-			}
-			st = undo_step(&ud);
-		}
-	}
-	if (!st && ud.auth_stop)
-		st = RB_EAUTH;
-	if (!st && ud.stop) {
-		st = RB_EINTR;
-		rb_detail(err, errlen, "interrupted; run the same command again to "
-		                       "resume");
-	}
-	if (ud.lg) {
-		char serr[256];
-		resultlog_write_summary(ud.lg, &ud.c, false, st == RB_EINTR,
-		                        (long)(mono_ms() - t0), serr, sizeof(serr));
-	}
-	if (!cfg->quiet && st != RB_EUSAGE) {
-		struct report_summary rs = {0};
-		rs.input = log;
-		rs.log_path = undo_path;
-		rs.counts = &ud.c;
-		rs.reasons = ud.reasons;
-		rs.undo = true;
-		rs.interrupted = st == RB_EINTR || st == RB_EAUTH;
-		rs.elapsed_ms = (long)(mono_ms() - t0);
-		report_summary(stderr, &rs);
-	}
-out:
-	out->counts = ud.c;
-	out->interrupted = st == RB_EINTR;
-	resultlog_close(ud.lg, NULL, 0);
-	sender_free(ud.snd);
-	dedup_free(ud.done);
-	report_reasons_free(ud.reasons);
-	free(ud.slots);
-	buf_free(&ud.path);
 	return st;
 }

@@ -35,12 +35,6 @@ enum rb_status pipeline_import(const struct config *cfg,
                                struct pipeline_outcome *out, char *err,
                                size_t errlen);
 
-/* Deletes the usages the result log cfg->files[0] says were created. */
-enum rb_status pipeline_undo(const struct config *cfg,
-                             const volatile sig_atomic_t *signals,
-                             struct pipeline_outcome *out, char *err,
-                             size_t errlen);
-
 /* Default paths beside the input: "x.csv" -> "x.rejects.csv" and
  * "x.results.jsonl" (".gz" and the format's extension are dropped; "-" gives
  * "stdin.*" in the current directory). */

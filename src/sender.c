@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "response.h"
 #include "retry.h"
 #include "throttle.h"
@@ -85,22 +86,6 @@ struct sender {
 	bool aborted;
 	int64_t capped_told_until; /* the capped-wait notice, said once a pause */
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static const char *method_name(enum sender_method m)
 {
@@ -231,25 +216,6 @@ out:
 	return ok;
 }
 
-/* The organization id as one URL path segment. */
-static enum rb_status encode_segment(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	enum rb_status st = RB_OK;
-
-	for (; *s && !st; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-		    c == '~')
-			st = buf_putc(b, (char)c);
-		else
-			st = buf_printf(b, "%%%c%c", hex[c >> 4], hex[c & 15]);
-	}
-	return st;
-}
-
 static void wipe(char *p)
 {
 	volatile char *v = p;
@@ -314,16 +280,17 @@ struct sender *sender_new(const struct config *cfg, char *err, size_t errlen)
 	s->https = !strncasecmp(cfg->base_url, "https:", 6);
 	s->backoff_base_ms = 500;
 	s->backoff_cap_ms = 30000;
-	s->rng = (uint64_t)wall_ms() * 0x9e3779b97f4a7c15ULL ^
-	         ((uint64_t)getpid() << 32) ^ (uint64_t)mono_ms();
+	s->rng = (uint64_t)clock_wall_ms() * 0x9e3779b97f4a7c15ULL ^
+	         ((uint64_t)getpid() << 32) ^ (uint64_t)clock_mono_ms();
 	throttle_init(&s->th, cfg->rate > 0 ? cfg->rate : 5, cfg->reserve_pct,
-	              mono_ms());
+	              clock_mono_ms());
 
 	/* the URLs: base without trailing slashes, then the organization */
 	n = strlen(cfg->base_url);
 	while (n > 0 && cfg->base_url[n - 1] == '/')
 		n--;
-	if (buf_puts(&b, "/organizations/") || encode_segment(&b, cfg->org))
+	/* the organization id as one path segment */
+	if (buf_puts(&b, "/organizations/") || buf_url_encode(&b, cfg->org))
 		goto oom;
 	if (!(s->shown_prefix = strdup(buf_cstr(&b))))
 		goto oom;
@@ -694,7 +661,7 @@ static const char *curl_why(const struct req *r, CURLcode code)
 static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 {
 	long http = 0;
-	int64_t now = mono_ms(), wait;
+	int64_t now = clock_mono_ms(), wait;
 	enum retry_class cls;
 	struct retry_hint hint;
 	char line[256];
@@ -746,7 +713,7 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 		r->rate_limited++;
 		hint = retry_hint_parse(r->xrl_retry_after[0] ? r->xrl_retry_after : NULL,
 		                        r->retry_after[0] ? r->retry_after : NULL,
-		                        wall_ms());
+		                        clock_wall_ms());
 		if (hint.have) {
 			wait = hint.wait_ms;
 			retry_hint_describe(&hint, line, sizeof(line));
@@ -814,7 +781,7 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 		                        s->backoff_cap_ms, &s->rng);
 		/* a 503 may say when to come back; within our cap, honor it */
 		hint = retry_hint_parse(NULL, r->retry_after[0] ? r->retry_after : NULL,
-		                        wall_ms());
+		                        clock_wall_ms());
 		if (hint.have && hint.wait_ms > wait)
 			wait = hint.wait_ms < s->backoff_cap_ms ? hint.wait_ms
 			                                        : s->backoff_cap_ms;
@@ -964,7 +931,7 @@ enum rb_status sender_next(struct sender *s, int timeout_ms,
                            struct sender_result *res, bool *have, char *err,
                            size_t errlen)
 {
-	int64_t now = mono_ms(), deadline = timeout_ms < 0 ? -1 : now + timeout_ms;
+	int64_t now = clock_mono_ms(), deadline = timeout_ms < 0 ? -1 : now + timeout_ms;
 	enum rb_status st;
 
 	*have = false;
@@ -994,7 +961,7 @@ enum rb_status sender_next(struct sender *s, int timeout_ms,
 		reap(s);
 		if (s->done)
 			continue;
-		now = mono_ms();
+		now = clock_mono_ms();
 		if (deadline >= 0 && now >= deadline)
 			return RB_OK;
 		/* sleep until a socket moves, curl's own timer (curl_multi_poll
@@ -1010,13 +977,13 @@ enum rb_status sender_next(struct sender *s, int timeout_ms,
 				return RB_ENET;
 			}
 		}
-		now = mono_ms();
+		now = clock_mono_ms();
 	}
 }
 
 void sender_abort(struct sender *s)
 {
-	int64_t now = mono_ms();
+	int64_t now = clock_mono_ms();
 	struct req *r;
 
 	s->aborted = true;

@@ -302,6 +302,21 @@ static void test_json_cap(void **state)
 	buf_free(&b);
 }
 
+static void test_url_encode(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 256);
+	assert_int_equal(buf_url_encode(&b, "subscriptionId:a&b;usageTime:2026-01-01T00:00:00Z ~x_y.z-"), RB_OK);
+	assert_string_equal(buf_cstr(&b),
+	                    "subscriptionId%3Aa%26b%3BusageTime%3A2026-01-01T00%3A00%3A00Z%20~x_y.z-");
+	buf_reset(&b);
+	assert_int_equal(buf_url_encode(&b, "\xc3\xa9/%"), RB_OK);
+	assert_string_equal(buf_cstr(&b), "%C3%A9%2F%25");
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_json_utf8_overlong_surrogate),
 		cmocka_unit_test(test_json_appends),
 		cmocka_unit_test(test_json_cap),
+		cmocka_unit_test(test_url_encode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

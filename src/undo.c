@@ -1,0 +1,301 @@
+/* undo: deletes the usages an import's result log says were created. */
+#include "undo.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "clock.h"
+#include "check.h"
+#include "report.h"
+#include "resultlog.h"
+#include "sender.h"
+
+#define PATH_BYTES 4096
+#define GRACE_MS 5000 /* in-flight requests may finish after a signal */
+
+struct undo_slot {
+	bool busy;
+	long line;
+	char id[128];
+	int64_t started_ms;
+};
+
+struct undo {
+	const struct config *cfg;
+	const volatile sig_atomic_t *signals;
+	struct sender *snd;
+	struct resultlog *lg;
+	struct dedup *done;     /* ids deleted by an earlier undo run */
+	struct undo_slot *slots;
+	unsigned nslots;
+	struct run_counts c;
+	struct report_reasons *reasons;
+	struct buf path;
+	bool stop, auth_stop, not_import, wrong_place;
+	enum rb_status fatal;
+	char *err;
+	size_t errlen;
+};
+
+static int undo_prior_cb(const struct resultlog_entry *e, void *ctx)
+{
+	struct undo *ud = ctx;
+
+	if (e->type == RESULTLOG_ENTRY_ROW && e->row.status == RESULTLOG_DELETED &&
+	    e->row.usage_id &&
+	    dedup_seen_key(ud->done, e->row.usage_id, strlen(e->row.usage_id)) < 0)
+		return 1;
+	return 0;
+}
+
+static void undo_result(struct undo *ud, const struct sender_result *res)
+{
+	struct undo_slot *sl = &ud->slots[res->tag];
+	struct resultlog_row r = {0};
+	enum rb_status st;
+
+	r.line = sl->line;
+	r.usage_id = sl->id;
+	r.http = res->http;
+	r.attempts = res->attempts;
+	r.ms = (long)(clock_mono_ms() - sl->started_ms);
+	if (res->outcome == SENDER_DONE ||
+	    (res->outcome == SENDER_REFUSED && res->http == 404)) {
+		r.status = RESULTLOG_DELETED;
+		r.found = res->http == 404 ? "already gone" : NULL;
+		ud->c.created++; /* counts deletions in an undo */
+	} else {
+		if (res->outcome == SENDER_AUTH || res->outcome == SENDER_STOP) {
+			if (!ud->auth_stop)
+				rb_detail(ud->err, ud->errlen,
+				          res->outcome == SENDER_AUTH
+				              ? "the server refused our credentials (%s)"
+				              : "cannot go on: %s",
+				          res->reason);
+			ud->auth_stop = ud->stop = true;
+		}
+		r.status = res->outcome == SENDER_REFUSED ? RESULTLOG_REFUSED
+		                                          : RESULTLOG_FAILED;
+		r.reason = res->reason;
+		report_reasons_add(ud->reasons, res->reason, sl->line);
+		ud->c.remaining++;
+	}
+	st = resultlog_write_row(ud->lg, &r, ud->err, ud->errlen);
+	if (st && !ud->fatal)
+		ud->fatal = st;
+	sl->busy = false;
+}
+
+/* Waits for one result (or a short timeout) and books it. */
+static enum rb_status undo_step(struct undo *ud)
+{
+	struct sender_result res;
+	bool have;
+	enum rb_status st;
+
+	if (*ud->signals)
+		ud->stop = true;
+	st = sender_next(ud->snd, 100, &res, &have, ud->err, ud->errlen);
+	if (st)
+		return st;
+	if (have)
+		undo_result(ud, &res);
+	return ud->fatal;
+}
+
+/* Before anything is deleted: every import run in the log went where undo
+ * is about to go. */
+static int undo_where_cb(const struct resultlog_entry *e, void *ctx)
+{
+	struct undo *ud = ctx;
+
+	if (e->type != RESULTLOG_ENTRY_RUN || e->dry_run)
+		return 0;
+	if (e->command && strcmp(e->command, "import")) {
+		ud->not_import = true;
+		return 1;
+	}
+	if ((e->base_url && strcmp(e->base_url, ud->cfg->base_url)) ||
+	    (e->organization && strcmp(e->organization, ud->cfg->org))) {
+		/* Deleting elsewhere would find nothing, count 404s as gone, and
+		 * leave every usage in place. */
+		rb_detail(ud->err, ud->errlen,
+		          "this log's usages were created at %s for organization "
+		          "'%s', but undo is set to %s for '%s'; give undo the same "
+		          "--org and --live/--sandbox/--base-url as the import",
+		          e->base_url ? e->base_url : "?",
+		          e->organization ? e->organization : "?",
+		          ud->cfg->base_url, ud->cfg->org);
+		ud->wrong_place = true;
+		return 1;
+	}
+	return 0;
+}
+
+static int undo_cb(const struct resultlog_entry *e, void *ctx)
+{
+	struct undo *ud = ctx;
+	unsigned i;
+	int seen;
+
+	if (e->type != RESULTLOG_ENTRY_ROW || e->row.status != RESULTLOG_CREATED ||
+	    !e->row.usage_id || !*e->row.usage_id)
+		return 0;
+	ud->c.read++;
+	seen = dedup_seen_key(ud->done, e->row.usage_id, strlen(e->row.usage_id));
+	if (seen < 0) {
+		ud->fatal = RB_ENOMEM;
+		return 1;
+	}
+	if (seen) {
+		ud->c.skipped++;
+		return 0;
+	}
+	while (!ud->stop && !sender_room(ud->snd))
+		if ((ud->fatal = undo_step(ud)))
+			return 1;
+	if (ud->stop || *ud->signals) {
+		ud->stop = true;
+		ud->c.read--;
+		return 1;
+	}
+	for (i = 0; i < ud->nslots && ud->slots[i].busy; i++)
+		;
+	ud->slots[i].busy = true;
+	ud->slots[i].line = e->row.line;
+	ud->slots[i].started_ms = clock_mono_ms();
+	snprintf(ud->slots[i].id, sizeof(ud->slots[i].id), "%s", e->row.usage_id);
+	buf_reset(&ud->path);
+	if (buf_puts(&ud->path, "/usages/") ||
+	    buf_url_encode(&ud->path, ud->slots[i].id) ||
+	    sender_submit(ud->snd, i, SENDER_DELETE, buf_cstr(&ud->path), NULL, 0)) {
+		ud->fatal = RB_ENOMEM;
+		return 1;
+	}
+	return 0;
+}
+
+enum rb_status undo_run(const struct config *cfg,
+                        const volatile sig_atomic_t *signals,
+                        struct pipeline_outcome *out, char *err, size_t errlen)
+{
+	struct undo ud;
+	struct resultlog_run run = {0};
+	char undo_path[PATH_BYTES], started[CHECK_TIME_MAX];
+	const char *log = cfg->files[0];
+	int64_t t0 = clock_mono_ms();
+	enum rb_status st;
+
+	memset(&ud, 0, sizeof(ud));
+	memset(out, 0, sizeof(*out));
+	ud.cfg = cfg;
+	ud.signals = signals;
+	ud.err = err;
+	ud.errlen = errlen;
+	buf_init(&ud.path, 4096);
+	if (cfg->log_path)
+		snprintf(undo_path, sizeof(undo_path), "%s", cfg->log_path);
+	else
+		snprintf(undo_path, sizeof(undo_path), "%s.undo.jsonl", log);
+	if (!sender_check_base_url(cfg->base_url, err, errlen)) {
+		st = RB_EUSAGE;
+		goto out;
+	}
+	if (access(log, R_OK) != 0) {
+		rb_detail(err, errlen, "cannot open '%s': %s", log, strerror(errno));
+		st = RB_EUSAGE;
+		goto out;
+	}
+	if (!(ud.done = dedup_new()) || !(ud.reasons = report_reasons_new())) {
+		st = RB_ENOMEM;
+		goto out;
+	}
+	if ((st = resultlog_read(log, undo_where_cb, &ud, err, errlen)))
+		goto out;
+	if (ud.not_import) {
+		rb_detail(err, errlen, "'%s' is not the result log of an import", log);
+		st = RB_EUSAGE;
+		goto out;
+	}
+	if (ud.wrong_place) {
+		st = RB_EUSAGE;
+		goto out;
+	}
+	if (access(undo_path, F_OK) == 0 &&
+	    (st = resultlog_read(undo_path, undo_prior_cb, &ud, err, errlen)))
+		goto out;
+	if (!(ud.snd = sender_new(cfg, err, errlen))) {
+		st = RB_EUSAGE;
+		goto out;
+	}
+	ud.nslots = cfg->concurrency;
+	if (!(ud.slots = calloc(ud.nslots, sizeof(*ud.slots)))) {
+		st = RB_ENOMEM;
+		goto out;
+	}
+	if (!(ud.lg = resultlog_open(undo_path, err, errlen))) {
+		st = RB_EIO;
+		goto out;
+	}
+	check_format_time(clock_wall_ms(), started);
+	run.command = "undo";
+	run.input = log;
+	run.started = started;
+	run.cfg = cfg;
+	if ((st = resultlog_write_run(ud.lg, &run, err, errlen)))
+		goto out;
+	st = resultlog_read(log, undo_cb, &ud, err, errlen);
+	if (!st)
+		st = ud.fatal;
+	{
+		int64_t grace_until = clock_mono_ms() + GRACE_MS;
+		bool aborted = false;
+		while (!st && sender_busy(ud.snd)) {
+			if (!aborted && ud.stop &&
+			    (ud.auth_stop || *signals > 1 || clock_mono_ms() > grace_until)) {
+				sender_abort(ud.snd);
+				aborted = true;
+			}
+			st = undo_step(&ud);
+		}
+	}
+	if (!st && ud.auth_stop)
+		st = RB_EAUTH;
+	if (!st && ud.stop) {
+		st = RB_EINTR;
+		rb_detail(err, errlen, "interrupted; run the same command again to "
+		                       "resume");
+	}
+	if (ud.lg) {
+		char serr[256];
+		resultlog_write_summary(ud.lg, &ud.c, false, st == RB_EINTR,
+		                        (long)(clock_mono_ms() - t0), serr, sizeof(serr));
+	}
+	if (!cfg->quiet && st != RB_EUSAGE) {
+		struct report_summary rs = {0};
+		rs.input = log;
+		rs.log_path = undo_path;
+		rs.counts = &ud.c;
+		rs.reasons = ud.reasons;
+		rs.undo = true;
+		rs.interrupted = st == RB_EINTR || st == RB_EAUTH;
+		rs.elapsed_ms = (long)(clock_mono_ms() - t0);
+		report_summary(stderr, &rs);
+	}
+out:
+	out->counts = ud.c;
+	out->interrupted = st == RB_EINTR;
+	resultlog_close(ud.lg, NULL, 0);
+	sender_free(ud.snd);
+	dedup_free(ud.done);
+	report_reasons_free(ud.reasons);
+	free(ud.slots);
+	buf_free(&ud.path);
+	return st;
+}
