@@ -1,4 +1,5 @@
 #include "buf.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -87,35 +88,6 @@ enum rb_status buf_printf(struct buf *b, const char *fmt, ...)
 	return RB_OK;
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629), 0 when invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
 static enum rb_status json_string(struct buf *b, const char *s, size_t n);
 
 /* All or nothing, like every append: a string that does not fit leaves the
@@ -148,7 +120,7 @@ static enum rb_status json_string(struct buf *b, const char *s, size_t n)
 
 		k = 1;
 		if (c >= 0x80) {
-			k = utf8_len((const unsigned char *)s + i, n - i);
+			k = utf8_seq((const unsigned char *)s + i, n - i);
 			if (k)
 				continue;
 			/* not UTF-8: U+FFFD, so the output stays valid JSON */

@@ -10,6 +10,7 @@
  * defines the token type, and tests/test_json.c compares our tokens with
  * jsmn_parse's over many texts, so the two cannot drift apart. */
 #include "json.h"
+#include "utf8.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -111,31 +112,6 @@ static long hex4(const unsigned char *s, size_t len, size_t i)
 		u = u * 16 + h;
 	}
 	return u;
-}
-
-/* Length of the valid UTF-8 sequence starting at s[0] (a byte >= 0x80),
- * or 0 when it is not valid (overlong, surrogate, > U+10FFFF, truncated,
- * stray continuation byte). */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-
-	if (c >= 0xC2 && c <= 0xDF) {
-		if (n >= 2 && (s[1] & 0xC0) == 0x80)
-			return 2;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		unsigned char lo = c == 0xE0 ? 0xA0 : 0x80; /* no overlongs */
-		unsigned char hi = c == 0xED ? 0x9F : 0xBF; /* no surrogates */
-		if (n >= 3 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80)
-			return 3;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		unsigned char lo = c == 0xF0 ? 0x90 : 0x80; /* no overlongs */
-		unsigned char hi = c == 0xF4 ? 0x8F : 0xBF; /* <= U+10FFFF */
-		if (n >= 4 && s[1] >= lo && s[1] <= hi &&
-		    (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80)
-			return 4;
-	}
-	return 0;
 }
 
 size_t json_utf8_valid_len(const char *str, size_t n)

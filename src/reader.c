@@ -5,6 +5,7 @@
  * format's buffers, whatever the input's length. */
 #include "reader.h"
 #include "json.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -351,6 +352,18 @@ static enum config_format sniff(const struct reader *r)
 }
 
 /* The next row, or RB_END. */
+/* A JSON line over the cap: a reject with no fields and no raw text (the
+ * line was never held whole). */
+static void set_too_long(struct reader_row *row, long lineno)
+{
+	row->line = lineno;
+	row->nfields = 0;
+	row->fields = NULL;
+	row->raw = NULL;
+	row->raw_len = 0;
+	row->error = too_long;
+}
+
 static enum rb_status next_row(struct reader *r, struct reader_row *row)
 {
 	bool csv = r->format == CONFIG_FORMAT_CSV;
@@ -375,12 +388,7 @@ static enum rb_status next_row(struct reader *r, struct reader_row *row)
 			if (csv) {
 				q = reader_csv_abandon(r->csv, lineno, row);
 			} else {
-				row->line = lineno;
-				row->nfields = 0;
-				row->fields = NULL;
-				row->raw = NULL;
-				row->raw_len = 0;
-				row->error = too_long;
+				set_too_long(row, lineno);
 			}
 			if ((st = skip_record(r, csv, q)))
 				return st;
@@ -404,12 +412,7 @@ static enum rb_status next_row(struct reader *r, struct reader_row *row)
 			if (content && s[content - 1] == '\r')
 				content--;
 			if (content > READER_MAX_RECORD) {
-				row->line = lineno;
-				row->nfields = 0;
-				row->fields = NULL;
-				row->raw = NULL;
-				row->raw_len = 0;
-				row->error = too_long;
+				set_too_long(row, lineno);
 				ready = true;
 				st = RB_OK;
 			} else {
@@ -568,11 +571,8 @@ void reader_quote_name(const char *s, size_t n, char *out, size_t outlen)
 		return;
 	while (i < n && o + 5 < outlen && o < 60) {
 		unsigned char c = (unsigned char)s[i];
-		k = c < 0x80 ? 1 : json_utf8_valid_len(s + i, n - i);
+		k = utf8_seq((const unsigned char *)s + i, n - i);
 		if (c >= 0x80 && k) {
-			/* json_utf8_valid_len gives the whole valid prefix: take
-			 * one character of it */
-			k = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
 			if (o + k + 4 >= outlen || o + k > 60)
 				break;
 			memcpy(out + o, s + i, k);

@@ -115,11 +115,29 @@ static int by_count(const void *a, const void *b)
 	return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
 }
 
+/* The groups, most rows first, each with up to three example lines. */
+static void print_reasons(FILE *out, const struct report_reasons *r)
+{
+	struct group sorted[MAX_GROUPS];
+	size_t i, k;
+
+	memcpy(sorted, r->g, r->n * sizeof(sorted[0]));
+	qsort(sorted, r->n, sizeof(sorted[0]), by_count);
+	for (i = 0; i < r->n; i++) {
+		fprintf(out, "  %8lu  %s (line", sorted[i].count,
+		        group_text(&sorted[i]));
+		for (k = 0; k < 3 && k < sorted[i].count; k++)
+			fprintf(out, "%s %ld", k ? "," : "", sorted[i].lines[k]);
+		fprintf(out, "%s)\n", sorted[i].count > 3 ? ", ..." : "");
+	}
+	if (r->other)
+		fprintf(out, "  %8lu  other reasons (line %ld, ...)\n", r->other,
+		        r->other_line);
+}
+
 void report_summary(FILE *out, const struct report_summary *s)
 {
 	const struct run_counts *c = s->counts;
-	struct group sorted[MAX_GROUPS];
-	size_t i, k;
 
 	fprintf(out, "rbusage: %s: %s%s in %.1f s\n", s->input,
 	        s->undo ? "undo" : s->dry_run ? "dry run" : "import",
@@ -144,19 +162,8 @@ void report_summary(FILE *out, const struct report_summary *s)
 	if (c->other_shard)
 		fprintf(out, "  %lu rows belong to other shards\n", c->other_shard);
 	if (s->reasons && s->reasons->n) {
-		memcpy(sorted, s->reasons->g, s->reasons->n * sizeof(sorted[0]));
-		qsort(sorted, s->reasons->n, sizeof(sorted[0]), by_count);
 		fprintf(out, "  reasons:\n");
-		for (i = 0; i < s->reasons->n; i++) {
-			fprintf(out, "  %8lu  %s (line", sorted[i].count,
-			        group_text(&sorted[i]));
-			for (k = 0; k < 3 && k < sorted[i].count; k++)
-				fprintf(out, "%s %ld", k ? "," : "", sorted[i].lines[k]);
-			fprintf(out, "%s)\n", sorted[i].count > 3 ? ", ..." : "");
-		}
-		if (s->reasons->other)
-			fprintf(out, "  %8lu  other reasons (line %ld, ...)\n",
-			        s->reasons->other, s->reasons->other_line);
+		print_reasons(out, s->reasons);
 	}
 	if (s->rejects_path)
 		fprintf(out, "  rejects: %s\n", s->rejects_path);
@@ -475,22 +482,9 @@ static void write_text(FILE *out, const char *log, struct report_state *rs,
 		}
 	if (rs->reasons->n) {
 		fprintf(out, "\nReasons (rejected, refused, failed)\n");
-		{
-			struct group sorted[MAX_GROUPS];
-			size_t k;
-			memcpy(sorted, rs->reasons->g, rs->reasons->n * sizeof(sorted[0]));
-			qsort(sorted, rs->reasons->n, sizeof(sorted[0]), by_count);
-			for (i = 0; i < rs->reasons->n; i++) {
-				fprintf(out, "  %8lu  %s (line", sorted[i].count,
-				        group_text(&sorted[i]));
-				for (k = 0; k < 3 && k < sorted[i].count; k++)
-					fprintf(out, "%s %ld", k ? "," : "", sorted[i].lines[k]);
-				fprintf(out, "%s)\n", sorted[i].count > 3 ? ", ..." : "");
-			}
-		}
+		print_reasons(out, rs->reasons);
 	}
 	if (ndays) {
-		fmt_milli(rs->milli_total, num, sizeof(num));
 		fprintf(out, "\nQuantity created per day (UTC)%s\n",
 		        rs->overflow ? " [overflow: totals too large]" : "");
 		for (i = 0; i < ndays; i++) {

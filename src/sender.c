@@ -658,6 +658,24 @@ static const char *curl_why(const struct req *r, CURLcode code)
 	return r->errbuf[0] ? r->errbuf : curl_easy_strerror(code);
 }
 
+/* The reason for a failed request: the server's own words when a whole reply
+ * came, else what broke (a reply cut off, e.g. over the cap, says little by
+ * its start); prefix goes before the transport error when nothing came. */
+static void failure_reason(struct req *r, long http, CURLcode code,
+                           const char *prefix)
+{
+	if (http && code)
+		snprintf(r->res.reason, sizeof(r->res.reason),
+		         "HTTP %ld but the reply broke off: %s", http,
+		         curl_why(r, code));
+	else if (http)
+		response_error_reason(http, r->reply.data, r->reply.len,
+		                      r->res.reason, sizeof(r->res.reason));
+	else
+		snprintf(r->res.reason, sizeof(r->res.reason), "%s%s", prefix,
+		         curl_why(r, code));
+}
+
 static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 {
 	long http = 0;
@@ -759,16 +777,7 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 	case RETRY_SAFE:
 		r->rate_limited = 0;
 		r->res.http = http; /* kept should an abort end the wait */
-		if (http && code) /* the reply broke off: its start says little */
-			snprintf(r->res.reason, sizeof(r->res.reason),
-			         "HTTP %ld but the reply broke off: %s", http,
-			         curl_why(r, code));
-		else if (http)
-			response_error_reason(http, r->reply.data, r->reply.len,
-			                      r->res.reason, sizeof(r->res.reason));
-		else
-			snprintf(r->res.reason, sizeof(r->res.reason), "no reply: %s",
-			         curl_why(r, code));
+		failure_reason(r, http, code, "no reply: ");
 		if (r->attempts > s->retries) {
 			snprintf(line, sizeof(line), " (gave up after %u attempt%s)",
 			         r->attempts, r->attempts == 1 ? "" : "s");
@@ -803,16 +812,7 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 		finish(s, r, SENDER_UNKNOWN, http, now);
 		return;
 	case RETRY_GIVE_UP:
-		if (http && code) /* e.g. a GET reply over the cap */
-			snprintf(r->res.reason, sizeof(r->res.reason),
-			         "HTTP %ld but the reply broke off: %s", http,
-			         curl_why(r, code));
-		else if (http)
-			response_error_reason(http, r->reply.data, r->reply.len,
-			                      r->res.reason, sizeof(r->res.reason));
-		else
-			snprintf(r->res.reason, sizeof(r->res.reason), "%s",
-			         curl_why(r, code));
+		failure_reason(r, http, code, "");
 		if (http >= 300 && http < 400)
 			strncat(r->res.reason, " (a redirect: not followed, so the "
 			        "key goes nowhere else; check --base-url)",
