@@ -1,4 +1,5 @@
 #include "retry.h"
+#include "check.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -307,43 +308,23 @@ found:
 	return true;
 }
 
-/* ISO 8601 / RFC 3339: 2024-05-01T12:00:00Z, fraction and offset allowed. */
-static bool parse_iso(const char *s, int64_t *unix_ms)
+/* An RFC 3339 time in a header (blanks around it allowed), through the
+ * same parser as --not-before/--not-after. */
+static bool iso_time(const char *s, int64_t *unix_ms)
 {
-	const char *p = s;
-	int y, m, d, hh, mm, ss, oh, om, sign;
-	int64_t ms = 0, scale = 100;
+	char buf[64], why[160];
+	size_t n;
 
-	if (!(digits(&p, 4, &y) && lit(&p, "-") && digits(&p, 2, &m) &&
-	      lit(&p, "-") && digits(&p, 2, &d) && (*p == 'T' || *p == ' ')))
+	while (*s == ' ' || *s == '\t')
+		s++;
+	n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (n == 0 || n >= sizeof(buf))
 		return false;
-	p++;
-	if (!hms(&p, &hh, &mm, &ss))
-		return false;
-	if (*p == '.') {
-		p++;
-		if (*p < '0' || *p > '9')
-			return false;
-		for (; *p >= '0' && *p <= '9'; p++, scale /= 10)
-			ms += (*p - '0') * scale;
-	}
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-		oh = om = 0;
-		sign = 1;
-	} else if (*p == '+' || *p == '-') {
-		sign = *p++ == '-' ? -1 : 1;
-		if (!(digits(&p, 2, &oh) && lit(&p, ":") && digits(&p, 2, &om)) ||
-		    oh > 23 || om > 59)
-			return false;
-	} else {
-		return false;
-	}
-	if (!only_blanks(p) || !valid_date(y, m, d, hh, mm, ss))
-		return false;
-	*unix_ms = (to_unix(y, m, d, hh, mm, ss) - sign * (oh * 3600 + om * 60)) *
-	                   1000 + ms;
-	return true;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	return check_parse_time_arg(buf, unix_ms, why, sizeof(why)) == 0;
 }
 
 /* A plain non-negative number, optionally with a fraction, in seconds;
@@ -400,7 +381,7 @@ struct retry_hint retry_hint_parse(const char *xrl_retry_after,
 				return hint_until(now_unix_ms + v, now_unix_ms);
 			return hint_until(v, now_unix_ms);
 		}
-		if (parse_iso(xrl_retry_after, &v))
+		if (iso_time(xrl_retry_after, &v))
 			return hint_until(v, now_unix_ms);
 		if (retry_parse_http_date(xrl_retry_after, &s))
 			return hint_until(s * 1000, now_unix_ms);
