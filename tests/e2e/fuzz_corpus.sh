@@ -22,7 +22,7 @@ fi
 srcs_csv="reader reader_csv reader_jsonl record check json status config"
 srcs_jsonl=$srcs_csv
 srcs_check="check json status config"
-srcs_response="response json retry throttle status"
+srcs_response="response json retry throttle check config buf status"
 
 # Each source once, two at a time.
 mkdir "$T/obj"
