@@ -824,10 +824,11 @@ int check_usage_time(const struct check_policy *p, const char *s, size_t len,
 	if (s)
 		trim(&s, &len);
 	if (!s || len == 0) {
-		if (!p->require_usage_time)
+		if (p->stamp_time)
 			return 0; /* stamped with the run's time later */
 		rb_detail(reason, reasonlen,
-		          "usageTime is missing (--require-usage-time)");
+		          "no usageTime; pass --stamp-time to send it at the "
+		          "run's start time");
 		return -1;
 	}
 	if (p->time_format != CONFIG_TIME_ISO) {
@@ -998,7 +999,7 @@ void check_policy_from_config(struct check_policy *p, const struct config *cfg)
 	p->not_before_ms = cfg->not_before_ms;
 	p->has_not_after = cfg->has_not_after;
 	p->not_after_ms = cfg->not_after_ms;
-	p->require_usage_time = cfg->require_usage_time;
+	p->stamp_time = cfg->stamp_time;
 }
 
 static const char *kind_name(enum reader_kind k)

@@ -36,7 +36,7 @@ struct check_policy {
 	int64_t not_before_ms;
 	bool has_not_after;    /* else: now_ms + 5 minutes */
 	int64_t not_after_ms;
-	bool require_usage_time;
+	bool stamp_time; /* else a missing usageTime is a reject */
 };
 
 /* Copies the check-related options out of cfg. */
@@ -73,7 +73,7 @@ int check_quantity(const char *s, size_t len, bool is_json_number,
  * 0001-9999, also after applying the offset. Epoch: digits with an optional
  * fraction of 1-9 digits (truncated to ms); epoch-ms: digits only; no sign or
  * exponent. Absent or empty (after trimming) is missing: 0 with out_text ""
- * and *out_ms 0, unless p->require_usage_time. */
+ * and *out_ms 0, when p->stamp_time; else a reject naming --stamp-time. */
 int check_usage_time(const struct check_policy *p, const char *s, size_t len,
                      int64_t now_ms, int64_t *out_ms,
                      char out_text[CHECK_TIME_MAX], char *reason,

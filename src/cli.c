@@ -29,7 +29,7 @@ const char cli_usage[] =
 "  --time-format F            iso (default), epoch or epoch-ms\n"
 "  --not-before T             reject usageTime before T\n"
 "  --not-after T              reject usageTime after T (default: now + 5 minutes)\n"
-"  --require-usage-time       reject rows without usageTime\n"
+"  --stamp-time               send rows without usageTime at the run's start time\n"
 "  --allow-duplicates         keep repeated (subscriptionId, usageTime, quantity) rows\n"
 "Output:\n"
 "  --rejects PATH             reject file (default: <input>.rejects.<ext>)\n"
@@ -57,7 +57,7 @@ const char cli_usage[] =
 
 enum opt_id {
 	OPT_FORMAT, OPT_DELIMITER, OPT_MAP, OPT_COLUMNS, OPT_TIME_ZONE,
-	OPT_TIME_FORMAT, OPT_NOT_BEFORE, OPT_NOT_AFTER, OPT_REQUIRE_TIME,
+	OPT_TIME_FORMAT, OPT_NOT_BEFORE, OPT_NOT_AFTER, OPT_STAMP_TIME,
 	OPT_ALLOW_DUPS, OPT_REJECTS, OPT_LOG, OPT_DRY_RUN, OPT_EMIT, OPT_RESTART,
 	OPT_ORG, OPT_API_KEY_FILE, OPT_API_KEY, OPT_SANDBOX, OPT_LIVE,
 	OPT_BASE_URL, OPT_RATE, OPT_CONCURRENCY, OPT_RETRIES, OPT_TIMEOUT,
@@ -87,7 +87,7 @@ static const struct opt opts[] = {
 	{"time-format", OPT_TIME_FORMAT, 1, FOR_IMPORT},
 	{"not-before", OPT_NOT_BEFORE, 1, FOR_IMPORT},
 	{"not-after", OPT_NOT_AFTER, 1, FOR_IMPORT},
-	{"require-usage-time", OPT_REQUIRE_TIME, 0, FOR_IMPORT},
+	{"stamp-time", OPT_STAMP_TIME, 0, FOR_IMPORT},
 	{"allow-duplicates", OPT_ALLOW_DUPS, 0, FOR_IMPORT},
 	{"rejects", OPT_REJECTS, 1, FOR_IMPORT},
 	{"log", OPT_LOG, 1, FOR_SEND},
@@ -304,7 +304,7 @@ static int apply(struct config *cfg, const struct opt *o, const char *arg,
 		}
 		return 0;
 	}
-	case OPT_REQUIRE_TIME: cfg->require_usage_time = true; return 0;
+	case OPT_STAMP_TIME: cfg->stamp_time = true; return 0;
 	case OPT_ALLOW_DUPS: cfg->allow_duplicates = true; return 0;
 	case OPT_REJECTS: cfg->rejects_path = arg; return 0;
 	case OPT_LOG: cfg->log_path = arg; return 0;

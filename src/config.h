@@ -67,7 +67,7 @@ struct config {
 	int64_t not_before_ms;
 	bool has_not_after;       /* else the upper bound is now + 5 minutes */
 	int64_t not_after_ms;
-	bool require_usage_time;
+	bool stamp_time; /* --stamp-time: rows without usageTime get the run's start */
 	bool allow_duplicates;
 
 	/* output */

@@ -26,7 +26,7 @@ struct record_map *record_map_new(const struct config *cfg)
 		m->name_lens[f] = strlen(m->names[f]);
 		m->col[f] = -1;
 	}
-	m->require_time = cfg->require_usage_time;
+	m->require_time = !cfg->stamp_time;
 	return m;
 }
 
@@ -105,8 +105,12 @@ enum rb_status record_map_header(struct record_map *m,
 			rb_detail(err, errlen,
 			          "line 1: no '%s' column in the header; name it so, or "
 			          "pass --map %s=COLUMN (or --columns for a file without "
-			          "a header)",
-			          m->names[f], config_field_names[f]);
+			          "a header)%s",
+			          m->names[f], config_field_names[f],
+			          f == CONFIG_FIELD_USAGE_TIME
+			              ? "; to send every row at the run's start time, "
+			                "pass --stamp-time"
+			              : "");
 			return RB_EINPUT;
 		}
 	}

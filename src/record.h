@@ -31,7 +31,7 @@ void record_map_free(struct record_map *m); /* accepts NULL */
 
 /* CSV: binds the header once, so rows map by column index. A column named twice
  * that maps to a usage field, or a missing subscriptionId or quantity column
- * (or usageTime with --require-usage-time), is RB_EINPUT with a message in err
+ * (or usageTime, unless --stamp-time), is RB_EINPUT with a message in err
  * (without the file name: the caller adds it). */
 enum rb_status record_map_header(struct record_map *m,
                                  const struct reader_field *hdr, size_t n,

@@ -174,10 +174,10 @@ enum rb_status resultlog_write_run(struct resultlog *lg,
 		st = buf_printf(b,
 		                ",\"options\":{\"rate\":%g,\"concurrency\":%u,"
 		                "\"retries\":%u,\"timeoutMs\":%ld,\"reserve\":%u,"
-		                "\"allowDuplicates\":%s,\"requireUsageTime\":%s",
+		                "\"allowDuplicates\":%s,\"stampTime\":%s",
 		                c->rate, c->concurrency, c->retries, c->timeout_ms,
 		                c->reserve_pct, c->allow_duplicates ? "true" : "false",
-		                c->require_usage_time ? "true" : "false");
+		                c->stamp_time ? "true" : "false");
 	if (!st && c->has_time_zone)
 		st = buf_printf(b, ",\"timeZoneOffsetMinutes\":%d",
 		                c->time_zone_offset_min);

@@ -510,6 +510,7 @@ static void test_time_missing(void **state)
 
 	(void)state;
 	policy_init(&p);
+	p.stamp_time = true;
 	assert_int_equal(check_usage_time(&p, NULL, 0, NOW_MS, &ms, out,
 	                                  reason, sizeof(reason)),
 	                 0);
@@ -517,11 +518,11 @@ static void test_time_missing(void **state)
 	assert_true(ms == 0);
 	t_ok(&p, "", "");
 	t_ok(&p, "   ", "");
-	p.require_usage_time = true;
-	t_bad(&p, "", "usageTime is missing (--require-usage-time)");
-	t_bad(&p, " ", "usageTime is missing (--require-usage-time)");
+	p.stamp_time = false;
+	t_bad(&p, "", "no usageTime; pass --stamp-time to send it at the run's start time");
+	t_bad(&p, " ", "no usageTime; pass --stamp-time to send it at the run's start time");
 	p.time_format = CONFIG_TIME_EPOCH;
-	t_bad(&p, "", "usageTime is missing (--require-usage-time)");
+	t_bad(&p, "", "no usageTime; pass --stamp-time to send it at the run's start time");
 }
 
 static void test_time_window(void **state)
@@ -843,11 +844,14 @@ static void test_record_ok(void **state)
 	set(&r, CONFIG_FIELD_QUANTITY, "0.50", READER_STRING);
 	assert_int_equal(run(&p, &r, &u), 0);
 	assert_string_equal(u.quantity, "0.5");
-	/* no usageTime: stamped later */
+	/* no usageTime: a reject, or with --stamp-time stamped later */
 	set(&r, CONFIG_FIELD_USAGE_TIME, NULL, READER_NULL);
+	assert_int_equal(run(&p, &r, &u), -1);
+	p.stamp_time = true;
 	assert_int_equal(run(&p, &r, &u), 0);
 	assert_string_equal(u.usage_time, "");
 	assert_true(u.usage_time_ms == 0);
+	p.stamp_time = false;
 	/* epoch as a JSON number */
 	p.time_format = CONFIG_TIME_EPOCH;
 	set(&r, CONFIG_FIELD_USAGE_TIME, "1767225600.25", READER_NUMBER);
@@ -921,7 +925,6 @@ static void test_record_first_failure(void **state)
 
 	(void)state;
 	policy_init(&p);
-	p.require_usage_time = true;
 	memset(&r, 0, sizeof(r));
 	r.line = 7;
 	set(&r, CONFIG_FIELD_SUBSCRIPTION_ID, "a;b", READER_STRING);
@@ -936,8 +939,7 @@ static void test_record_first_failure(void **state)
 	assert_string_equal(reason, "quantity 0 is below the minimum 0.001");
 	set(&r, CONFIG_FIELD_QUANTITY, "1", READER_STRING);
 	assert_int_equal(run(&p, &r, &u), -1);
-	assert_string_equal(reason,
-	                    "usageTime is missing (--require-usage-time)");
+	assert_string_equal(reason, "no usageTime; pass --stamp-time to send it at the run's start time");
 	set(&r, CONFIG_FIELD_USAGE_TIME, "2026-01-01T00:00:00Z", READER_STRING);
 	assert_int_equal(run(&p, &r, &u), -1);
 	assert_non_null(strstr(reason, "acceptPartialQuantity 'maybe'"));
@@ -959,14 +961,14 @@ static void test_policy_from_config(void **state)
 	cfg.not_before_ms = 11;
 	cfg.has_not_after = true;
 	cfg.not_after_ms = 22;
-	cfg.require_usage_time = true;
+	cfg.stamp_time = true;
 	check_policy_from_config(&p, &cfg);
 	assert_true(p.has_time_zone);
 	assert_int_equal(p.time_zone_offset_min, -330);
 	assert_int_equal(p.time_format, CONFIG_TIME_EPOCH_MS);
 	assert_true(p.has_not_before && p.not_before_ms == 11);
 	assert_true(p.has_not_after && p.not_after_ms == 22);
-	assert_true(p.require_usage_time);
+	assert_true(p.stamp_time);
 	config_free(&cfg);
 }
 

@@ -111,7 +111,7 @@ static void assert_defaults_but_files(const struct config *c)
 	assert_int_equal(c->time_format, CONFIG_TIME_ISO);
 	assert_false(c->has_not_before);
 	assert_false(c->has_not_after);
-	assert_false(c->require_usage_time);
+	assert_false(c->stamp_time);
 	assert_false(c->allow_duplicates);
 	assert_null(c->rejects_path);
 	assert_null(c->log_path);
@@ -576,13 +576,13 @@ static void test_time_window(void **state)
 static void test_flags(void **state)
 {
 	(void)state;
-	OK("import", "--dry-run", "--emit", "--require-usage-time",
+	OK("import", "--dry-run", "--emit", "--stamp-time",
 	   "--allow-duplicates", "--restart", "--verbose", "--no-progress",
 	   "--rejects", "r.csv", "--log=l.jsonl", "--cacert", "ca.pem",
 	   "--api-key-file", "key.txt", "x");
 	assert_true(cfg.dry_run);
 	assert_true(cfg.emit);
-	assert_true(cfg.require_usage_time);
+	assert_true(cfg.stamp_time);
 	assert_true(cfg.allow_duplicates);
 	assert_true(cfg.restart);
 	assert_true(cfg.verbose);

@@ -62,6 +62,7 @@ static struct record_map *map_for(const char *const *maps)
 	size_t i;
 
 	config_defaults(&cfg);
+	cfg.stamp_time = true; /* most tests bind headers without usageTime */
 	/* maps: field index as a one-char string, column, ... */
 	for (i = 0; maps && maps[i]; i += 2)
 		cfg.map[maps[i][0] - '0'] = maps[i + 1];
@@ -170,19 +171,21 @@ static void test_header_usage_time_required_only_when_asked(void **state)
 	char err[400];
 
 	(void)state;
-	m = map_for(NULL);
+	config_defaults(&cfg);
+	cfg.stamp_time = true;
+	m = record_map_new(&cfg);
 	assert_int_equal(bind(m, names, err, sizeof(err)), RB_OK);
 	record_map_free(m);
 
 	config_defaults(&cfg);
-	cfg.require_usage_time = true;
 	m = record_map_new(&cfg);
 	assert_non_null(m);
 	assert_int_equal(bind(m, names, err, sizeof(err)), RB_EINPUT);
 	assert_string_equal(err,
 	                    "line 1: no 'usageTime' column in the header; name it "
 	                    "so, or pass --map usageTime=COLUMN (or --columns for "
-	                    "a file without a header)");
+	                    "a file without a header); to send every row at the "
+	                    "run's start time, pass --stamp-time");
 	assert_int_equal(bind(m, with_time, err, sizeof(err)), RB_OK);
 	record_map_free(m);
 }

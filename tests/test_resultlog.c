@@ -123,7 +123,7 @@ static void write_row(struct resultlog *lg, const struct resultlog_row *r)
 #define DEFAULT_OPTIONS                                                     \
 	"\"options\":{\"rate\":5,\"concurrency\":8,\"retries\":6,"              \
 	"\"timeoutMs\":30000,\"reserve\":20,\"allowDuplicates\":false,"         \
-	"\"requireUsageTime\":false}"
+	"\"stampTime\":false}"
 
 /* ---- writing ---- */
 
@@ -254,7 +254,7 @@ static void test_run_line_options(void **state)
 	cfg.timeout_ms = 2500;
 	cfg.reserve_pct = 0;
 	cfg.allow_duplicates = true;
-	cfg.require_usage_time = true;
+	cfg.stamp_time = true;
 	cfg.has_time_zone = true;
 	cfg.time_zone_offset_min = -330;
 	cfg.time_format = CONFIG_TIME_EPOCH_MS;
@@ -277,7 +277,7 @@ static void test_run_line_options(void **state)
 	               "\"dryRun\":true,\"options\":{\"rate\":0.5,"
 	               "\"concurrency\":1,\"retries\":0,\"timeoutMs\":2500,"
 	               "\"reserve\":0,\"allowDuplicates\":true,"
-	               "\"requireUsageTime\":true,\"timeZoneOffsetMinutes\":-330,"
+	               "\"stampTime\":true,\"timeZoneOffsetMinutes\":-330,"
 	               "\"timeFormat\":\"epoch-ms\",\"notBeforeMs\":1767225600000,"
 	               "\"notAfterMs\":1767312000000,\"shard\":\"2/4\","
 	               "\"map.quantity\":\"amount \\\"x\\\"\",\"map.usageTime\":"
@@ -301,7 +301,7 @@ static void test_run_line_options(void **state)
 	               "\"http://127.0.0.1:8080\",\"organization\":\"o\","
 	               "\"options\":{\"rate\":5,\"concurrency\":8,\"retries\":6,"
 	               "\"timeoutMs\":30000,\"reserve\":20,\"allowDuplicates\":"
-	               "false,\"requireUsageTime\":false,\"timeFormat\":"
+	               "false,\"stampTime\":false,\"timeFormat\":"
 	               "\"epoch\"}}\n");
 	close_ok(lg);
 }

@@ -56,14 +56,22 @@ refuse "nocol.csv: line 1: no 'quantity' column" import --dry-run nocol.csv
 printf 'subscriptionId,quantity,Quantity\ns1,1,2\n' > dupcol.csv
 refuse "dupcol.csv: line 1: columns 2 and 3 are both 'quantity'" import --dry-run dupcol.csv
 # --map resolves it
-run "$RBUSAGE" import --dry-run --map quantity=qty nocol.csv
+run "$RBUSAGE" import --dry-run --stamp-time --map quantity=qty nocol.csv
 expect_rc 0
+# no usageTime column: refused (a backfill must never land at "now") unless
+# --stamp-time says that is meant
+refuse "nocol.csv: line 1: no 'usageTime' column in the header" import --dry-run --map quantity=qty nocol.csv
+expect_grep "pass --stamp-time" err
+printf 'subscriptionId,quantity,usageTime\ns1,1,\n' > emptytime.csv
+run "$RBUSAGE" import --dry-run emptytime.csv
+expect_rc 1
+expect_grep "no usageTime; pass --stamp-time to send it at the run's start time" emptytime.rejects.csv
 
 # --help names every option of the contract; --version.
 run "$RBUSAGE" --help
 expect_rc 0
 for o in --format --delimiter --map --columns --time-zone --time-format \
-	--not-before --not-after --require-usage-time --allow-duplicates --rejects \
+	--not-before --not-after --stamp-time --allow-duplicates --rejects \
 	--log --emit --org --api-key-file --sandbox --live --base-url --rate \
 	--concurrency --retries --timeout --reserve --cacert --verbose --progress \
 	--no-progress --quiet --shard --dry-run; do

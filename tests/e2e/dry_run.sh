@@ -68,13 +68,13 @@ expect_eq "$(summary "$T/h.log" valid)" 50 "headerless rows"
 # Rows without usageTime get the run's stamped time (recorded in the run line).
 printf 'subscriptionId,quantity\ns1,1\n' > notime.csv
 printf 'rejectLine,rejectReason,subscriptionId,quantity\n2,stale,s1,x\n' > notime.rejects.csv
-run "$RBUSAGE" import --dry-run --emit notime.csv
+run "$RBUSAGE" import --dry-run --stamp-time --emit notime.csv
 expect_rc 0
 # no rejects: no reject file, and an earlier run's stale one is gone
 [ ! -e notime.rejects.csv ] || fail "stale reject file left behind"
 stamp=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["stampedTime"])' notime.results.jsonl)
 expect_grep "\"usageTime\":\"$stamp\"" out
-run "$RBUSAGE" import --dry-run --require-usage-time notime.csv
+run "$RBUSAGE" import --dry-run notime.csv
 expect_rc 2
 expect_grep "no 'usageTime' column" err
 
@@ -85,7 +85,7 @@ import sys
 name = "n" * 99 + "\u00e9"
 sys.stdout.buffer.write(("subscriptionId,quantity,\"%s\",\"a\nb\"\ns1,1,x\n" % name).encode())
 sys.stdout.buffer.write(b"s2,1,\"x\"y,z\n")' > names.csv
-run "$RBUSAGE" import --dry-run names.csv
+run "$RBUSAGE" import --dry-run --stamp-time names.csv
 expect_rc 1
 python3 -c '
 import json, sys
@@ -103,7 +103,7 @@ expect_file t.rejects.tsv t.expected
 : > empty.csv
 run "$RBUSAGE" import --dry-run empty.csv
 expect_rc 0
-printf 'subscriptionId,quantity\n' > header.csv
+printf 'subscriptionId,quantity,usageTime\n' > header.csv
 run "$RBUSAGE" import --dry-run header.csv
 expect_rc 0
 expect_grep "rows read 0 = valid 0 + rejected 0" err

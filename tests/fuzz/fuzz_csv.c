@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.has_time_zone = true;
 	cfg.time_zone_offset_min = size % 2 ? -330 : 840;
 	cfg.time_format = (enum config_time_format)(size % 3);
-	cfg.require_usage_time = size % 5 == 0;
+	cfg.stamp_time = size % 5 != 0;
 	cfg.has_not_before = true;
 	cfg.not_before_ms = 0;
 	cfg.has_not_after = true;

@@ -222,7 +222,7 @@ static long fuzz_read_all(const char *path, size_t size,
 		fuzz_check_usage(&u);
 		FUZZ_CHECK(u.line == row.line, "usage line %ld, row %ld", u.line,
 		           row.line);
-		FUZZ_CHECK(!p->require_usage_time || u.usage_time[0],
+		FUZZ_CHECK(p->stamp_time || u.usage_time[0],
 		           "no usageTime though required");
 		FUZZ_CHECK(dedup_seen(dd, &u) >= 0, "out of memory");
 	}
