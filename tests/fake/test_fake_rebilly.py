@@ -558,6 +558,96 @@ class TestOptions(FakeTestCase):
         self.assertNoReply(f, "DELETE", USAGES + "/" + led[0]["id"])
         self.assertIs(f.ledger()[0]["deleted"], True)
 
+    # ---- the ways a real server differs from a client's hopes
+
+    def test_store_then_fail(self):
+        f = self.start("--store-then-fail", "1.0", "--seed", "3")
+        codes = set()
+        for i in range(9):
+            st, _, body = f.post(usage(t="2026-01-01T00:00:%02dZ" % i))
+            codes.add(st)
+            self.assertIn("WAS stored", json.loads(body)["detail"])
+        self.assertTrue(codes <= {500, 502, 504} and len(codes) > 1, codes)
+        self.assertEqual(len(f.ledger()), 9)  # every one of them stored
+        reqs = f.requests()
+        self.assertTrue(all(r["fault"].startswith("store-then-") and r["usageId"]
+                            for r in reqs if r["method"] == "POST"))
+        # GETs are never failed this way
+        self.assertEqual(f.request("GET", USAGES, headers=AUTH)[0], 200)
+
+    def test_late_commit(self):
+        f = self.start("--late-commit", "1.0", "--late-commit-delay", "0.6")
+        c = f.conn(timeout=0.2)
+        try:
+            c.request("POST", USAGES, body=usage("sub-late"), headers=JSON_AUTH)
+            with self.assertRaises(TimeoutError):
+                c.getresponse()
+        finally:
+            c.close()
+        self.assertEqual(f.ledger(), [])  # not yet: a lookup now misses it
+        deadline = time.monotonic() + 5
+        while not f.ledger() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual([u["subscriptionId"] for u in f.ledger()], ["sub-late"])
+
+    def test_list_lag(self):
+        f = self.start("--list-lag", "0.5")
+        st, _, body = f.post(usage("sub-lag"))
+        uid = json.loads(body)["id"]
+        q = USAGES + "?filter=subscriptionId:sub-lag"
+        self.assertEqual(json.loads(f.request("GET", q, headers=AUTH)[2]), [])
+        # by id it is there at once
+        self.assertEqual(f.request("GET", USAGES + "/" + uid, headers=AUTH)[0], 200)
+        time.sleep(0.6)
+        self.assertEqual(len(json.loads(f.request("GET", q, headers=AUTH)[2])), 1)
+
+    def test_whole_seconds(self):
+        f = self.start("--whole-seconds")
+        st, _, body = f.post(usage("sub-ws", t="2026-01-01T01:00:00.750+01:00"))
+        self.assertEqual(json.loads(body)["usageTime"], "2026-01-01T00:00:00Z")
+        self.assertEqual(f.ledger()[0]["usageTime"], "2026-01-01T00:00:00Z")
+
+    def test_usage_limit(self):
+        f = self.start("--usage-limit", "10")
+        self.assertEqual(f.post(usage("sub-cap", qty="6"))[0], 201)
+        # over the limit without acceptPartialQuantity: refused
+        self.assertProblem(f.post(usage("sub-cap", qty="6",
+                                        t="2026-01-01T00:00:01Z")), 422)
+        st, _, body = f.post(usage("sub-cap", qty="6.5", t="2026-01-01T00:00:02Z",
+                                   acceptPartialQuantity=True))
+        self.assertEqual(st, 201)
+        self.assertEqual(json.loads(body)["quantity"], 4)  # what was left
+        self.assertEqual([u["quantity"] for u in f.ledger()], ["6", "4"])
+        # nothing left: refused even with acceptPartialQuantity
+        self.assertProblem(f.post(usage("sub-cap", qty="1", t="2026-01-01T00:00:03Z",
+                                        acceptPartialQuantity=True)), 422)
+        # a delete gives the room back
+        uid = f.ledger()[0]["id"]
+        self.assertEqual(f.request("DELETE", USAGES + "/" + uid, headers=AUTH)[0], 204)
+        self.assertEqual(f.post(usage("sub-cap", qty="1", t="2026-01-01T00:00:04Z"))[0], 201)
+        # other subscriptions have their own
+        self.assertEqual(f.post(usage("sub-other", qty="10"))[0], 201)
+
+    def test_filter_reads_ids_as_rebilly_does(self):
+        f = self.start("--max-page", "2")
+        for sid in ("@acct-1", "s..001", "Sub-A", "sub-a", "s.5"):
+            self.assertEqual(f.post(usage(sid))[0], 201)
+
+        def ids(flt, extra=""):
+            st, h, body = f.request("GET", USAGES + "?filter=" + flt + extra,
+                                    headers=AUTH)
+            self.assertEqual(st, 200)
+            return sorted(u["subscriptionId"] for u in json.loads(body)), h
+        self.assertEqual(ids("subscriptionId:%40acct-1")[0], [])  # a value list
+        # a range: s..001 matches every id from 's' to '001' (none: 's' > '0')
+        self.assertEqual(ids("subscriptionId:s..001")[0], [])
+        self.assertEqual(ids("subscriptionId:sub-a")[0], ["Sub-A", "sub-a"])
+        got, h = ids("usageTime:2026-01-01T00:00:00Z..2026-01-01T00:00:01Z",
+                     "&limit=1000&sort=createdTime")
+        self.assertEqual(len(got), 2)  # --max-page
+        self.assertEqual(h["Pagination-Limit"], "2")
+        self.assertEqual(h["Pagination-Total"], "5")
+
     def test_latency(self):
         f = self.start("--latency", "200", "--jitter", "50")
         t0 = time.monotonic()
