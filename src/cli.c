@@ -35,7 +35,10 @@ const char cli_usage[] =
 "  --rejects PATH             reject file (default: <input>.rejects.<ext>)\n"
 "  --log PATH                 result log (default: <input>.results.jsonl)\n"
 "  --dry-run                  check only; --emit prints each request body\n"
-"  --restart                  set an existing result log aside and start afresh\n"
+"  --restart                  import a changed input: rows the log has as created\n"
+"                             (matched by content) are skipped, never sent again\n"
+"  --skip-existing            skip rows the server already holds (lists the\n"
+"                             file's time window first)\n"
 "  --progress | --no-progress | --quiet\n"
 "  --verbose                  trace requests and replies on stderr (key redacted)\n"
 "Sending:\n"
@@ -48,6 +51,8 @@ const char cli_usage[] =
 "  --retries N                extra attempts for transient failures (default 6)\n"
 "  --timeout S                seconds per request (default 30)\n"
 "  --reserve P                keep P% of the organization's rate budget (default 20)\n"
+"  --settle S                 wait S seconds after an unknown outcome before\n"
+"                             looking the usage up (default 10)\n"
 "  --cacert PATH              trust this CA bundle (TLS verification is never off)\n"
 "  --shard K/N                only rows whose subscriptionId hashes to shard K of N\n"
 "\n"
@@ -61,7 +66,7 @@ enum opt_id {
 	OPT_ALLOW_DUPS, OPT_REJECTS, OPT_LOG, OPT_DRY_RUN, OPT_EMIT, OPT_RESTART,
 	OPT_ORG, OPT_API_KEY_FILE, OPT_API_KEY, OPT_SANDBOX, OPT_LIVE,
 	OPT_BASE_URL, OPT_RATE, OPT_CONCURRENCY, OPT_RETRIES, OPT_TIMEOUT,
-	OPT_RESERVE, OPT_CACERT, OPT_VERBOSE, OPT_PROGRESS, OPT_NO_PROGRESS,
+	OPT_RESERVE, OPT_SETTLE, OPT_SKIP_EXISTING, OPT_CACERT, OPT_VERBOSE, OPT_PROGRESS, OPT_NO_PROGRESS,
 	OPT_QUIET, OPT_SHARD, OPT_HTML, OPT_HELP, OPT_VERSION,
 };
 
@@ -94,6 +99,8 @@ static const struct opt opts[] = {
 	{"dry-run", OPT_DRY_RUN, 0, FOR_IMPORT},
 	{"emit", OPT_EMIT, 0, FOR_IMPORT},
 	{"restart", OPT_RESTART, 0, FOR_IMPORT},
+	{"skip-existing", OPT_SKIP_EXISTING, 0, FOR_IMPORT},
+	{"settle", OPT_SETTLE, 1, FOR_IMPORT},
 	{"org", OPT_ORG, 1, FOR_SEND},
 	{"api-key-file", OPT_API_KEY_FILE, 1, FOR_SEND},
 	{"api-key", OPT_API_KEY, 1, FOR_SEND | FOR_REPORT},
@@ -311,6 +318,16 @@ static int apply(struct config *cfg, const struct opt *o, const char *arg,
 	case OPT_DRY_RUN: cfg->dry_run = true; return 0;
 	case OPT_EMIT: cfg->emit = true; return 0;
 	case OPT_RESTART: cfg->restart = true; return 0;
+	case OPT_SKIP_EXISTING: cfg->skip_existing = true; return 0;
+	case OPT_SETTLE:
+		if (parse_double(arg, 0, 3600, &d)) {
+			rb_detail(err, errlen,
+			          "--settle: '%s' is not a number of seconds from 0 to "
+			          "3600", arg);
+			return -1;
+		}
+		cfg->settle_ms = (long)(d * 1000 + 0.5);
+		return 0;
 	case OPT_ORG: cfg->org = arg; return 0;
 	case OPT_API_KEY_FILE: cfg->api_key_file = arg; return 0;
 	case OPT_API_KEY:

@@ -20,6 +20,7 @@ void config_defaults(struct config *cfg)
 	cfg->retries = 6;
 	cfg->timeout_ms = 30000;
 	cfg->reserve_pct = 20;
+	cfg->settle_ms = 10000;
 }
 
 void config_free(struct config *cfg)

@@ -78,7 +78,9 @@ struct config {
 	bool verbose;
 	enum config_progress progress;
 	bool quiet;
-	bool restart; /* --restart: set an existing result log aside, start afresh */
+	bool restart; /* --restart: a changed input; skip rows the log created,
+	                 matched by content */
+	bool skip_existing; /* --skip-existing: skip rows the server holds */
 	const char *html_path; /* report --html FILE; borrowed */
 
 	/* sending */
@@ -91,6 +93,7 @@ struct config {
 	unsigned retries;       /* 0..100 */
 	long timeout_ms;        /* per request */
 	unsigned reserve_pct;   /* 0..90 */
+	long settle_ms;         /* --settle: wait before looking up an unknown outcome */
 	const char *cacert;     /* borrowed */
 	unsigned shard_k, shard_n; /* shard_n == 0: all rows; else 1 <= shard_k <= shard_n */
 };

@@ -1,4 +1,4 @@
-/* pipeline: the import loop: read, check, send, reconcile, log. */
+/* pipeline: the import loop: read, check, decide (rowstate), act. */
 #include "pipeline.h"
 
 #include <errno.h>
@@ -12,21 +12,28 @@
 #include <sys/stat.h>
 
 #include "buf.h"
-#include "clock.h"
 #include "check.h"
+#include "clock.h"
 #include "fingerprint.h"
+#include "match.h"
 #include "reader.h"
 #include "record.h"
 #include "rejects.h"
 #include "report.h"
+#include "request.h"
 #include "response.h"
 #include "resultlog.h"
+#include "resume.h"
+#include "rowstate.h"
 #include "sender.h"
 
 #define PATH_BYTES 4096
 #define GRACE_MS 5000        /* in-flight requests may finish after a signal */
 #define PROGRESS_EVERY_MS 250    /* redraws on a terminal */
 #define PROGRESS_PLAIN_MS 5000   /* lines into a file or pipe */
+#define SETTLING_ROWS 1024   /* rows waiting to be looked up, beyond the
+                                ones in flight: the file goes on meanwhile */
+#define WHY_MAX 900
 
 static bool ends_with(const char *s, size_t n, const char *suffix)
 {
@@ -61,167 +68,28 @@ void pipeline_default_paths(const char *input, enum config_format format,
 	snprintf(log, len, "%.*s.results.jsonl", (int)n, base);
 }
 
-/* ---- resume state: which lines an earlier run created or left unknown ---- */
-
-struct bits {
-	uint8_t *b;
-	size_t n; /* bytes */
-};
-
-static int bits_set(struct bits *s, long i)
-{
-	size_t byte = (size_t)i / 8;
-
-	if (i < 0)
-		return 0;
-	if (byte >= s->n) {
-		size_t nn = s->n ? s->n : 1024;
-		uint8_t *p;
-		while (nn <= byte)
-			nn *= 2;
-		p = realloc(s->b, nn);
-		if (!p)
-			return -1;
-		memset(p + s->n, 0, nn - s->n);
-		s->b = p;
-		s->n = nn;
-	}
-	s->b[byte] |= (uint8_t)(1u << (i % 8));
-	return 0;
-}
-
-static void bits_clear(struct bits *s, long i)
-{
-	if (i >= 0 && (size_t)i / 8 < s->n)
-		s->b[i / 8] &= (uint8_t)~(1u << (i % 8));
-}
-
-static bool bits_get(const struct bits *s, long i)
-{
-	return i >= 0 && (size_t)i / 8 < s->n && (s->b[i / 8] >> (i % 8)) & 1;
-}
-
-struct resume {
-	struct bits created;  /* created by an earlier run: skip */
-	struct bits unknown;  /* went out, outcome never settled: find first */
-	char fingerprint[FINGERPRINT_MAX];
-	char stamped[CHECK_TIME_MAX];
-	struct dedup *claimed; /* --allow-duplicates: usage ids already ours */
-	bool has_run;
-	bool oom;
-};
-
-static int resume_cb(const struct resultlog_entry *e, void *ctx)
-{
-	struct resume *rs = ctx;
-	long line = e->row.line;
-
-	if (e->type == RESULTLOG_ENTRY_RUN) {
-		/* A dry run sent nothing: its stamped time binds no usage. */
-		if (e->dry_run)
-			return 0;
-		if (!rs->fingerprint[0] && e->fingerprint)
-			snprintf(rs->fingerprint, sizeof(rs->fingerprint), "%s",
-			         e->fingerprint);
-		if (!rs->stamped[0] && e->stamped_time)
-			snprintf(rs->stamped, sizeof(rs->stamped), "%s", e->stamped_time);
-		rs->has_run = true;
-		return 0;
-	}
-	if (e->type != RESULTLOG_ENTRY_ROW)
-		return 0;
-	switch (e->row.status) {
-	case RESULTLOG_CREATED:
-		if (bits_set(&rs->created, line))
-			rs->oom = true;
-		if (rs->claimed && e->row.usage_id &&
-		    dedup_seen_key(rs->claimed, e->row.usage_id,
-		                   strlen(e->row.usage_id)) < 0)
-			rs->oom = true;
-		bits_clear(&rs->unknown, line);
-		break;
-	case RESULTLOG_PENDING:
-		if (!bits_get(&rs->created, line) && bits_set(&rs->unknown, line))
-			rs->oom = true;
-		break;
-	case RESULTLOG_REFUSED:
-		/* a 4xx: the server stored nothing */
-		bits_clear(&rs->unknown, line);
-		break;
-	default:
-		/* failed keeps "unknown": a timeout may have stored it */
-		break;
-	}
-	return rs->oom;
-}
-
-static void resume_free(struct resume *rs)
-{
-	free(rs->created.b);
-	free(rs->unknown.b);
-	dedup_free(rs->claimed);
-	memset(rs, 0, sizeof(*rs));
-}
-
-/* Loads an existing log for path; RB_EUSAGE when it belongs to another input. */
-static enum rb_status resume_load(const struct config *cfg, const char *path,
-                                  const char *log_path, const char *fp,
-                                  struct resume *rs, char *err, size_t errlen)
-{
-	enum rb_status st;
-
-	memset(rs, 0, sizeof(*rs));
-	if (cfg->allow_duplicates && !(rs->claimed = dedup_new())) {
-		rb_detail(err, errlen, "out of memory");
-		return RB_ENOMEM;
-	}
-	if (access(log_path, F_OK) != 0)
-		return RB_OK;
-	st = resultlog_read(log_path, resume_cb, rs, err, errlen);
-	if (st)
-		return st;
-	if (rs->oom) {
-		rb_detail(err, errlen, "out of memory");
-		return RB_ENOMEM;
-	}
-	if (!cfg->dry_run && rs->fingerprint[0] && fp &&
-	    strcmp(rs->fingerprint, fp)) {
-		rb_detail(err, errlen,
-		          "result log '%s' was written for another version of '%s' "
-		          "(fingerprint %s, now %s); to import it afresh pass "
-		          "--restart (the old log is kept beside it) or --log NEW_PATH",
-		          log_path, path, rs->fingerprint, fp);
-		return RB_EUSAGE;
-	}
-	if (!cfg->dry_run && fp && !strcmp(fp, "stdin") &&
-	    (rs->created.n || rs->unknown.n)) {
-		rb_detail(err, errlen,
-		          "result log '%s' records rows read from standard input, "
-		          "which cannot be matched again; import the file by name, or "
-		          "pass --restart", log_path);
-		return RB_EUSAGE;
-	}
-	return RB_OK;
-}
-
 /* ---- the import of one file ---- */
 
-/* A slot's row is free, in the sender (POST or FIND), or waiting to go
- * because an identical row is in flight (only with --allow-duplicates:
- * identical rows go one at a time, or a lookup could not tell whose usage it
- * found). */
-enum slot_phase { SLOT_FREE, SLOT_POST, SLOT_FIND, SLOT_WAIT_POST, SLOT_WAIT_FIND };
-
+/* A row between being read and its final line in the log. */
 struct slot {
-	enum slot_phase phase;
+	bool used;
+	struct rowstate rs;
 	struct usage u;
-	struct buf row;     /* the row as the reject file writes it */
-	unsigned attempts;  /* POST attempts over all rounds */
-	unsigned finds;     /* reconcile queries made */
-	long ms;            /* the sender's time on this row, all requests */
-	bool stored;        /* a 2xx came back (without an id): never POST again */
-	int64_t started_ms;
-	long http;
+	struct buf row;      /* the row as the reject file writes it */
+	enum rowstate_action queued; /* a POST or LOOKUP waiting to go out
+	                        (NOTHING: none); a row goes only while no row
+	                        of the same subscription and second is out or
+	                        unknown, or a lookup could not tell whose usage
+	                        it found */
+	bool out;            /* a request of this row is in the sender */
+	unsigned long page;  /* the lookup page to ask for next */
+	unsigned attempts;   /* POST requests that went out, all rounds */
+	long ms;             /* the sender's time on this row, all requests */
+	long http;           /* the last POST's status */
+	char usage_id[128];
+	struct match_stored stored;
+	bool found;          /* created by a lookup, not by a 2xx */
+	char why[WHY_MAX];   /* what made the outcome unknown, or the failure */
 };
 
 struct import {
@@ -239,33 +107,37 @@ struct import {
 	struct resultlog *lg;
 	struct sender *snd;
 	struct report_reasons *reasons;
-	struct resume rs;
+	struct resume *rs;
+	struct match_pool *existing; /* --skip-existing: the server's usages */
+	struct rowstate_limits lim;
 	struct run_counts c;
 	struct slot *slots;
-	unsigned nslots;
+	unsigned nslots, nused, nqueued;
 	struct buf body;
 	struct buf rowbuf;
 	char stamped[CHECK_TIME_MAX];
 	int64_t stamped_ms;
+	int64_t resume_mono_ms; /* the log's last write on the monotonic clock */
 	int64_t start_wall_ms;
 	int64_t start_mono_ms;
 	int64_t last_progress_ms;
 	bool progress;
 	bool progress_tty;  /* redraw in place; else a plain line now and then */
 	bool eof;
-	bool stop;         /* stop reading: signal or auth */
-	bool auth_stop;
+	bool stop;          /* stop reading, send nothing new */
+	bool stop_told;     /* the rows were told (ROWSTATE_EV_STOP) */
+	bool abort_now;     /* auth refused, unreachable: no grace */
 	bool input_failed;
+	enum rb_status stop_status; /* RB_EAUTH, RB_ENET; RB_OK for a signal */
 	enum rb_status fatal;
 	char *err;
 	size_t errlen;
 };
 
-static enum rb_status log_row(struct import *im, const struct usage *u,
-                              enum resultlog_status status, const char *reason,
-                              const char *usage_id, long http,
-                              unsigned attempts, long ms, const char *found,
-                              long line)
+static enum rb_status log_slot(struct import *im, const struct usage *u,
+                               enum resultlog_status status,
+                               const struct slot *sl, const char *reason,
+                               const char *found, long line)
 {
 	struct resultlog_row r = {0};
 	enum rb_status st;
@@ -273,11 +145,22 @@ static enum rb_status log_row(struct import *im, const struct usage *u,
 	r.line = line;
 	r.status = status;
 	r.reason = reason;
-	r.usage_id = usage_id && *usage_id ? usage_id : NULL;
-	r.http = http;
-	r.attempts = attempts;
-	r.ms = ms;
+	r.ms = -1;
 	r.found = found;
+	if (sl) {
+		r.usage_id = sl->usage_id[0] ? sl->usage_id : NULL;
+		r.http = sl->http;
+		r.attempts = sl->attempts;
+		r.ms = sl->ms;
+		if (status == RESULTLOG_CREATED) {
+			r.stored_quantity = sl->stored.quantity[0]
+			                            ? sl->stored.quantity
+			                            : NULL;
+			r.stored_usage_time = sl->stored.usage_time[0]
+			                              ? sl->stored.usage_time
+			                              : NULL;
+		}
+	}
 	if (u) {
 		r.subscription_id = u->subscription_id;
 		r.quantity = u->quantity;
@@ -292,7 +175,7 @@ static enum rb_status log_row(struct import *im, const struct usage *u,
 static enum rb_status reject(struct import *im, long line, const char *reason,
                              const char *body, size_t body_len,
                              const struct usage *u, enum resultlog_status status,
-                             long http, unsigned attempts, long ms)
+                             const struct slot *sl)
 {
 	enum rb_status st;
 
@@ -307,24 +190,166 @@ static enum rb_status reject(struct import *im, long line, const char *reason,
 		im->c.rejected++;
 	else
 		im->c.refused++;
-	return log_row(im, u, status, reason, NULL, http, attempts, ms, NULL, line);
+	return log_slot(im, u, status, sl, reason, NULL, line);
 }
 
-static enum rb_status usage_body(struct buf *b, const struct usage *u)
+/* ---- scheduling: which rows may have a request out ---- */
+
+static unsigned free_slot(const struct import *im)
 {
+	unsigned i;
+
+	if (im->nused == im->nslots)
+		return im->nslots;
+	for (i = 0; i < im->nslots; i++)
+		if (!im->slots[i].used)
+			return i;
+	return im->nslots;
+}
+
+/* Rows that a lookup could mix up: one subscription, one second. */
+static bool same_second(const struct usage *a, const struct usage *b)
+{
+	return a->usage_time_ms / 1000 == b->usage_time_ms / 1000 &&
+	       !strcmp(a->subscription_id, b->subscription_id);
+}
+
+/* Is a row that a lookup for slot i could mistake for its own out, of
+ * unknown outcome, or halfway through the pages of its lookup? */
+static bool second_busy(const struct import *im, unsigned i)
+{
+	unsigned j;
+
+	for (j = 0; j < im->nslots; j++) {
+		const struct slot *o = &im->slots[j];
+
+		if (j != i && o->used &&
+		    (o->out || o->rs.state == ROWSTATE_SETTLING ||
+		     (o->rs.state == ROWSTATE_FINDING && o->page)) &&
+		    same_second(&im->slots[i].u, &o->u))
+			return true;
+	}
+	return false;
+}
+
+static void release(struct import *im, struct slot *sl)
+{
+	if (sl->queued != ROWSTATE_DO_NOTHING)
+		im->nqueued--;
+	sl->queued = ROWSTATE_DO_NOTHING;
+	sl->used = false;
+	im->nused--;
+}
+
+/* ---- carrying out what rowstate decides ---- */
+
+static void act(struct import *im, unsigned i, enum rowstate_action a);
+
+static void apply(struct import *im, unsigned i, enum rowstate_event ev,
+                  int64_t now)
+{
+	act(im, i, rowstate_next(&im->slots[i].rs, ev, &im->lim, now, im->stop));
+}
+
+static void queue(struct import *im, struct slot *sl, enum rowstate_action a)
+{
+	if (sl->queued == ROWSTATE_DO_NOTHING)
+		im->nqueued++;
+	sl->queued = a;
+	sl->page = 0;
+}
+
+static void failed_reason(const struct import *im, const struct slot *sl,
+                          char *out, size_t len)
+{
+	const char *why = sl->why[0] ? sl->why : "interrupted before sending";
+
+	if (!sl->rs.stored_maybe)
+		snprintf(out, len, "%s; not stored", why);
+	else if (!im->stop && sl->rs.posts >= im->lim.max_posts)
+		snprintf(out, len,
+		         "%s; gave up after %u attempts, each looked up twice and "
+		         "not found; it may have been stored all the same: the next "
+		         "run looks it up before it sends anything",
+		         why, sl->rs.posts);
+	else
+		snprintf(out, len,
+		         "%s; it may have been stored: the next run looks it up "
+		         "before it sends anything", why);
+}
+
+static void act(struct import *im, unsigned i, enum rowstate_action a)
+{
+	struct slot *sl = &im->slots[i];
+	const struct usage *u = &sl->u;
+	char reason[WHY_MAX + 200];
+
+	switch (a) {
+	case ROWSTATE_DO_NOTHING:
+	case ROWSTATE_DO_SETTLE:
+		return; /* a request or the settle timer reports */
+	case ROWSTATE_DO_POST:
+	case ROWSTATE_DO_LOOKUP:
+		queue(im, sl, a);
+		return;
+	case ROWSTATE_DO_CREATED:
+		im->c.created++;
+		if (sl->found)
+			im->c.reconciled++;
+		log_slot(im, u, RESULTLOG_CREATED, sl, NULL,
+		         sl->found ? "reconciled: found with GET /usages" : NULL,
+		         u->line);
+		break;
+	case ROWSTATE_DO_CREATED_NOID:
+		im->c.created++;
+		log_slot(im, u, RESULTLOG_CREATED, sl,
+		         "the server answered 2xx without a usage id and GET "
+		         "/usages does not list it; it is stored, but undo cannot "
+		         "delete it",
+		         "2xx without an id", u->line);
+		break;
+	case ROWSTATE_DO_REFUSED:
+		if (sl->rs.stored_maybe)
+			snprintf(reason, sizeof(reason),
+			         "%s (an earlier POST of this row may have been "
+			         "stored: check before sending it again)", sl->why);
+		else
+			snprintf(reason, sizeof(reason), "%s", sl->why);
+		reject(im, u->line, reason, sl->row.data, sl->row.len, u,
+		       RESULTLOG_REFUSED, sl);
+		break;
+	case ROWSTATE_DO_FAILED:
+		im->c.failed++;
+		failed_reason(im, sl, reason, sizeof(reason));
+		log_slot(im, u, RESULTLOG_FAILED, sl, reason, NULL, u->line);
+		break;
+	case ROWSTATE_DO_INVALID:
+		/* A bug: stop before anything else goes out. The row's pending
+		 * line makes the next run look it up first. */
+		rb_detail(im->err, im->errlen,
+		          "internal error: row %ld in state %s got an event it "
+		          "cannot take; stopping", u->line,
+		          rowstate_state_name(sl->rs.state));
+		if (!im->fatal)
+			im->fatal = RB_EIO;
+		im->c.failed++;
+		break;
+	}
+	release(im, sl);
+}
+
+/* ---- requests ---- */
+
+static enum rb_status submit_lookup(struct import *im, unsigned i)
+{
+	struct slot *sl = &im->slots[i];
 	enum rb_status st;
 
-	buf_reset(b);
-	st = buf_puts(b, "{\"subscriptionId\":");
-	if (!st) st = buf_json_string(b, u->subscription_id, strlen(u->subscription_id));
-	if (!st) st = buf_printf(b, ",\"quantity\":%s,\"usageTime\":\"%s\"",
-	                         u->quantity, u->usage_time);
-	if (!st && u->accept_partial >= 0)
-		st = buf_printf(b, ",\"acceptPartialQuantity\":%s",
-		                u->accept_partial ? "true" : "false");
-	if (!st)
-		st = buf_putc(b, '}');
-	return st;
+	if ((st = request_lookup_path(&im->body, &sl->u, sl->page)))
+		return st;
+	sl->out = true;
+	return sender_submit(im->snd, i, SENDER_GET, buf_cstr(&im->body), NULL,
+	                     0);
 }
 
 static enum rb_status submit_post(struct import *im, unsigned i)
@@ -332,132 +357,292 @@ static enum rb_status submit_post(struct import *im, unsigned i)
 	struct slot *sl = &im->slots[i];
 	enum rb_status st;
 
-	if ((st = usage_body(&im->body, &sl->u)))
+	if ((st = request_usage_body(&im->body, &sl->u)))
 		return st;
-	sl->phase = SLOT_POST;
+	sl->out = true;
 	return sender_submit(im->snd, i, SENDER_POST, "/usages", im->body.data,
 	                     im->body.len);
 }
 
-/* Asks the server whether the usage in slot i is already stored. */
-static enum rb_status submit_find(struct import *im, unsigned i)
+/* Sends what is queued, as far as the sender has room and no row of the
+ * same second is out or unknown. Every POST's pending line is written and
+ * made durable (one fdatasync for the batch) before the POST leaves: a
+ * power cut must not hide a request that went out. */
+static enum rb_status dispatch(struct import *im)
 {
-	struct slot *sl = &im->slots[i];
-	char filter[256];
+	unsigned i, room = sender_room(im->snd), n = 0;
+	unsigned go[256];
 	enum rb_status st;
 
-	snprintf(filter, sizeof(filter), "subscriptionId:%s;usageTime:%s",
-	         sl->u.subscription_id, sl->u.usage_time);
-	buf_reset(&im->body);
-	st = buf_puts(&im->body, "/usages?limit=100&filter=");
-	if (!st)
-		st = buf_url_encode(&im->body, filter);
-	if (st)
+	if (!im->nqueued || !room)
+		return RB_OK;
+	for (i = 0; i < im->nslots && n < room && n < 256; i++) {
+		struct slot *sl = &im->slots[i];
+
+		if (!sl->used || sl->queued == ROWSTATE_DO_NOTHING ||
+		    second_busy(im, i))
+			continue;
+		if (sl->queued == ROWSTATE_DO_POST &&
+		    log_slot(im, &sl->u, RESULTLOG_PENDING, NULL, NULL, NULL,
+		             sl->u.line))
+			return im->fatal;
+		sl->out = true; /* holds the second from here on */
+		go[n++] = i;
+	}
+	if (!n)
+		return RB_OK;
+	if ((st = resultlog_sync(im->lg, im->err, im->errlen))) {
+		im->fatal = st;
 		return st;
-	sl->phase = SLOT_FIND;
-	sl->finds++;
-	return sender_submit(im->snd, i, SENDER_GET, buf_cstr(&im->body), NULL, 0);
-}
-
-static unsigned free_slot(const struct import *im)
-{
-	unsigned i;
-
-	for (i = 0; i < im->nslots; i++)
-		if (im->slots[i].phase == SLOT_FREE)
-			return i;
-	return im->nslots;
-}
-
-static bool same_key(const struct usage *a, const struct usage *b)
-{
-	return !strcmp(a->subscription_id, b->subscription_id) &&
-	       !strcmp(a->quantity, b->quantity) &&
-	       a->usage_time_ms == b->usage_time_ms;
-}
-
-/* Is a row identical to slot i's in the sender right now? */
-static bool key_busy(const struct import *im, unsigned i)
-{
-	unsigned j;
-
-	if (!im->cfg->allow_duplicates)
-		return false;
-	for (j = 0; j < im->nslots; j++)
-		if (j != i && (im->slots[j].phase == SLOT_POST ||
-		               im->slots[j].phase == SLOT_FIND) &&
-		    same_key(&im->slots[i].u, &im->slots[j].u))
-			return true;
-	return false;
-}
-
-/* The row's first (or next) POST, after its pending line. */
-static enum rb_status start_post(struct import *im, unsigned i)
-{
-	if (key_busy(im, i)) {
-		im->slots[i].phase = SLOT_WAIT_POST;
-		return RB_OK;
 	}
-	if (log_row(im, &im->slots[i].u, RESULTLOG_PENDING, NULL, NULL, 0, 0, -1,
-	            NULL, im->slots[i].u.line))
-		return im->fatal;
-	return submit_post(im, i);
-}
+	for (i = 0; i < n; i++) {
+		struct slot *sl = &im->slots[go[i]];
+		enum rowstate_action a = sl->queued;
 
-static enum rb_status start_find(struct import *im, unsigned i)
-{
-	if (key_busy(im, i)) {
-		im->slots[i].phase = SLOT_WAIT_FIND;
-		return RB_OK;
+		sl->queued = ROWSTATE_DO_NOTHING;
+		im->nqueued--;
+		st = a == ROWSTATE_DO_POST ? submit_post(im, go[i])
+		                           : submit_lookup(im, go[i]);
+		if (st)
+			return st;
 	}
-	return submit_find(im, i);
+	return RB_OK;
 }
 
-/* Lets waiting rows go once nothing identical is in flight. */
-static enum rb_status kick_waiting(struct import *im)
+/* Settle timers that have come due: look the rows up now. */
+static int64_t fire_due(struct import *im, int64_t now)
 {
-	enum rb_status st = RB_OK;
-	unsigned i;
-
-	for (i = 0; i < im->nslots && !st && !im->stop; i++) {
-		if (im->slots[i].phase == SLOT_WAIT_POST && !key_busy(im, i))
-			st = start_post(im, i);
-		else if (im->slots[i].phase == SLOT_WAIT_FIND && !key_busy(im, i))
-			st = start_find(im, i);
-	}
-	return st;
-}
-
-static bool any_waiting(const struct import *im)
-{
-	unsigned i;
-
-	for (i = 0; i < im->nslots; i++)
-		if (im->slots[i].phase == SLOT_WAIT_POST ||
-		    im->slots[i].phase == SLOT_WAIT_FIND)
-			return true;
-	return false;
-}
-
-/* On a stop, rows still waiting will not go out in this run. */
-static void flush_waiting(struct import *im)
-{
+	int64_t next = -1;
 	unsigned i;
 
 	for (i = 0; i < im->nslots; i++) {
 		struct slot *sl = &im->slots[i];
-		if (sl->phase != SLOT_WAIT_POST && sl->phase != SLOT_WAIT_FIND)
+
+		if (!sl->used || sl->rs.state != ROWSTATE_SETTLING)
 			continue;
-		im->c.failed++;
-		log_row(im, &sl->u, RESULTLOG_FAILED,
-		        sl->phase == SLOT_WAIT_POST
-		            ? "interrupted before sending"
-		            : "interrupted; outcome unknown, the next run looks it up",
-		        NULL, sl->http, sl->attempts, -1, NULL, sl->u.line);
-		sl->phase = SLOT_FREE;
+		if (sl->rs.due_ms <= now)
+			apply(im, i, ROWSTATE_EV_SETTLED, now);
+		else if (next < 0 || sl->rs.due_ms < next)
+			next = sl->rs.due_ms;
+	}
+	return next;
+}
+
+/* ---- answers ---- */
+
+struct find_ctx {
+	struct import *im;
+	struct slot *sl;
+	unsigned long n;     /* usages on the page */
+	bool found;
+	bool oom;
+};
+
+static int find_cb(void *ctx, const struct response_usage *ru)
+{
+	struct find_ctx *fc = ctx;
+	struct match_stored stored;
+	int claimed;
+
+	fc->n++;
+	if (fc->found || !match_usage(&fc->sl->u, ru, &stored))
+		return 0;
+	/* A usage another row of this log created (or found) is not ours. */
+	claimed = resume_claim(fc->im->rs, ru->id);
+	if (claimed < 0) {
+		fc->oom = true;
+		return 1;
+	}
+	if (claimed)
+		return 0;
+	fc->found = true;
+	fc->sl->found = true;
+	fc->sl->stored = stored;
+	snprintf(fc->sl->usage_id, sizeof(fc->sl->usage_id), "%s", ru->id);
+	return 0; /* count the rest of the page */
+}
+
+static enum rowstate_event lookup_event(struct import *im, unsigned i,
+                                        const struct sender_result *res)
+{
+	struct slot *sl = &im->slots[i];
+	struct find_ctx fc = {im, sl, 0, false, false};
+	char why[400];
+	unsigned long next;
+
+	if (res->outcome != SENDER_DONE) {
+		snprintf(why, sizeof(why), "%.300s", res->reason);
+		goto failed;
+	}
+	if (response_usage_list(res->body, res->body_len, find_cb, &fc, why,
+	                        sizeof(why))) {
+		snprintf(why, sizeof(why), "an unreadable reply");
+		goto failed;
+	}
+	if (fc.oom) {
+		im->fatal = RB_ENOMEM;
+		snprintf(why, sizeof(why), "out of memory");
+		goto failed;
+	}
+	if (fc.found)
+		return ROWSTATE_EV_FOUND;
+	if (request_next_page(sl->page, fc.n, res->page_total, &next)) {
+		/* every page, never just the first */
+		sl->page = next;
+		im->nqueued++;
+		sl->queued = ROWSTATE_DO_LOOKUP;
+		return ROWSTATE_EV_COUNT; /* no event yet */
+	}
+	return ROWSTATE_EV_NOT_FOUND;
+failed:
+	{
+		char was[WHY_MAX];
+
+		snprintf(was, sizeof(was), "%s", sl->why);
+		snprintf(sl->why, sizeof(sl->why),
+		         "outcome unknown (%.400s) and looking it up failed "
+		         "(%.300s)", was, why);
+	}
+	return ROWSTATE_EV_LOOKUP_FAILED;
+}
+
+/* A reason to stop the whole run, said once. */
+static void stop_run(struct import *im, enum rb_status why, const char *msg)
+{
+	if (!im->stop_status) {
+		im->stop_status = why;
+		rb_detail(im->err, im->errlen, "%s", msg);
+	}
+	im->stop = true;
+	im->abort_now = true;
+}
+
+/* 401/403, an untrusted server, an unreachable API: no row can get
+ * through, so the run stops rather than fail row by row. */
+static void stop_for(struct import *im, const struct sender_result *res)
+{
+	char msg[1200];
+
+	if (res->outcome == SENDER_AUTH)
+		snprintf(msg, sizeof(msg),
+		         "the server refused our credentials (%.1000s); stopping "
+		         "before more requests go out", res->reason);
+	else if (res->outcome == SENDER_STOP)
+		snprintf(msg, sizeof(msg),
+		         "cannot go on: %.1000s; stopping before more requests go "
+		         "out", res->reason);
+	else
+		snprintf(msg, sizeof(msg),
+		         "%.1000s; stopping (run the same command again once the "
+		         "API can be reached)", res->reason);
+	stop_run(im, res->outcome == SENDER_UNREACHABLE ? RB_ENET : RB_EAUTH, msg);
+}
+
+static enum rowstate_event post_event(struct import *im, unsigned i,
+                                      const struct sender_result *res)
+{
+	struct slot *sl = &im->slots[i];
+	struct response_usage ru;
+
+	sl->attempts += res->attempts;
+	sl->http = res->http;
+	snprintf(sl->why, sizeof(sl->why), "%.800s", res->reason);
+	switch (res->outcome) {
+	case SENDER_DONE:
+		snprintf(sl->usage_id, sizeof(sl->usage_id), "%s", res->usage_id);
+		/* what the server stored is what counts */
+		memset(&sl->stored, 0, sizeof(sl->stored));
+		if (response_usage_one(res->body, res->body_len, &ru) &&
+		    !strcmp(ru.subscription_id, sl->u.subscription_id))
+			(void)match_usage(&sl->u, &ru, &sl->stored);
+		if (resume_claim(im->rs, sl->usage_id) < 0)
+			im->fatal = RB_ENOMEM;
+		return ROWSTATE_EV_POST_2XX;
+	case SENDER_REFUSED:
+		return ROWSTATE_EV_POST_4XX;
+	case SENDER_FAILED:
+		return ROWSTATE_EV_POST_UNSENT;
+	case SENDER_UNKNOWN:
+		if (res->http >= 200 && res->http < 300)
+			return ROWSTATE_EV_POST_2XX_NOID;
+		return res->http >= 500 ? ROWSTATE_EV_POST_5XX
+		                        : ROWSTATE_EV_POST_LOST;
+	case SENDER_AUTH:
+	case SENDER_STOP:
+	case SENDER_UNREACHABLE:
+		stop_for(im, res);
+		return res->outcome == SENDER_UNREACHABLE ? ROWSTATE_EV_POST_UNSENT
+		                                          : ROWSTATE_EV_POST_AUTH;
+	}
+	return ROWSTATE_EV_POST_UNSENT;
+}
+
+static void handle_result(struct import *im, const struct sender_result *res)
+{
+	unsigned i = (unsigned)res->tag;
+	struct slot *sl = &im->slots[i];
+	enum rowstate_event ev;
+
+	sl->out = false;
+	sl->ms += res->ms;
+	if (sl->rs.state == ROWSTATE_FINDING) {
+		if (res->outcome == SENDER_AUTH || res->outcome == SENDER_STOP ||
+		    res->outcome == SENDER_UNREACHABLE)
+			stop_for(im, res);
+		ev = lookup_event(im, i, res);
+		if (ev == ROWSTATE_EV_COUNT)
+			return; /* the next page is queued */
+	} else {
+		ev = post_event(im, i, res);
+	}
+	apply(im, i, ev, clock_mono_ms());
+}
+
+/* The run winds down: nothing new goes out. Rows whose request was only
+ * queued never sent it; the others hear STOP and end when what they have
+ * out reports. */
+static void tell_stop(struct import *im)
+{
+	int64_t now = clock_mono_ms();
+	unsigned i;
+
+	im->stop_told = true;
+	for (i = 0; i < im->nslots; i++) {
+		struct slot *sl = &im->slots[i];
+		enum rowstate_action q = sl->queued;
+
+		if (!sl->used)
+			continue;
+		if (q != ROWSTATE_DO_NOTHING) {
+			sl->queued = ROWSTATE_DO_NOTHING;
+			im->nqueued--;
+			if (!sl->why[0] || q == ROWSTATE_DO_POST)
+				snprintf(sl->why, sizeof(sl->why),
+				         "interrupted before sending");
+			apply(im, i, q == ROWSTATE_DO_POST
+			                     ? ROWSTATE_EV_POST_UNSENT
+			                     : ROWSTATE_EV_LOOKUP_FAILED,
+			      now);
+			continue;
+		}
+		if (sl->rs.state == ROWSTATE_SETTLING) {
+			char was[WHY_MAX];
+
+			snprintf(was, sizeof(was), "%s", sl->why);
+			snprintf(sl->why, sizeof(sl->why),
+			         "interrupted while its outcome was unknown (%.800s)",
+			         was);
+		}
+		apply(im, i, ROWSTATE_EV_STOP, now);
 	}
 }
 
+/* ---- reading ---- */
+
+/* --shard K/N: the row's trimmed subscriptionId text (valid or not), FNV-1a
+ * 64, modulo N, is shard K-1. Rows without one (missing, null or empty) and
+ * unreadable rows go to shard 1, so every row is reported by exactly one
+ * process. */
 static uint64_t fnv1a(const char *s, size_t n)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
@@ -470,10 +655,6 @@ static uint64_t fnv1a(const char *s, size_t n)
 	return h;
 }
 
-/* --shard K/N: the row's trimmed subscriptionId text (valid or not), FNV-1a
- * 64, modulo N, is shard K-1. Rows without one (missing, null or empty) and
- * unreadable rows go to shard 1, so every row is reported by exactly one
- * process. */
 static bool in_shard(const struct config *cfg, const struct record *rec)
 {
 	const struct record_value *v = &rec->v[CONFIG_FIELD_SUBSCRIPTION_ID];
@@ -493,288 +674,139 @@ static bool in_shard(const struct config *cfg, const struct record *rec)
 	return fnv1a(s, n) % cfg->shard_n == cfg->shard_k - 1;
 }
 
-/* One row from the reader: reject it, count it, skip it, or hand it to a slot. */
-static enum rb_status take_row(struct import *im, const struct reader_row *row)
+/* Checks a row: 0 with *u filled, 1 when another shard's, -1 rejected with
+ * why set. */
+static int check_row(struct import *im, const struct reader_row *row,
+                     struct usage *u, char *why, size_t whylen)
 {
 	struct record rec;
-	struct usage u;
-	char why[512];
-	unsigned i;
 	int seen;
 
-	if (row->error) {
-		if (im->cfg->shard_n && im->cfg->shard_k != 1) {
-			im->c.other_shard++;
-			return RB_OK;
+	if (row->error || record_from_row(im->map, row, &rec, why, whylen)) {
+		if (row->error)
+			snprintf(why, whylen, "%s", row->error);
+		return im->cfg->shard_n && im->cfg->shard_k != 1 ? 1 : -1;
+	}
+	if (!in_shard(im->cfg, &rec))
+		return 1;
+	if (check_record(&im->pol, &rec, im->start_wall_ms, u, why, whylen))
+		return -1;
+	if (!u->usage_time[0]) {
+		memcpy(u->usage_time, im->stamped, sizeof(u->usage_time));
+		u->usage_time_ms = im->stamped_ms;
+	}
+	if (im->dd && (seen = dedup_seen(im->dd, u)) != 0) {
+		if (seen < 0) {
+			im->fatal = RB_ENOMEM;
+			return -1;
 		}
-		im->c.read++;
-		if (rejects_format_row(im->rj, row, &im->rowbuf))
-			buf_reset(&im->rowbuf);
-		return reject(im, row->line, row->error, im->rowbuf.data,
-		              im->rowbuf.len, NULL, RESULTLOG_REJECTED, 0, 0, -1);
-	}
-	if (record_from_row(im->map, row, &rec, why, sizeof(why))) {
-		if (im->cfg->shard_n && im->cfg->shard_k != 1) {
-			im->c.other_shard++;
-			return RB_OK;
-		}
-		goto bad;
-	}
-	if (!in_shard(im->cfg, &rec)) {
-		im->c.other_shard++;
-		return RB_OK;
-	}
-	if (check_record(&im->pol, &rec, im->start_wall_ms, &u, why, sizeof(why)))
-		goto bad;
-	if (!u.usage_time[0]) {
-		memcpy(u.usage_time, im->stamped, sizeof(u.usage_time));
-		u.usage_time_ms = im->stamped_ms;
-	}
-	if (im->dd && (seen = dedup_seen(im->dd, &u)) != 0) {
-		if (seen < 0)
-			return RB_ENOMEM;
-		snprintf(why, sizeof(why),
+		snprintf(why, whylen,
 		         "repeats an earlier row with the same subscriptionId, "
 		         "usageTime and quantity; pass --allow-duplicates if both are "
 		         "meant");
-		goto bad;
+		return -1;
 	}
-	im->c.read++;
-	im->c.valid++;
-	if (im->cfg->dry_run) {
-		if (im->cfg->emit) {
-			if (usage_body(&im->body, &u))
-				return RB_ENOMEM;
-			buf_putc(&im->body, '\n');
-			if (fwrite(im->body.data, 1, im->body.len, stdout) != im->body.len) {
-				rb_detail(im->err, im->errlen, "cannot write to stdout: %s",
-				          strerror(errno));
-				return RB_EIO;
-			}
-		}
+	return 0;
+}
+
+static enum rb_status emit_body(struct import *im, const struct usage *u)
+{
+	enum rb_status st = request_usage_body(&im->body, u);
+
+	if (!st)
+		st = buf_putc(&im->body, '\n');
+	if (st)
+		return st;
+	if (fwrite(im->body.data, 1, im->body.len, stdout) != im->body.len) {
+		rb_detail(im->err, im->errlen, "cannot write to stdout: %s",
+		          strerror(errno));
+		return RB_EIO;
+	}
+	return RB_OK;
+}
+
+/* One row from the reader: reject it, count it, skip it, or give it a slot. */
+static enum rb_status take_row(struct import *im, const struct reader_row *row)
+{
+	struct usage u;
+	struct slot *sl;
+	char why[512];
+	unsigned i;
+	int r;
+
+	r = check_row(im, row, &u, why, sizeof(why));
+	if (im->fatal)
+		return im->fatal;
+	if (r > 0) {
+		im->c.other_shard++;
 		return RB_OK;
 	}
-	if (bits_get(&im->rs.created, row->line)) {
+	im->c.read++;
+	if (r < 0) {
+		if (rejects_format_row(im->rj, row, &im->rowbuf))
+			buf_reset(&im->rowbuf);
+		return reject(im, row->line, why, im->rowbuf.data, im->rowbuf.len,
+		              NULL, RESULTLOG_REJECTED, NULL);
+	}
+	im->c.valid++;
+	if (im->cfg->dry_run)
+		return im->cfg->emit ? emit_body(im, &u) : RB_OK;
+
+	switch (resume_take(im->rs, row->line, &u)) {
+	case RESUME_CREATED:
 		im->c.skipped++;
-		return log_row(im, &u, RESULTLOG_SKIPPED, NULL, NULL, 0, 0, -1,
-		               "created by an earlier run", row->line);
+		return log_slot(im, &u, RESULTLOG_SKIPPED, NULL, NULL,
+		                "created by an earlier run", row->line);
+	case RESUME_UNKNOWN:
+		r = 1;
+		break;
+	case RESUME_SEND:
+		r = 0;
+		break;
+	}
+	if (!r && im->existing) {
+		struct slot tmp = {0};
+		int k = match_pool_take(im->existing, &u, tmp.usage_id,
+		                        sizeof(tmp.usage_id));
+
+		tmp.ms = -1;
+		if (k > 0) {
+			im->c.skipped++;
+			return log_slot(im, &u, RESULTLOG_SKIPPED, &tmp, NULL,
+			                "already on the server (--skip-existing)",
+			                row->line);
+		}
 	}
 	i = free_slot(im);
 	if (i == im->nslots)
 		return RB_ENOMEM; /* cannot happen: rows are read only with room */
-	memset(&im->slots[i].u, 0, sizeof(u));
-	im->slots[i].u = u;
-	im->slots[i].attempts = 0;
-	im->slots[i].finds = 0;
-	im->slots[i].ms = 0;
-	im->slots[i].stored = false;
-	im->slots[i].http = 0;
-	im->slots[i].started_ms = clock_mono_ms();
-	if (rejects_format_row(im->rj, row, &im->slots[i].row))
-		buf_reset(&im->slots[i].row);
-	if (bits_get(&im->rs.unknown, row->line)) {
-		/* An earlier run sent it and never learned the outcome. */
-		return start_find(im, i);
+	sl = &im->slots[i];
+	sl->used = true;
+	im->nused++;
+	rowstate_init(&sl->rs);
+	sl->u = u;
+	sl->queued = ROWSTATE_DO_NOTHING;
+	sl->out = false;
+	sl->page = 0;
+	sl->attempts = 0;
+	sl->ms = 0;
+	sl->http = 0;
+	sl->usage_id[0] = 0;
+	sl->why[0] = 0;
+	sl->found = false;
+	memset(&sl->stored, 0, sizeof(sl->stored));
+	if (rejects_format_row(im->rj, row, &sl->row))
+		buf_reset(&sl->row);
+	if (r) {
+		/* An earlier run sent it and never learned the outcome: it may
+		 * have been committed up to the log's last write. */
+		snprintf(sl->why, sizeof(sl->why),
+		         "an earlier run sent it and never learned the outcome");
+		apply(im, i, ROWSTATE_EV_RESUME, im->resume_mono_ms);
+	} else {
+		apply(im, i, ROWSTATE_EV_START, clock_mono_ms());
 	}
-	return start_post(im, i);
-bad:
-	im->c.read++;
-	if (rejects_format_row(im->rj, row, &im->rowbuf))
-		buf_reset(&im->rowbuf);
-	return reject(im, row->line, why, im->rowbuf.data, im->rowbuf.len, NULL,
-	              RESULTLOG_REJECTED, 0, 0, -1);
-}
-
-/* Time on the wire for the row (first send to reply, over its requests),
- * not the time it waited for the rate limit. */
-static long slot_ms(const struct slot *sl)
-{
-	return sl->ms;
-}
-
-static void slot_done(struct slot *sl)
-{
-	sl->phase = SLOT_FREE;
-}
-
-/* Does the GET /usages reply in res hold our usage? */
-struct find_ctx {
-	const struct usage *u;
-	struct dedup *claimed; /* NULL unless --allow-duplicates */
-	char id[128];
-	int matches;
-	bool oom;
-};
-
-static int find_cb(void *ctx, const struct response_usage *ru)
-{
-	struct find_ctx *fc = ctx;
-	char q[CHECK_QUANTITY_MAX], why[64], tt[CHECK_TIME_MAX];
-	struct check_policy any = {0};
-	int64_t ms;
-
-	any.has_not_after = true;
-	any.not_after_ms = INT64_MAX;
-	if (strcmp(fc->u->subscription_id, ru->subscription_id))
-		return 0;
-	if (check_quantity(ru->quantity, strlen(ru->quantity),
-	                   ru->quantity_is_number, q, why,
-	                   sizeof(why)) ||
-	    strcmp(q, fc->u->quantity))
-		return 0;
-	if (check_usage_time(&any, ru->usage_time, strlen(ru->usage_time), 0, &ms,
-	                     tt, why, sizeof(why)) ||
-	    ms != fc->u->usage_time_ms)
-		return 0;
-	if (fc->claimed) {
-		/* --allow-duplicates: an identical row's usage is not ours; take
-		 * the first one no row has claimed yet. */
-		int seen = dedup_seen_key(fc->claimed, ru->id, strlen(ru->id));
-		if (seen < 0) {
-			fc->oom = true;
-			return 1;
-		}
-		if (seen)
-			return 0;
-	}
-	fc->matches++;
-	snprintf(fc->id, sizeof(fc->id), "%s", ru->id);
-	return 1;
-}
-
-static void handle_result(struct import *im, const struct sender_result *res)
-{
-	struct slot *sl = &im->slots[res->tag];
-	const struct usage *u = &sl->u;
-	long line = u->line;
-
-	sl->ms += res->ms;
-
-	if (res->outcome == SENDER_AUTH || res->outcome == SENDER_STOP) {
-		/* 401/403, or a server we cannot trust: not stored. The next run
-		 * looks it up and sends it. */
-		if (!im->auth_stop)
-			rb_detail(im->err, im->errlen,
-			          res->outcome == SENDER_AUTH
-			              ? "the server refused our credentials (%s); "
-			                "stopping before more requests go out"
-			              : "cannot go on: %s; stopping before more "
-			                "requests go out",
-			          res->reason);
-		im->auth_stop = im->stop = true;
-		im->c.failed++;
-		log_row(im, u, RESULTLOG_FAILED, res->reason, NULL, res->http,
-		        sl->attempts + res->attempts, slot_ms(sl), NULL, line);
-		slot_done(sl);
-		return;
-	}
-	if (sl->phase == SLOT_FIND) {
-		struct find_ctx fc = {0};
-		char why[1200];
-
-		fc.u = u;
-		fc.claimed = im->rs.claimed;
-		if (res->outcome != SENDER_DONE ||
-		    response_usage_list(res->body, res->body_len, find_cb, &fc, why,
-		                        sizeof(why))) {
-			snprintf(why, sizeof(why),
-			         "outcome unknown and the check for it failed (%s); run "
-			         "again to reconcile it",
-			         res->outcome == SENDER_DONE ? "unreadable reply"
-			                                     : res->reason);
-			im->c.failed++;
-			log_row(im, u, RESULTLOG_FAILED, why, NULL, res->http,
-			        sl->attempts, slot_ms(sl), NULL, line);
-			slot_done(sl);
-			return;
-		}
-		if (fc.oom) {
-			im->fatal = RB_ENOMEM;
-			slot_done(sl);
-			return;
-		}
-		if (fc.matches) {
-			im->c.created++;
-			im->c.reconciled++;
-			log_row(im, u, RESULTLOG_CREATED, NULL, fc.id, 0, sl->attempts,
-			        slot_ms(sl), "reconciled: found with GET /usages", line);
-			slot_done(sl);
-			return;
-		}
-		if (sl->stored) {
-			/* The server said 2xx: it is stored, whatever the list
-			 * says now. Look again a few times; never send again. */
-			if (sl->finds <= im->cfg->retries && !im->stop) {
-				if (start_find(im, (unsigned)res->tag) && !im->fatal)
-					im->fatal = RB_ENOMEM;
-				return;
-			}
-			im->c.created++;
-			log_row(im, u, RESULTLOG_CREATED,
-			        "the server answered 2xx without a usage id and GET "
-			        "/usages does not list it; it is stored, but undo "
-			        "cannot delete it", NULL, sl->http, sl->attempts,
-			        slot_ms(sl), "2xx without an id", line);
-			slot_done(sl);
-			return;
-		}
-		if (sl->finds > im->cfg->retries + 1 || im->stop) {
-			im->c.failed++;
-			log_row(im, u, RESULTLOG_FAILED,
-			        im->stop ? "interrupted; not stored, run again to send it"
-			                 : "outcome unknown too many times; run again",
-			        NULL, sl->http, sl->attempts, slot_ms(sl), NULL, line);
-			slot_done(sl);
-			return;
-		}
-		/* Not stored: safe to send (again). */
-		if (start_post(im, (unsigned)res->tag)) {
-			if (!im->fatal)
-				im->fatal = RB_ENOMEM;
-			slot_done(sl);
-		}
-		return;
-	}
-	sl->attempts += res->attempts;
-	sl->http = res->http;
-	switch (res->outcome) {
-	case SENDER_DONE:
-		im->c.created++;
-		if (im->rs.claimed &&
-		    dedup_seen_key(im->rs.claimed, res->usage_id,
-		                   strlen(res->usage_id)) < 0)
-			im->fatal = RB_ENOMEM;
-		log_row(im, u, RESULTLOG_CREATED, NULL, res->usage_id, res->http,
-		        sl->attempts, slot_ms(sl), NULL, line);
-		break;
-	case SENDER_REFUSED:
-		reject(im, line, res->reason, sl->row.data, sl->row.len, u,
-		       RESULTLOG_REFUSED, res->http, sl->attempts, slot_ms(sl));
-		break;
-	case SENDER_FAILED:
-		im->c.failed++;
-		log_row(im, u, RESULTLOG_FAILED, res->reason, NULL, res->http,
-		        sl->attempts, slot_ms(sl), NULL, line);
-		break;
-	case SENDER_UNKNOWN:
-		if (res->http >= 200 && res->http < 300)
-			sl->stored = true;
-		if (im->stop) {
-			/* No time to reconcile now; the pending line tells the next
-			 * run to look before it sends. */
-			im->c.failed++;
-			log_row(im, u, RESULTLOG_FAILED, res->reason, NULL, res->http,
-			        sl->attempts, slot_ms(sl), NULL, line);
-			break;
-		}
-		if (start_find(im, (unsigned)res->tag) && !im->fatal)
-			im->fatal = RB_ENOMEM;
-		return;
-	case SENDER_AUTH:
-	case SENDER_STOP:
-		break;
-	}
-	slot_done(sl);
+	return RB_OK;
 }
 
 static void show_progress(struct import *im, bool force)
@@ -795,7 +827,7 @@ static void show_progress(struct import *im, bool force)
 	                (long)(now - im->start_mono_ms), im->progress_tty);
 }
 
-/* Reads and dispatches rows until there is no room for another request. */
+/* Reads and takes rows while a new one could get a request out. */
 static enum rb_status read_rows(struct import *im)
 {
 	struct reader_row row;
@@ -804,7 +836,8 @@ static enum rb_status read_rows(struct import *im)
 
 	while (!im->eof && !im->stop) {
 		if (!im->cfg->dry_run &&
-		    (!sender_room(im->snd) || free_slot(im) == im->nslots))
+		    (im->nused == im->nslots ||
+		     im->nqueued >= sender_room(im->snd)))
 			break;
 		st = reader_next(im->rd, &row, im->err, im->errlen);
 		if (st == RB_END) {
@@ -832,40 +865,176 @@ static enum rb_status read_rows(struct import *im)
 	return RB_OK;
 }
 
+/* ---- --skip-existing: what the server already holds ---- */
+
+/* The usageTime window of the rows this run would send: a first pass over
+ * the input (a file, never a stream: preflight refuses one). */
+static enum rb_status file_window(struct import *im, int64_t *lo, int64_t *hi,
+                                  bool *any)
+{
+	struct reader *rd = NULL;
+	struct record_map *map = NULL;
+	struct reader_row row;
+	struct record rec;
+	struct usage u;
+	char why[512];
+	enum rb_status st;
+
+	*any = false;
+	if ((st = reader_open(&rd, im->path, im->cfg, im->err, im->errlen)))
+		return st;
+	if (!(map = record_map_new(im->cfg))) {
+		st = RB_ENOMEM;
+		goto out;
+	}
+	if (reader_format(rd) == CONFIG_FORMAT_CSV) {
+		size_t nhdr;
+		const struct reader_field *hdr = reader_header(rd, &nhdr);
+
+		if (record_map_header(map, hdr, nhdr, why, sizeof(why)))
+			goto out; /* no rows will be sent */
+	}
+	while ((st = reader_next(rd, &row, im->err, im->errlen)) == RB_OK) {
+		if (row.error || record_from_row(map, &row, &rec, why, sizeof(why)) ||
+		    !in_shard(im->cfg, &rec) ||
+		    check_record(&im->pol, &rec, im->start_wall_ms, &u, why,
+		                 sizeof(why)))
+			continue;
+		if (!u.usage_time[0])
+			u.usage_time_ms = im->stamped_ms;
+		if (!*any || u.usage_time_ms < *lo)
+			*lo = u.usage_time_ms;
+		if (!*any || u.usage_time_ms > *hi)
+			*hi = u.usage_time_ms;
+		*any = true;
+	}
+	st = st == RB_END ? RB_OK : st;
+out:
+	record_map_free(map);
+	reader_free(rd);
+	return st;
+}
+
+struct pool_ctx {
+	struct match_pool *pool;
+	struct resume *rs;
+	unsigned long n;
+	bool oom;
+};
+
+static int pool_cb(void *ctx, const struct response_usage *ru)
+{
+	struct pool_ctx *pc = ctx;
+	int claimed;
+
+	pc->n++;
+	/* a usage this log already accounts for is no other row's */
+	claimed = resume_claim(pc->rs, ru->id);
+	if (claimed < 0 || (!claimed && match_pool_add(pc->pool, ru) < 0)) {
+		pc->oom = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* Lists the file's window on the server, every page. */
+static enum rb_status load_existing(struct import *im)
+{
+	struct sender_result res;
+	struct pool_ctx pc = {0};
+	unsigned long page = 0, next;
+	int64_t lo = 0, hi = 0;
+	enum rb_status st;
+	bool any, have;
+	char why[300];
+
+	if ((st = file_window(im, &lo, &hi, &any)) || !any)
+		return st;
+	if (!(im->existing = match_pool_new()))
+		return RB_ENOMEM;
+	pc.pool = im->existing;
+	pc.rs = im->rs;
+	for (;;) {
+		if ((st = request_window_path(&im->body, lo, hi, page)) ||
+		    (st = sender_submit(im->snd, 0, SENDER_GET, buf_cstr(&im->body),
+		                        NULL, 0)))
+			return st;
+		do {
+			if (*im->signals) {
+				sender_abort(im->snd);
+				rb_detail(im->err, im->errlen,
+				          "interrupted; nothing was sent");
+				return RB_EINTR;
+			}
+			st = sender_next(im->snd, 100, &res, &have, im->err,
+			                 im->errlen);
+			if (st)
+				return st;
+		} while (!have);
+		if (res.outcome != SENDER_DONE) {
+			rb_detail(im->err, im->errlen,
+			          "--skip-existing: cannot list the usages already on "
+			          "the server: %s; nothing was sent", res.reason);
+			return res.outcome == SENDER_AUTH ? RB_EAUTH : RB_ENET;
+		}
+		pc.n = 0;
+		if (response_usage_list(res.body, res.body_len, pool_cb, &pc, why,
+		                        sizeof(why))) {
+			rb_detail(im->err, im->errlen,
+			          "--skip-existing: unreadable list of usages (%s); "
+			          "nothing was sent", why);
+			return RB_ENET;
+		}
+		if (pc.oom)
+			return RB_ENOMEM;
+		if (!request_next_page(page, pc.n, res.page_total, &next))
+			break;
+		page = next;
+	}
+	return RB_OK;
+}
+
+/* ---- the loop ---- */
+
 static enum rb_status send_loop(struct import *im)
 {
 	struct sender_result res;
-	int64_t grace_until = 0;
+	int64_t grace_until = 0, now, due;
 	bool have, aborted = false;
 	enum rb_status st;
+	int wait;
 
 	for (;;) {
 		if (*im->signals && !im->stop)
 			im->stop = true;
-		if (im->stop && !grace_until) {
+		if (im->stop && !im->stop_told) {
 			grace_until = clock_mono_ms() + GRACE_MS;
-			flush_waiting(im);
+			tell_stop(im);
 		}
-		if ((st = read_rows(im)))
+		if (im->fatal)
+			return im->fatal;
+		now = clock_mono_ms();
+		due = fire_due(im, now);
+		if ((st = read_rows(im)) || (st = dispatch(im)))
 			return st;
-		if ((im->eof || im->stop) && !sender_busy(im->snd) &&
-		    !any_waiting(im))
+		if (im->stop && !im->stop_told)
+			continue;
+		if ((im->eof || im->stop) && !im->nused)
 			break;
 		if (!aborted && im->stop &&
-		    (im->auth_stop || *im->signals > 1 || clock_mono_ms() > grace_until)) {
+		    (im->abort_now || *im->signals > 1 ||
+		     clock_mono_ms() > grace_until)) {
 			sender_abort(im->snd);
 			aborted = true;
 		}
-		st = sender_next(im->snd, 100, &res, &have, im->err, im->errlen);
+		wait = 100;
+		if (due >= 0 && due - now < wait)
+			wait = due > now ? (int)(due - now) : 0;
+		st = sender_next(im->snd, wait, &res, &have, im->err, im->errlen);
 		if (st)
 			return st;
-		if (have) {
+		if (have)
 			handle_result(im, &res);
-			if (!im->fatal && (st = kick_waiting(im)))
-				return st;
-		}
-		if (im->stop)
-			flush_waiting(im);
 		if (im->fatal)
 			return im->fatal;
 		show_progress(im, false);
@@ -884,7 +1053,8 @@ static void import_free(struct import *im)
 	resultlog_close(im->lg, NULL, 0);
 	sender_free(im->snd);
 	report_reasons_free(im->reasons);
-	resume_free(&im->rs);
+	resume_free(im->rs);
+	match_pool_free(im->existing);
 	for (i = 0; i < im->nslots; i++)
 		buf_free(&im->slots[i].row);
 	free(im->slots);
@@ -942,20 +1112,59 @@ static void paths_for(const struct config *cfg, const char *path,
 		snprintf(log, PATH_BYTES, "%s", cfg->log_path);
 }
 
-/* --restart: keep the old log, under a name that says when it was set aside. */
-static enum rb_status set_aside(const char *log, char *err, size_t errlen)
+/* Opens the result log (locked, unless a dry run), and what it says to
+ * resume; the stamped time for rows without usageTime. */
+static enum rb_status open_log(struct import *im)
 {
-	char dst[PATH_BYTES + 32], stamp[CHECK_TIME_MAX];
+	const struct config *cfg = im->cfg;
+	const char *stamped;
+	enum rb_status st;
 
-	if (access(log, F_OK) != 0)
-		return RB_OK;
-	check_format_time(clock_wall_ms() / 1000 * 1000, stamp);
-	snprintf(dst, sizeof(dst), "%s.%s", log, stamp);
-	if (rename(log, dst)) {
-		rb_detail(err, errlen, "cannot rename '%s': %s", log, strerror(errno));
-		return RB_EIO;
+	if (cfg->dry_run) {
+		im->lg = resultlog_open(im->log_path, im->err, im->errlen);
+		return im->lg ? RB_OK : RB_EIO;
 	}
-	fprintf(stderr, "rbusage: the old result log is now '%s'\n", dst);
+	if ((st = fingerprint_file(im->path, im->fingerprint, im->err,
+	                           im->errlen)))
+		return st;
+	/* Locked before it is read: two runs must never both resume it. */
+	if ((st = resultlog_open_exclusive(&im->lg, im->log_path, im->err,
+	                                   im->errlen)))
+		return st;
+	if ((st = resume_load(im->log_path, im->path, im->fingerprint,
+	                      cfg->restart, &im->rs, im->err, im->errlen)))
+		return st;
+	stamped = resume_stamped(im->rs);
+	if (stamped[0] &&
+	    !check_parse_time_arg(stamped, &im->stamped_ms, im->err, im->errlen))
+		snprintf(im->stamped, sizeof(im->stamped), "%s", stamped);
+	/* the log's last write on the monotonic clock */
+	im->resume_mono_ms = clock_mono_ms() -
+	                     (clock_wall_ms() - resume_last_write_ms(im->rs));
+	if (im->resume_mono_ms > clock_mono_ms())
+		im->resume_mono_ms = clock_mono_ms();
+	return RB_OK;
+}
+
+static enum rb_status start_sending(struct import *im)
+{
+	const struct config *cfg = im->cfg;
+	unsigned i;
+
+	im->snd = sender_new(cfg, im->err, im->errlen);
+	if (!im->snd)
+		return RB_EUSAGE;
+	im->lim.max_posts = cfg->retries + 1;
+	im->lim.lookups = 2;
+	/* a 2xx that named no usage: look --retries + 1 times (at least 2) */
+	im->lim.stored_lookups = cfg->retries + 1 > 2 ? cfg->retries + 1 : 2;
+	im->lim.settle_ms = cfg->settle_ms;
+	im->nslots = cfg->concurrency + SETTLING_ROWS;
+	im->slots = calloc(im->nslots, sizeof(*im->slots));
+	if (!im->slots)
+		return RB_ENOMEM;
+	for (i = 0; i < im->nslots; i++)
+		buf_init(&im->slots[i].row, 4 * READER_MAX_RECORD);
 	return RB_OK;
 }
 
@@ -969,7 +1178,6 @@ static enum rb_status import_file(const struct config *cfg, const char *path,
 	const struct reader_field *hdr;
 	char started[CHECK_TIME_MAX];
 	size_t nhdr;
-	unsigned i;
 	enum rb_status st;
 	enum config_format fmt;
 
@@ -987,30 +1195,18 @@ static enum rb_status import_file(const struct config *cfg, const char *path,
 	buf_init(&im.body, 4 * READER_MAX_RECORD);
 	buf_init(&im.rowbuf, 4 * READER_MAX_RECORD);
 	check_policy_from_config(&im.pol, cfg);
+	/* Rows without usageTime get this run's start, or the first run's on a
+	 * resume, so a re-sent row is the same record and can be found again. */
+	im.stamped_ms = im.start_wall_ms / 1000 * 1000;
+	check_format_time(im.stamped_ms, im.stamped);
+	check_format_time(im.start_wall_ms, started);
 
 	if ((st = open_input(cfg, path, &im.rd, &im.map, err, errlen)))
 		goto out;
 	fmt = reader_format(im.rd);
 	paths_for(cfg, path, fmt, im.rejects_path, im.log_path);
-	if (!cfg->dry_run) {
-		if ((st = fingerprint_file(path, im.fingerprint, err, errlen)))
-			goto out;
-		if (cfg->restart && (st = set_aside(im.log_path, err, errlen)))
-			goto out;
-		if ((st = resume_load(cfg, path, im.log_path, im.fingerprint, &im.rs,
-		                      err, errlen)))
-			goto out;
-	}
-	/* Rows without usageTime get this run's start, or the first run's on a
-	 * resume, so a re-sent row is the same record and can be found again. */
-	im.stamped_ms = im.start_wall_ms / 1000 * 1000;
-	if (im.rs.stamped[0] &&
-	    !check_parse_time_arg(im.rs.stamped, &im.stamped_ms, err, errlen))
-		snprintf(im.stamped, sizeof(im.stamped), "%s", im.rs.stamped);
-	else
-		check_format_time(im.stamped_ms, im.stamped);
-	check_format_time(im.start_wall_ms, started);
-
+	if ((st = open_log(&im)))
+		goto out;
 	if (!cfg->allow_duplicates && !(im.dd = dedup_new())) {
 		st = RB_ENOMEM;
 		goto out;
@@ -1024,11 +1220,6 @@ static enum rb_status import_file(const struct config *cfg, const char *path,
 	im.rj = rejects_open(im.rejects_path, fmt, input_delimiter(cfg, path), hdr,
 	                     nhdr, err, errlen);
 	if (!im.rj) {
-		st = RB_EIO;
-		goto out;
-	}
-	im.lg = resultlog_open(im.log_path, err, errlen);
-	if (!im.lg) {
 		st = RB_EIO;
 		goto out;
 	}
@@ -1049,20 +1240,11 @@ static enum rb_status import_file(const struct config *cfg, const char *path,
 				im.stop = true;
 		}
 	} else {
-		im.snd = sender_new(cfg, err, errlen);
-		if (!im.snd) {
-			st = RB_EUSAGE;
-			goto out;
-		}
-		im.nslots = cfg->concurrency;
-		im.slots = calloc(im.nslots, sizeof(*im.slots));
-		if (!im.slots) {
-			st = RB_ENOMEM;
-			goto out;
-		}
-		for (i = 0; i < im.nslots; i++)
-			buf_init(&im.slots[i].row, 4 * READER_MAX_RECORD);
-		st = send_loop(&im);
+		st = start_sending(&im);
+		if (!st && cfg->skip_existing)
+			st = load_existing(&im);
+		if (!st)
+			st = send_loop(&im);
 	}
 	if (im.progress && im.progress_tty) {
 		show_progress(&im, true);
@@ -1070,9 +1252,9 @@ static enum rb_status import_file(const struct config *cfg, const char *path,
 	}
 	if (!cfg->dry_run) {
 		/* A stop on a fatal error (a log that cannot be written) leaves
-		 * rows in flight with no outcome: they count as failed, so the
-		 * books still add up; their pending lines make the next run look
-		 * them up before it sends anything. */
+		 * rows with no outcome: they count as failed, so the books still
+		 * add up; their pending lines make the next run look them up
+		 * before it sends anything. */
 		unsigned long settled = im.c.created + im.c.rejected + im.c.refused +
 		                        im.c.failed + im.c.skipped;
 		if (im.c.read > settled) {
@@ -1083,8 +1265,8 @@ static enum rb_status import_file(const struct config *cfg, const char *path,
 			im.c.failed += im.c.read - settled;
 		}
 	}
-	if (st == RB_OK && im.auth_stop)
-		st = RB_EAUTH;
+	if (st == RB_OK && im.stop_status)
+		st = im.stop_status;
 	if (st == RB_OK && im.stop) {
 		st = RB_EINTR;
 		rb_detail(err, errlen, "interrupted; run the same command again to "
@@ -1092,8 +1274,9 @@ static enum rb_status import_file(const struct config *cfg, const char *path,
 	}
 	{
 		char serr[512];
+		bool cut = st == RB_EINTR || st == RB_EAUTH || st == RB_ENET;
 		enum rb_status s2 = resultlog_write_summary(
-			im.lg, &im.c, cfg->dry_run, st == RB_EINTR || st == RB_EAUTH,
+			im.lg, &im.c, cfg->dry_run, cut,
 			(long)(clock_mono_ms() - im.start_mono_ms), serr, sizeof(serr));
 		if (!st && s2) {
 			st = s2;
@@ -1114,7 +1297,7 @@ static enum rb_status import_file(const struct config *cfg, const char *path,
 		rs.counts = &im.c;
 		rs.reasons = im.reasons;
 		rs.dry_run = cfg->dry_run;
-		rs.interrupted = st == RB_EINTR || st == RB_EAUTH;
+		rs.interrupted = st == RB_EINTR || st == RB_EAUTH || st == RB_ENET;
 		rs.elapsed_ms = (long)(clock_mono_ms() - im.start_mono_ms);
 		if (!cfg->quiet)
 			report_summary(stderr, &rs);
@@ -1211,13 +1394,20 @@ enum rb_status pipeline_preflight(const struct config *cfg, char *err,
 		struct reader *rd = NULL;
 		struct record_map *map = NULL;
 		char rejects[PATH_BYTES], log[PATH_BYTES], fp[FINGERPRINT_MAX];
-		struct resume rs;
+		struct resume *rs = NULL;
 
 		if (!strcmp(path, "-") || is_stream(path)) {
 			/* cannot be read twice; checked as it is read */
 			enum config_format f = cfg->format == CONFIG_FORMAT_JSONL
 			                           ? CONFIG_FORMAT_JSONL
 			                           : CONFIG_FORMAT_CSV;
+			if (cfg->skip_existing && !cfg->dry_run) {
+				rb_detail(err, errlen,
+				          "--skip-existing reads the input twice (its "
+				          "time window first): give '%s' as a file",
+				          path);
+				return RB_EUSAGE;
+			}
 			paths_for(cfg, path, f, rejects, log);
 			st = outputs_apart(cfg, rejects, log, err, errlen);
 			continue;
@@ -1227,12 +1417,12 @@ enum rb_status pipeline_preflight(const struct config *cfg, char *err,
 			paths_for(cfg, path, reader_format(rd), rejects, log);
 			st = outputs_apart(cfg, rejects, log, err, errlen);
 		}
-		if (!st && !cfg->dry_run && !cfg->restart) {
+		if (!st && !cfg->dry_run) {
 			st = fingerprint_file(path, fp, err, errlen);
-			if (!st) {
-				st = resume_load(cfg, path, log, fp, &rs, err, errlen);
-				resume_free(&rs);
-			}
+			if (!st)
+				st = resume_load(log, path, fp, cfg->restart, &rs, err,
+				                 errlen);
+			resume_free(rs);
 		}
 		reader_free(rd);
 		record_map_free(map);
@@ -1248,7 +1438,7 @@ enum rb_status pipeline_import(const struct config *cfg,
 	size_t i;
 	enum rb_status st = RB_OK;
 
-	memset(out, 0, sizeof(*out));
+	memset(out, 0, sizeof(out[0]));
 	for (i = 0; i < cfg->nfiles && !st; i++)
 		st = import_file(cfg, cfg->files[i], signals, out, err, errlen);
 	return st;

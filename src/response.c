@@ -341,12 +341,41 @@ static bool field(const char *text, const jsmntok_t *toks, int ntoks, int obj,
 	return true;
 }
 
+/* Fills u from the usage object at token obj; false when a member does not
+ * fit its field (which is named in reason). */
+static bool element(const char *body, const jsmntok_t *toks, int ntoks,
+                    int obj, struct response_usage *u, char *reason,
+                    size_t reasonlen, int k)
+{
+	static const char *const keys[] = {"id", "subscriptionId", "quantity",
+	                                   "usageTime"};
+	char *dst[4] = {u->id, u->subscription_id, u->quantity, u->usage_time};
+	size_t cap[4] = {sizeof(u->id), sizeof(u->subscription_id),
+	                 sizeof(u->quantity), sizeof(u->usage_time)};
+	bool is_number[4];
+	int f;
+
+	for (f = 0; f < 4; f++) {
+		if (!field(body, toks, ntoks, obj, keys[f], dst[f], cap[f],
+		           &is_number[f])) {
+			if (k)
+				rb_detail(reason, reasonlen,
+				          "usage list element %d: unusable '%s'", k,
+				          keys[f]);
+			else
+				rb_detail(reason, reasonlen, "usage: unusable '%s'",
+				          keys[f]);
+			return false;
+		}
+	}
+	u->quantity_is_number = is_number[2];
+	return true;
+}
+
 enum rb_status response_usage_list(const char *body, size_t len,
                                    response_usage_fn fn, void *ctx,
                                    char *reason, size_t reasonlen)
 {
-	static const char *const keys[] = {"id", "subscriptionId", "quantity",
-	                                   "usageTime"};
 	jsmntok_t *toks = NULL;
 	int ntoks, i, k;
 	enum rb_status st;
@@ -365,33 +394,36 @@ enum rb_status response_usage_list(const char *body, size_t len,
 	}
 	for (k = 0, i = 1; k < toks[0].size && i < ntoks;
 	     k++, i = json_skip(toks, ntoks, i)) {
-		char *dst[4] = {u.id, u.subscription_id, u.quantity, u.usage_time};
-		size_t cap[4] = {sizeof(u.id), sizeof(u.subscription_id),
-		                 sizeof(u.quantity), sizeof(u.usage_time)};
-		bool is_number[4];
-		int f;
-
 		if (toks[i].type != JSMN_OBJECT) {
 			rb_detail(reason, reasonlen,
 			          "usage list element %d is not an object", k + 1);
 			st = RB_EINPUT;
 			goto out;
 		}
-		for (f = 0; f < 4; f++) {
-			if (!field(body, toks, ntoks, i, keys[f], dst[f], cap[f],
-			           &is_number[f])) {
-				rb_detail(reason, reasonlen,
-				          "usage list element %d: unusable '%s'",
-				          k + 1, keys[f]);
-				st = RB_EINPUT;
-				goto out;
-			}
+		if (!element(body, toks, ntoks, i, &u, reason, reasonlen, k + 1)) {
+			st = RB_EINPUT;
+			goto out;
 		}
-		u.quantity_is_number = is_number[2];
 		if (fn(ctx, &u))
 			break;
 	}
 out:
 	free(toks);
 	return st;
+}
+
+bool response_usage_one(const char *body, size_t len, struct response_usage *u)
+{
+	jsmntok_t *toks = NULL;
+	int ntoks;
+	char why[160];
+	bool ok;
+
+	memset(u, 0, sizeof(*u));
+	if (!body || parse(body, len, &toks, &ntoks, why, sizeof(why)))
+		return false;
+	ok = toks[0].type == JSMN_OBJECT &&
+	     element(body, toks, ntoks, 0, u, why, sizeof(why), 0);
+	free(toks);
+	return ok;
 }

@@ -49,4 +49,10 @@ enum rb_status response_usage_list(const char *body, size_t len,
                                    response_usage_fn fn, void *ctx,
                                    char *reason, size_t reasonlen);
 
+/* A single usage object, such as a 201's body, into u (members absent or
+ * null are ""). False when body is not such an object. body is borrowed
+ * for the call. */
+bool response_usage_one(const char *body, size_t len,
+                        struct response_usage *u);
+
 #endif

@@ -8,6 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
 #include "buf.h"
 #include "json.h"
 
@@ -67,26 +71,127 @@ found:
 	return 0;
 }
 
-struct resultlog *resultlog_open(const char *path, char *err, size_t errlen)
+/* The pid holding a flock on the file, from /proc/locks:
+ * "1: FLOCK  ADVISORY  WRITE 4242 08:01:1234567 0 EOF". 0 when unknown. */
+static long lock_holder(int fd)
+{
+	char line[256];
+	long holder = 0;
+	struct stat sb;
+	FILE *f;
+
+	if (fstat(fd, &sb) || !(f = fopen("/proc/locks", "r")))
+		return 0;
+	while (!holder && fgets(line, sizeof(line), f)) {
+		char kind[16], mode[16], rw[16];
+		unsigned maj, mnr;
+		unsigned long long ino;
+		long pid;
+
+		if (sscanf(line, "%*[^:]: %15s %15s %15s %ld %x:%x:%llu", kind, mode,
+		           rw, &pid, &maj, &mnr, &ino) == 7 &&
+		    !strcmp(kind, "FLOCK") && ino == (unsigned long long)sb.st_ino &&
+		    makedev(maj, mnr) == sb.st_dev)
+			holder = pid;
+	}
+	fclose(f);
+	return holder;
+}
+
+/* flock, not fcntl: a POSIX lock would go as soon as anything in this
+ * process closed another descriptor of the file (reading it back to resume
+ * does). 0 locked, 1 held by another process, -1 error (errno). */
+static int try_lock(int fd)
+{
+	while (flock(fd, LOCK_EX | LOCK_NB)) {
+		if (errno == EINTR)
+			continue;
+		return errno == EWOULDBLOCK ? 1 : -1;
+	}
+	return 0;
+}
+
+static enum rb_status open_log(struct resultlog **out, const char *path,
+                               bool exclusive, char *err, size_t errlen)
 {
 	struct resultlog *lg = calloc(1, sizeof(*lg));
+	int busy;
+	long holder;
 
+	*out = NULL;
 	if (!lg || !(lg->path = strdup(path))) {
 		free(lg);
 		rb_detail(err, errlen, "out of memory");
-		return NULL;
+		return RB_ENOMEM;
 	}
 	buf_init(&lg->line, LINE_MAX_BYTES);
 	lg->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (lg->fd < 0 || cut_torn_line(lg->fd, &lg->size)) {
-		rb_detail(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-		if (lg->fd >= 0)
-			close(lg->fd);
+	if (lg->fd < 0)
+		goto io;
+	busy = try_lock(lg->fd);
+	if (busy < 0)
+		goto io;
+	if (busy && exclusive) {
+		holder = lock_holder(lg->fd);
+		if (holder)
+			rb_detail(err, errlen,
+			          "another run (pid %ld) is using the result log '%s'; "
+			          "nothing was sent (run again once it has finished)",
+			          holder, path);
+		else
+			rb_detail(err, errlen,
+			          "another run is using the result log '%s'; nothing "
+			          "was sent (run again once it has finished)", path);
+		close(lg->fd);
+		buf_free(&lg->line);
 		free(lg->path);
 		free(lg);
-		return NULL;
+		return RB_EBUSY;
 	}
+	/* Only the holder of the lock may cut: the last line of a run
+	 * appending right now can look torn from outside. */
+	if (!busy && cut_torn_line(lg->fd, &lg->size))
+		goto io;
+	if (busy) {
+		off_t end = lseek(lg->fd, 0, SEEK_END);
+		lg->size = end > 0 ? end : 0;
+	} else if (!exclusive) {
+		flock(lg->fd, LOCK_UN); /* a dry run blocks no import */
+	}
+	*out = lg;
+	return RB_OK;
+io:
+	rb_detail(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+	if (lg->fd >= 0)
+		close(lg->fd);
+	buf_free(&lg->line);
+	free(lg->path);
+	free(lg);
+	return RB_EIO;
+}
+
+struct resultlog *resultlog_open(const char *path, char *err, size_t errlen)
+{
+	struct resultlog *lg;
+
+	open_log(&lg, path, false, err, errlen);
 	return lg;
+}
+
+enum rb_status resultlog_open_exclusive(struct resultlog **out,
+                                        const char *path, char *err,
+                                        size_t errlen)
+{
+	return open_log(out, path, true, err, errlen);
+}
+
+enum rb_status resultlog_sync(struct resultlog *lg, char *err, size_t errlen)
+{
+	if (fdatasync(lg->fd) == 0)
+		return RB_OK;
+	rb_detail(err, errlen, "cannot write '%s': %s", lg->path,
+	          strerror(errno));
+	return RB_EIO;
 }
 
 enum rb_status resultlog_close(struct resultlog *lg, char *err, size_t errlen)
@@ -222,6 +327,9 @@ enum rb_status resultlog_write_row(struct resultlog *lg,
 	/* canonical decimal text is a valid JSON number: written as one */
 	if (!st && r->quantity) st = buf_printf(b, ",\"quantity\":%s", r->quantity);
 	if (!st) st = put_str(b, "usageTime", r->usage_time);
+	if (!st && r->stored_quantity)
+		st = buf_printf(b, ",\"storedQuantity\":%s", r->stored_quantity);
+	if (!st) st = put_str(b, "storedUsageTime", r->stored_usage_time);
 	if (!st) st = put_str(b, "found", r->found);
 	if (!st) st = put_str(b, "reason", r->reason);
 	if (!st)
@@ -355,6 +463,8 @@ static int parse_line(const char *text, size_t len, long line_no,
 			else if (KEY("quantity")) r->quantity = tok_raw(text, val, &scratch);
 			else if (KEY("usageTime")) r->usage_time = tok_str(text, val, &scratch);
 			else if (KEY("found")) r->found = tok_str(text, val, &scratch);
+			else if (KEY("storedQuantity")) r->stored_quantity = tok_raw(text, val, &scratch);
+			else if (KEY("storedUsageTime")) r->stored_usage_time = tok_str(text, val, &scratch);
 		}
 #undef KEY
 	}

@@ -53,6 +53,11 @@ struct resultlog_row {
 	const char *quantity;
 	const char *usage_time;
 	const char *found;           /* how an outcome was found again, or NULL */
+	const char *stored_quantity; /* created: what the server stored, when it
+	                                differs from quantity (a usage limit cut
+	                                it under acceptPartialQuantity); else NULL */
+	const char *stored_usage_time; /* created: likewise (a server that keeps
+	                                whole seconds); else NULL */
 };
 
 struct resultlog_run {
@@ -67,8 +72,23 @@ struct resultlog_run {
 
 struct resultlog;
 
-/* Opens path for appending (created 0644 when absent). */
+/* Opens path for appending (created 0644 when absent). A torn last line
+ * (from a crash) is cut off, unless another run holds the log (see below):
+ * then it is that run's log to mend, and lines are only appended. */
 struct resultlog *resultlog_open(const char *path, char *err, size_t errlen);
+
+/* The same, for a run that sends: one run per result log. An exclusive lock
+ * (flock) is held on the log for as long as it is open, so cron starting a
+ * second run on the same log is harmless. RB_EBUSY when another process
+ * holds it (err names its pid, from /proc/locks, when it can be told);
+ * RB_EIO, RB_ENOMEM otherwise. */
+enum rb_status resultlog_open_exclusive(struct resultlog **out,
+                                        const char *path, char *err,
+                                        size_t errlen);
+/* Makes every line written so far durable (fdatasync), so a power cut cannot
+ * hide a pending line whose request went out. RB_EIO on failure. */
+enum rb_status resultlog_sync(struct resultlog *lg, char *err, size_t errlen);
+
 /* Closes; returns RB_EIO when the close reports a failed write. NULL is fine. */
 enum rb_status resultlog_close(struct resultlog *lg, char *err, size_t errlen);
 

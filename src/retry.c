@@ -95,13 +95,18 @@ enum retry_class retry_classify(long http, int curl_code, bool idempotent,
 		if (http == 429)
 			return RETRY_RATE_LIMITED;
 		/* 408: the server gave up waiting for our request, so it did not
-		 * act on it; the usual 5xx of an overloaded or restarting service
-		 * answer before anything is stored. */
-		if (http == 408 || http == 500 || http == 502 || http == 503 ||
-		    http == 504)
+		 * act on it. */
+		if (http == 408)
 			return RETRY_SAFE;
 		if (http >= 400 && http < 500)
 			return RETRY_REFUSED;
+		/* Any 5xx may come after the backend stored the usage (a gateway
+		 * that timed out while it committed): for a POST it proves
+		 * nothing, so it is looked up, never sent again blindly. */
+		if (http >= 500 && http < 600 && !idempotent)
+			return RETRY_UNKNOWN;
+		if (http == 500 || http == 502 || http == 503 || http == 504)
+			return RETRY_SAFE;
 		return RETRY_GIVE_UP; /* 1xx, 3xx (never followed), 501, 505... */
 	}
 	if (never_sent(curl_code))

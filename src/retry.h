@@ -15,10 +15,13 @@ enum retry_class {
 	RETRY_AUTH,         /* 401/403: stop the run */
 	RETRY_RATE_LIMITED, /* 429: pause all sending, send the same request again */
 	RETRY_SAFE,         /* transient, and the server cannot have acted on it (a POST
-	                       never fully sent, or a 500/502/503/504 reply), or the
-	                       request is idempotent: retry with backoff */
-	RETRY_UNKNOWN,      /* POST only: it went out and no usable reply came; the
-	                       server may have stored it. Never retried blindly */
+	                       never fully sent, a 408), or the request is
+	                       idempotent (a 500/502/503/504 to a GET): retry with
+	                       backoff */
+	RETRY_UNKNOWN,      /* POST only: it went out and no reply proves what
+	                       happened (a 5xx, a timeout or reset after the body
+	                       left, a 2xx cut off); the server may have stored
+	                       it. Never retried blindly */
 	RETRY_GIVE_UP,      /* known not acted on, but retrying cannot help (a 3xx, a
 	                       501, a TLS verification failure, a malformed URL) */
 };

@@ -51,6 +51,7 @@ struct req {
 	char limit[24], remaining[24];
 	char xrl_retry_after[64], retry_after[64];
 	char location[512];
+	char page_total[24];
 	char errbuf[CURL_ERROR_SIZE];
 
 	/* across attempts */
@@ -85,6 +86,11 @@ struct sender {
 	unsigned nidle;
 	bool aborted;
 	int64_t capped_told_until; /* the capped-wait notice, said once a pause */
+
+	/* Is the API reachable at all? (see SENDER_UNREACHABLE) */
+	bool got_reply;         /* some HTTP reply came back in this run */
+	unsigned conn_fails;    /* connection-level failures in a row */
+	int64_t conn_fail_since_ms;
 };
 
 static const char *method_name(enum sender_method m)
@@ -467,7 +473,7 @@ static void header_value(const char *v, size_t n, char *dst, size_t cap)
 static void clear_headers(struct req *r)
 {
 	r->limit[0] = r->remaining[0] = r->xrl_retry_after[0] = 0;
-	r->retry_after[0] = r->location[0] = 0;
+	r->retry_after[0] = r->location[0] = r->page_total[0] = 0;
 }
 
 static size_t on_header(char *data, size_t size, size_t nitems, void *userp)
@@ -481,6 +487,7 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *userp)
 		{"x-ratelimit-retry-after", offsetof(struct req, xrl_retry_after), 64},
 		{"retry-after", offsetof(struct req, retry_after), 64},
 		{"location", offsetof(struct req, location), 512},
+		{"pagination-total", offsetof(struct req, page_total), 24},
 	};
 	struct req *r = userp;
 	size_t n = size * nitems, i;
@@ -502,6 +509,47 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *userp)
 			             want[i].cap);
 	}
 	return n;
+}
+
+/* ---- reachability ---- */
+
+/* The request never reached the server: no connection (DNS, refused,
+ * unreachable, a connect or TLS handshake that timed out). */
+static bool no_connection(const struct req *r, long http, CURLcode code)
+{
+	if (http || r->got_bytes || r->body_read)
+		return false;
+	switch (code) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SSL_CONNECT_ERROR:
+		return true;
+	default:
+		return false;
+	}
+}
+
+#define UNREACHABLE_FIRST_MS 5000   /* no reply yet: a short streak will do */
+#define UNREACHABLE_LATER_MS 60000  /* the API answered before: be patient */
+
+/* Counts an attempt for the reachability check; true when the API is to be
+ * taken as unreachable now. */
+static bool unreachable_now(struct sender *s, const struct req *r, long http,
+                            CURLcode code, int64_t now)
+{
+	if (!no_connection(r, http, code)) {
+		if (http)
+			s->got_reply = true;
+		s->conn_fails = 0;
+		return false;
+	}
+	if (s->conn_fails++ == 0)
+		s->conn_fail_since_ms = now;
+	return s->conn_fails > s->retries &&
+	       now - s->conn_fail_since_ms >=
+	               (s->got_reply ? UNREACHABLE_LATER_MS : UNREACHABLE_FIRST_MS);
 }
 
 /* ---- one attempt ---- */
@@ -629,6 +677,10 @@ static void finish(struct sender *s, struct req *r, enum sender_outcome o,
 	r->res.ms = r->first_ms < 0 ? 0 : (long)(now - r->first_ms);
 	r->res.body = r->reply.data ? r->reply.data : "";
 	r->res.body_len = r->reply.len;
+	r->res.page_total = -1;
+	if (r->page_total[0] >= '0' && r->page_total[0] <= '9' &&
+	    strlen(r->page_total) < 16)
+		r->res.page_total = atol(r->page_total);
 	if (o == SENDER_DONE)
 		r->res.reason[0] = 0;
 	r->state = REQ_DONE;
@@ -690,6 +742,22 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 		throttle_observe(&s->th, r->limit, r->remaining, now);
 	cls = retry_classify(http, code, r->method != SENDER_POST,
 	                     r->body_read || r->got_bytes);
+	if (unreachable_now(s, r, http, code, now)) {
+		char *host = NULL;
+		CURLU *u = curl_url();
+
+		if (u && !curl_url_set(u, CURLUPART_URL, r->url, 0))
+			curl_url_get(u, CURLUPART_HOST, &host, 0);
+		snprintf(r->res.reason, sizeof(r->res.reason),
+		         "cannot reach %s: %s (%u attempts in a row over %lld s "
+		         "could not connect)",
+		         host ? host : "the API", curl_why(r, code), s->conn_fails,
+		         (long long)((now - s->conn_fail_since_ms) / 1000));
+		curl_free(host);
+		curl_url_cleanup(u);
+		finish(s, r, SENDER_UNREACHABLE, 0, now);
+		return;
+	}
 	if (s->verbose) {
 		if (http)
 			fprintf(stderr, "< %ld %ld ms%s%s\n", http,
@@ -801,7 +869,16 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 		requeue(s, r, now + wait, false);
 		return;
 	case RETRY_UNKNOWN:
-		if (http)
+		if (http && !code) {
+			/* a 5xx: the server's words, and what they do not prove */
+			char said[sizeof(r->res.reason) - 80];
+
+			response_error_reason(http, r->reply.data, r->reply.len,
+			                      said, sizeof(said));
+			snprintf(r->res.reason, sizeof(r->res.reason),
+			         "%s; outcome unknown (a 5xx may come after the "
+			         "usage was stored)", said);
+		} else if (http)
 			snprintf(r->res.reason, sizeof(r->res.reason),
 			         "HTTP %ld but the reply broke off (%s); outcome unknown",
 			         http, curl_why(r, code));

@@ -23,14 +23,20 @@ enum sender_outcome {
 	SENDER_DONE,    /* 2xx: POST 201 (usage_id set), GET 200 (body set), DELETE 204 */
 	SENDER_REFUSED, /* a 4xx other than 401/403/429 (404 included): reason holds
 	                   the server's messages, e.g. "quantity: must be at least 0.001" */
-	SENDER_FAILED,  /* gave up after --retries on 5xx, timeouts or connection
-	                   errors, and the server cannot have stored a POST */
-	SENDER_UNKNOWN, /* POST only: it may have been stored but no usable reply came
-	                   (timeout or reset after the body went out, a 2xx that broke
-	                   off or named no id): reconcile before resending */
+	SENDER_FAILED,  /* gave up after --retries on transient failures, and the
+	                   server cannot have stored a POST (it never fully left) */
+	SENDER_UNKNOWN, /* POST only: it may have been stored but no reply proves
+	                   it either way (any 5xx, a timeout or reset after the body
+	                   went out, a 2xx that broke off or named no id: http says
+	                   which): reconcile before resending */
 	SENDER_AUTH,    /* 401 or 403: the caller stops the run */
 	SENDER_STOP,    /* no request can succeed (the server's TLS certificate
 	                   failed verification): the caller stops the run */
+	SENDER_UNREACHABLE, /* the API cannot be reached: connection-level failures
+	                   (DNS, refused, unreachable) came --retries + 1 times in a
+	                   row, over 5 s with no reply ever received (60 s after
+	                   one was). Nothing of this request left. The caller stops
+	                   the run: going on row by row would take hours to fail */
 };
 
 struct sender_result {
@@ -44,6 +50,7 @@ struct sender_result {
 	const char *body;      /* the reply body (capped), borrowed until the next
 	                          sender_next or sender_free; GET uses it */
 	size_t body_len;
+	long page_total;       /* GET: the reply's Pagination-Total, -1 if none */
 };
 
 struct sender;

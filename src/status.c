@@ -15,7 +15,8 @@ const char *rb_strerror(enum rb_status st)
 	case RB_ETOOBIG: return "too big";
 	case RB_EAUTH: return "authentication refused";
 	case RB_EINTR: return "interrupted";
-	case RB_ENET: return "network set-up failed";
+	case RB_ENET: return "network failure";
+	case RB_EBUSY: return "another run holds the result log";
 	}
 	return "unknown error";
 }

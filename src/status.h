@@ -16,7 +16,9 @@ enum rb_status {
 	RB_ETOOBIG, /* a hard cap was hit */
 	RB_EAUTH,   /* the server refused our credentials: the run stops, exit 3 */
 	RB_EINTR,   /* interrupted by a signal: the run stops, exit 3 */
-	RB_ENET,    /* the transport could not be set up */
+	RB_ENET,    /* the transport could not be set up, or the API cannot be
+	               reached: the run stops, exit 3 */
+	RB_EBUSY,   /* another run holds the result log: nothing sent, exit 3 */
 };
 
 /* Static text for a status, never NULL. */

@@ -1,0 +1,45 @@
+/* match: is a usage the server lists the one a row sent? The rules of
+ * DESIGN.md "Resume and exactly-once": the same subscriptionId, compared
+ * exactly (Rebilly's filters ignore case); a usageTime equal to the row's,
+ * or to it cut to whole seconds (a server may keep seconds only); a quantity
+ * equal, or with acceptPartialQuantity true at most the row's (a usage
+ * limit may have cut it). Whether the usage is already claimed by another
+ * row is the caller's to know. Pure. */
+#ifndef RB_MATCH_H
+#define RB_MATCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "check.h"
+#include "response.h"
+
+/* What the server stored, when it differs from what the row sent. */
+struct match_stored {
+	char quantity[CHECK_QUANTITY_MAX];  /* canonical; "" when the same */
+	char usage_time[CHECK_TIME_MAX];    /* canonical UTC; "" when the same */
+};
+
+/* True when cand is row's usage by the rules above; stored (may be NULL)
+ * then says what differs. A candidate whose quantity or usageTime cannot be
+ * read never matches. */
+bool match_usage(const struct usage *row, const struct response_usage *cand,
+                 struct match_stored *stored);
+
+/* Compares two canonical decimal texts ("5", "5.25", "0.001"): <0, 0, >0. */
+int match_decimal_cmp(const char *a, const char *b);
+
+/* --skip-existing: the usages the server holds in a file's time window, to
+ * take one for each row that matches one. */
+struct match_pool;
+struct match_pool *match_pool_new(void); /* NULL when out of memory */
+void match_pool_free(struct match_pool *p); /* accepts NULL */
+/* Adds a listed usage (copied). A usage whose quantity or usageTime cannot
+ * be read is left out (it matches nothing). 0, or -1 out of memory. */
+int match_pool_add(struct match_pool *p, const struct response_usage *u);
+/* Takes the first usage not taken yet that matches row: 1 with its id in
+ * id (idlen bytes), 0 when none. */
+int match_pool_take(struct match_pool *p, const struct usage *row, char *id,
+                    size_t idlen);
+
+#endif

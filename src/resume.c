@@ -1,0 +1,454 @@
+/* resume: loading a result log to resume from it. */
+#include "resume.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sys/stat.h>
+
+#include "resultlog.h"
+
+/* ---- rows of this input, by line: two bits a line ---- */
+
+struct bits {
+	uint8_t *b;
+	size_t n; /* bytes */
+};
+
+static int bits_set(struct bits *s, long i)
+{
+	size_t byte = (size_t)i / 8;
+
+	if (i < 0)
+		return 0;
+	if (byte >= s->n) {
+		size_t nn = s->n ? s->n : 1024;
+		uint8_t *p;
+
+		while (nn <= byte)
+			nn *= 2;
+		if (!(p = realloc(s->b, nn)))
+			return -1;
+		memset(p + s->n, 0, nn - s->n);
+		s->b = p;
+		s->n = nn;
+	}
+	s->b[byte] |= (uint8_t)(1u << (i % 8));
+	return 0;
+}
+
+static void bits_clear(struct bits *s, long i)
+{
+	if (i >= 0 && (size_t)i / 8 < s->n)
+		s->b[i / 8] &= (uint8_t)~(1u << (i % 8));
+}
+
+static bool bits_get(const struct bits *s, long i)
+{
+	return i >= 0 && (size_t)i / 8 < s->n && (s->b[i / 8] >> (i % 8)) & 1;
+}
+
+/* ---- rows of earlier versions of the input, by content ---- */
+
+/* One row line of a run for another fingerprint, in log order. */
+struct old_row {
+	unsigned gen;      /* which earlier version (index into fps) */
+	long line;
+	size_t seq;        /* order in the log */
+	enum resultlog_status status;
+	size_t key;        /* offset of its key in the arena */
+};
+
+/* A key (subscriptionId NUL usageTime NUL quantity) and how many rows with
+ * it an earlier version created, or left with an unknown outcome. */
+struct key_count {
+	uint64_t hash;     /* 0 = empty slot */
+	size_t key;
+	unsigned long created, unknown;
+};
+
+struct resume {
+	struct bits created, unknown;
+	char fingerprint[RESUME_FINGERPRINT_MAX]; /* the log's last run's */
+	char stamped[CHECK_TIME_MAX];
+	int64_t last_write_ms;
+	struct dedup *claimed;
+	bool this_input;      /* rows of the current run go by line */
+	bool by_content;      /* rows of runs for another fingerprint */
+	const char *fp;       /* the input's, borrowed for resume_load */
+
+	/* while reading: runs for other fingerprints */
+	char (*fps)[RESUME_FINGERPRINT_MAX];
+	unsigned nfps;
+	unsigned gen;         /* the current run's: nfps when it is this input */
+	struct old_row *old;
+	size_t nold, capold;
+	char *arena;
+	size_t narena, caparena;
+
+	struct key_count *keys; /* open addressing, a power of two */
+	size_t nkeys, capkeys;
+	bool oom;
+};
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap ? *cap : 64;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	if (!(q = realloc(*p, n * size)))
+		return -1;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+/* Appends the key of a row to the arena; its offset, or (size_t)-1. */
+static size_t arena_key(struct resume *rs, const char *sid, const char *time,
+                        const char *qty)
+{
+	size_t a = strlen(sid) + 1, b = strlen(time) + 1, c = strlen(qty) + 1;
+	size_t off = rs->narena;
+
+	if (grow((void **)&rs->arena, &rs->caparena, rs->narena + a + b + c, 1))
+		return (size_t)-1;
+	memcpy(rs->arena + off, sid, a);
+	memcpy(rs->arena + off + a, time, b);
+	memcpy(rs->arena + off + a + b, qty, c);
+	rs->narena += a + b + c;
+	return off;
+}
+
+static size_t key_len(const char *k)
+{
+	size_t a = strlen(k) + 1, b = strlen(k + a) + 1;
+
+	return a + b + strlen(k + a + b) + 1;
+}
+
+static uint64_t key_hash(const char *k, size_t n)
+{
+	uint64_t h = check_hash64(k, n, 0x5eed);
+
+	return h ? h : 1;
+}
+
+/* The slot of key k (n bytes) in the table: where it is, or where it goes. */
+static struct key_count *key_slot(const struct resume *rs, const char *k,
+                                  size_t n, uint64_t h)
+{
+	size_t mask = rs->capkeys - 1, i = (size_t)h & mask;
+
+	for (;; i = (i + 1) & mask) {
+		struct key_count *e = &rs->keys[i];
+
+		if (!e->hash || (e->hash == h && key_len(rs->arena + e->key) == n &&
+		                 !memcmp(rs->arena + e->key, k, n)))
+			return e;
+	}
+}
+
+static struct key_count *key_add(struct resume *rs, size_t key)
+{
+	const char *k = rs->arena + key;
+	size_t n = key_len(k);
+	uint64_t h = key_hash(k, n);
+	struct key_count *e;
+
+	if ((rs->nkeys + 1) * 4 > rs->capkeys * 3) {
+		struct key_count *old = rs->keys;
+		size_t oldcap = rs->capkeys, i;
+
+		rs->capkeys = oldcap ? oldcap * 2 : 256;
+		if (!(rs->keys = calloc(rs->capkeys, sizeof(*rs->keys)))) {
+			rs->keys = old;
+			rs->capkeys = oldcap;
+			return NULL;
+		}
+		for (i = 0; i < oldcap; i++)
+			if (old[i].hash) {
+				const char *ok = rs->arena + old[i].key;
+				*key_slot(rs, ok, key_len(ok), old[i].hash) = old[i];
+			}
+		free(old);
+	}
+	e = key_slot(rs, k, n, h);
+	if (!e->hash) {
+		e->hash = h;
+		e->key = key;
+		rs->nkeys++;
+	}
+	return e;
+}
+
+static int cmp_old(const void *a, const void *b)
+{
+	const struct old_row *x = a, *y = b;
+
+	if (x->gen != y->gen)
+		return x->gen < y->gen ? -1 : 1;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Each row of an earlier version ends created, unknown or settled, by the
+ * same rules as rows of this input (see on_row); then they are counted by
+ * key. */
+static int fold_old(struct resume *rs)
+{
+	size_t i = 0, j;
+
+	qsort(rs->old, rs->nold, sizeof(*rs->old), cmp_old);
+	while (i < rs->nold) {
+		bool created = false, unknown = false;
+		size_t key = rs->old[i].key;
+		struct key_count *e;
+
+		for (j = i; j < rs->nold && rs->old[j].gen == rs->old[i].gen &&
+		            rs->old[j].line == rs->old[i].line;
+		     j++) {
+			switch (rs->old[j].status) {
+			case RESULTLOG_CREATED:
+				created = true;
+				unknown = false;
+				key = rs->old[j].key;
+				break;
+			case RESULTLOG_PENDING:
+				if (!created)
+					unknown = true;
+				if (!created)
+					key = rs->old[j].key;
+				break;
+			case RESULTLOG_REFUSED:
+				unknown = false;
+				break;
+			default:
+				break;
+			}
+		}
+		if (created || unknown) {
+			if (!(e = key_add(rs, key)))
+				return -1;
+			if (created)
+				e->created++;
+			else
+				e->unknown++;
+		}
+		i = j;
+	}
+	return 0;
+}
+
+static int on_run(struct resume *rs, const struct resultlog_entry *e)
+{
+	const char *fp = e->fingerprint ? e->fingerprint : "";
+	unsigned i;
+
+	/* A dry run sent nothing: its stamped time binds no usage. */
+	if (e->dry_run)
+		return 0;
+	if (!rs->stamped[0] && e->stamped_time)
+		snprintf(rs->stamped, sizeof(rs->stamped), "%s", e->stamped_time);
+	snprintf(rs->fingerprint, sizeof(rs->fingerprint), "%s", fp);
+	/* Standard input has no lines to go by: its rows go by content. */
+	if (rs->fp && !strcmp(fp, rs->fp) && strcmp(fp, "stdin")) {
+		rs->gen = rs->nfps; /* this input */
+		return 0;
+	}
+	for (i = 0; i < rs->nfps && strcmp(rs->fps[i], fp); i++)
+		;
+	if (i == rs->nfps) {
+		void *p = realloc(rs->fps, (rs->nfps + 1) * sizeof(*rs->fps));
+		if (!p)
+			return -1;
+		rs->fps = p;
+		snprintf(rs->fps[rs->nfps++], RESUME_FINGERPRINT_MAX, "%s", fp);
+	}
+	rs->gen = i;
+	return 0;
+}
+
+static int on_row(struct resume *rs, const struct resultlog_entry *e)
+{
+	const struct resultlog_row *r = &e->row;
+	long line = r->line;
+
+	if (r->status == RESULTLOG_CREATED && r->usage_id &&
+	    dedup_seen_key(rs->claimed, r->usage_id, strlen(r->usage_id)) < 0)
+		return -1;
+	if (rs->gen != rs->nfps) {
+		/* a run for an earlier version of the input */
+		struct old_row *o;
+
+		if (r->status != RESULTLOG_CREATED && r->status != RESULTLOG_PENDING &&
+		    r->status != RESULTLOG_REFUSED)
+			return 0;
+		if (!r->subscription_id || !r->usage_time || !r->quantity)
+			return 0; /* not a row that was sent */
+		if (grow((void **)&rs->old, &rs->capold, rs->nold + 1,
+		         sizeof(*rs->old)))
+			return -1;
+		o = &rs->old[rs->nold];
+		o->gen = rs->gen;
+		o->line = line;
+		o->seq = rs->nold;
+		o->status = r->status;
+		o->key = arena_key(rs, r->subscription_id, r->usage_time,
+		                   r->quantity);
+		if (o->key == (size_t)-1)
+			return -1;
+		rs->nold++;
+		return 0;
+	}
+	switch (r->status) {
+	case RESULTLOG_CREATED:
+		if (bits_set(&rs->created, line))
+			return -1;
+		bits_clear(&rs->unknown, line);
+		break;
+	case RESULTLOG_PENDING:
+		if (!bits_get(&rs->created, line) && bits_set(&rs->unknown, line))
+			return -1;
+		break;
+	case RESULTLOG_REFUSED:
+		bits_clear(&rs->unknown, line); /* a 4xx: nothing stored */
+		break;
+	default:
+		/* failed keeps "unknown": a timeout may have stored it */
+		break;
+	}
+	return 0;
+}
+
+static int on_entry(const struct resultlog_entry *e, void *ctx)
+{
+	struct resume *rs = ctx;
+	int r = 0;
+
+	if (e->type == RESULTLOG_ENTRY_RUN)
+		r = on_run(rs, e);
+	else if (e->type == RESULTLOG_ENTRY_ROW && rs->this_input)
+		r = on_row(rs, e);
+	if (r)
+		rs->oom = true;
+	return r;
+}
+
+void resume_free(struct resume *rs)
+{
+	if (!rs)
+		return;
+	free(rs->created.b);
+	free(rs->unknown.b);
+	dedup_free(rs->claimed);
+	free(rs->fps);
+	free(rs->old);
+	free(rs->arena);
+	free(rs->keys);
+	free(rs);
+}
+
+enum rb_status resume_load(const char *log_path, const char *input,
+                           const char *fp, bool restart, struct resume **out,
+                           char *err, size_t errlen)
+{
+	struct resume *rs = calloc(1, sizeof(*rs));
+	struct stat sb;
+	enum rb_status st;
+
+	*out = NULL;
+	if (!rs || !(rs->claimed = dedup_new())) {
+		free(rs);
+		rb_detail(err, errlen, "out of memory");
+		return RB_ENOMEM;
+	}
+	rs->fp = fp;
+	rs->this_input = true;
+	if (stat(log_path, &sb) != 0) {
+		*out = rs; /* nothing to resume */
+		rs->fp = NULL;
+		return RB_OK;
+	}
+	rs->last_write_ms = (int64_t)sb.st_mtim.tv_sec * 1000 +
+	                    sb.st_mtim.tv_nsec / 1000000;
+	st = resultlog_read(log_path, on_entry, rs, err, errlen);
+	if (!st && !rs->oom && rs->nold && fold_old(rs))
+		rs->oom = true;
+	if (!st && rs->oom) {
+		rb_detail(err, errlen, "out of memory");
+		st = RB_ENOMEM;
+	}
+	if (!st && fp && rs->fingerprint[0] && strcmp(rs->fingerprint, fp) &&
+	    !restart) {
+		rb_detail(err, errlen,
+		          "result log '%s' was written for another version of '%s' "
+		          "(fingerprint %s, now %s); to import this version pass "
+		          "--restart (rows the log has as created are matched by "
+		          "content and never sent again) or --log NEW_PATH",
+		          log_path, input, rs->fingerprint, fp);
+		st = RB_EUSAGE;
+	}
+	rs->fp = NULL;
+	if (st) {
+		resume_free(rs);
+		return st;
+	}
+	*out = rs;
+	return RB_OK;
+}
+
+enum resume_verdict resume_take(struct resume *rs, long line,
+                                const struct usage *u)
+{
+	char k[CHECK_ID_MAX + CHECK_TIME_MAX + CHECK_QUANTITY_MAX + 3];
+	size_t a, b, c;
+	struct key_count *e;
+
+	if (bits_get(&rs->created, line))
+		return RESUME_CREATED;
+	if (bits_get(&rs->unknown, line))
+		return RESUME_UNKNOWN;
+	if (!rs->nkeys)
+		return RESUME_SEND;
+	a = strlen(u->subscription_id) + 1;
+	b = strlen(u->usage_time) + 1;
+	c = strlen(u->quantity) + 1;
+	memcpy(k, u->subscription_id, a);
+	memcpy(k + a, u->usage_time, b);
+	memcpy(k + a + b, u->quantity, c);
+	e = key_slot(rs, k, a + b + c, key_hash(k, a + b + c));
+	if (!e->hash)
+		return RESUME_SEND;
+	if (e->created) {
+		e->created--;
+		return RESUME_CREATED;
+	}
+	if (e->unknown) {
+		e->unknown--;
+		return RESUME_UNKNOWN;
+	}
+	return RESUME_SEND;
+}
+
+const char *resume_stamped(const struct resume *rs)
+{
+	return rs->stamped;
+}
+
+int64_t resume_last_write_ms(const struct resume *rs)
+{
+	return rs->last_write_ms;
+}
+
+int resume_claim(struct resume *rs, const char *id)
+{
+	return dedup_seen_key(rs->claimed, id, strlen(id));
+}

@@ -1,0 +1,55 @@
+/* resume: what an earlier run left in a result log, so this run sends each
+ * row at most once: rows it created (skipped now), rows whose outcome it
+ * never learned (looked up before anything is sent), the usage ids already
+ * claimed by a row, and the stamped time for rows without usageTime. Rows
+ * logged for this very input are known by line number; rows logged for an
+ * earlier version of it (--restart) by content, counted by multiplicity. */
+#ifndef RB_RESUME_H
+#define RB_RESUME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "check.h"
+#include "status.h"
+
+#define RESUME_FINGERPRINT_MAX 64
+
+struct resume;
+
+/* Reads log_path (absent: nothing to resume) for the input whose
+ * fingerprint is fp (NULL: not known, e.g. a dry run). A log whose last
+ * run was for another fingerprint is refused (RB_EUSAGE, err names the way
+ * out) unless restart; rows read from standard input cannot be matched by
+ * line again either. *out is NULL on failure; free with resume_free. */
+enum rb_status resume_load(const char *log_path, const char *input,
+                           const char *fp, bool restart, struct resume **out,
+                           char *err, size_t errlen);
+void resume_free(struct resume *rs); /* accepts NULL */
+
+/* What to do with the row at line with usage u (its key: subscriptionId,
+ * usageTime, quantity). Content matches are used up as they are found. */
+enum resume_verdict {
+	RESUME_SEND,     /* nothing known: send it */
+	RESUME_CREATED,  /* an earlier run created it: skip */
+	RESUME_UNKNOWN,  /* an earlier run sent it, outcome unknown: look first */
+};
+enum resume_verdict resume_take(struct resume *rs, long line,
+                                const struct usage *u);
+
+/* The stamped usageTime of the log's first run ("" when none), for rows
+ * without usageTime: the same row must be the same usage on every run. */
+const char *resume_stamped(const struct resume *rs);
+
+/* When the log was last written (ms since 1970; 0 when there was none): an
+ * unknown outcome may have been committed up to then, so lookups wait
+ * --settle from it. */
+int64_t resume_last_write_ms(const struct resume *rs);
+
+/* Usage ids some row of the log has claimed (created). claim: 1 when id was
+ * claimed already, else 0 and it is claimed now; -1 out of memory. */
+int resume_claim(struct resume *rs, const char *id);
+bool resume_claimed(struct resume *rs, const char *id);
+
+#endif
