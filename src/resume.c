@@ -76,8 +76,6 @@ struct resume {
 	char stamped[CHECK_TIME_MAX];
 	int64_t last_write_ms;
 	struct dedup *claimed;
-	bool this_input;      /* rows of the current run go by line */
-	bool by_content;      /* rows of runs for another fingerprint */
 	const char *fp;       /* the input's, borrowed for resume_load */
 
 	/* while reading: runs for other fingerprints */
@@ -335,7 +333,7 @@ static int on_entry(const struct resultlog_entry *e, void *ctx)
 
 	if (e->type == RESULTLOG_ENTRY_RUN)
 		r = on_run(rs, e);
-	else if (e->type == RESULTLOG_ENTRY_ROW && rs->this_input)
+	else if (e->type == RESULTLOG_ENTRY_ROW)
 		r = on_row(rs, e);
 	if (r)
 		rs->oom = true;
@@ -371,7 +369,6 @@ enum rb_status resume_load(const char *log_path, const char *input,
 		return RB_ENOMEM;
 	}
 	rs->fp = fp;
-	rs->this_input = true;
 	if (stat(log_path, &sb) != 0) {
 		*out = rs; /* nothing to resume */
 		rs->fp = NULL;

@@ -112,6 +112,74 @@ start_fake() {
 		REBILLY_BASE_URL="$FAKE_URL"
 }
 
+# stop_fake: stops the running fake by its PID, so another can be started.
+stop_fake() {
+	if [ -n "$FAKE_PID" ]; then
+		kill "$FAKE_PID" 2>/dev/null || true
+		wait "$FAKE_PID" 2>/dev/null || true
+		FAKE_PID=""
+	fi
+	{ exec 3<&-; } 2>/dev/null || true
+	rm -f "$T/fake.fifo"
+}
+
+# exactly_once CSV LOG: every row of CSV (no quoted line breaks) is in the
+# fake's ledger exactly once, and the ledger holds nothing else: each row has
+# one "created" line in LOG with a usage id (later runs may say "skipped"),
+# those ids are the
+# ledger's live usages one to one, and each usage is its row's by the
+# matching rules (usageTime equal or cut to whole seconds; quantity equal,
+# or with acceptPartialQuantity at most the row's and equal to the log's
+# storedQuantity).
+exactly_once() {
+	ledger > "$T/ledger.now"
+	python3 - "$1" "$2" "$T/ledger.now" <<'PY' || fail "$1 is not in the ledger exactly once"
+import csv, json, sys
+from datetime import datetime, timezone
+from decimal import Decimal
+
+def instant(t):
+    return datetime.fromisoformat(t.replace("Z", "+00:00")).astimezone(timezone.utc)
+
+rows = {}
+with open(sys.argv[1], newline="") as f:
+    for i, r in enumerate(csv.DictReader(f), start=2):
+        rows[i] = r
+final, ids, stored = {}, {}, {}
+for o in map(json.loads, open(sys.argv[2])):
+    if o.get("type") != "row" or o["status"] == "pending":
+        continue
+    final[o["line"]] = o["status"]
+    if o["status"] == "created":
+        assert o["line"] not in ids, "line %d created twice" % o["line"]
+        ids[o["line"]] = o.get("usageId")
+        stored[o["line"]] = o
+live = {u["id"]: u for u in map(json.loads, open(sys.argv[3])) if not u["deleted"]}
+bad = {l: s for l, s in final.items()
+       if s != "created" and not (s == "skipped" and l in ids)}
+assert set(final) == set(rows), "lines without an outcome: %r" % sorted(set(rows) - set(final))[:5]
+assert not bad, "not created: %r" % list(bad.items())[:5]
+assert all(ids.values()), "created without an id: %r" % [l for l, i in ids.items() if not i][:5]
+assert len(set(ids.values())) == len(ids), "one usage claimed by two rows"
+extra = set(live) - set(ids.values())
+missing = set(ids.values()) - set(live)
+assert not extra, "%d usages in the ledger that no row of the log names (billed twice): %r" % (len(extra), [live[i] for i in list(extra)[:3]])
+assert not missing, "usages the log names that the ledger lacks: %r" % list(missing)[:3]
+for line, uid in ids.items():
+    r, u, o = rows[line], live[uid], stored[line]
+    assert u["subscriptionId"] == r["subscriptionId"].strip(), (line, u)
+    t_row, t_srv = instant(r["usageTime"]), instant(u["usageTime"])
+    assert t_srv in (t_row, t_row.replace(microsecond=0)), (line, r, u)
+    q_row, q_srv = Decimal(r["quantity"]), Decimal(u["quantity"])
+    partial = r.get("acceptPartialQuantity", "").strip().lower() in ("true", "1", "yes")
+    assert q_srv == q_row or (partial and q_srv < q_row), (line, r, u)
+    if q_srv != q_row:
+        assert Decimal(str(o.get("storedQuantity"))) == q_srv, (line, o, u)
+    if t_srv != t_row:
+        assert instant(o["storedUsageTime"]) == t_srv, (line, o, u)
+PY
+}
+
 # ledger: the fake's stored usages, one JSON per line, on stdout.
 ledger() {
 	python3 -c '

@@ -1,0 +1,161 @@
+/* The rules that tell a listed usage is a row's: exact ids, whole seconds,
+ * partial quantities; and the pool --skip-existing takes from. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "match.h"
+
+static struct usage row_of(const char *sid, const char *q, int64_t ms,
+                           int partial)
+{
+	struct usage u;
+
+	memset(&u, 0, sizeof(u));
+	snprintf(u.subscription_id, sizeof(u.subscription_id), "%s", sid);
+	snprintf(u.quantity, sizeof(u.quantity), "%s", q);
+	check_format_time(ms, u.usage_time);
+	u.usage_time_ms = ms;
+	u.accept_partial = partial;
+	return u;
+}
+
+static struct response_usage cand(const char *id, const char *sid,
+                                  const char *q, bool number, const char *t)
+{
+	struct response_usage c;
+
+	memset(&c, 0, sizeof(c));
+	snprintf(c.id, sizeof(c.id), "%s", id);
+	snprintf(c.subscription_id, sizeof(c.subscription_id), "%s", sid);
+	snprintf(c.quantity, sizeof(c.quantity), "%s", q);
+	c.quantity_is_number = number;
+	snprintf(c.usage_time, sizeof(c.usage_time), "%s", t);
+	return c;
+}
+
+#define T0 1795168800250LL /* 2026-11-20T10:00:00.250Z */
+
+static void decimals(void **state)
+{
+	(void)state;
+	assert_int_equal(match_decimal_cmp("5", "5"), 0);
+	assert_int_equal(match_decimal_cmp("5", "5.001"), -1);
+	assert_int_equal(match_decimal_cmp("5.1", "5.01"), 1);
+	assert_int_equal(match_decimal_cmp("10", "9.999"), 1);
+	assert_int_equal(match_decimal_cmp("0.5", "0.25"), 1);
+	assert_int_equal(match_decimal_cmp("0.001", "1"), -1);
+	assert_int_equal(match_decimal_cmp("123456789012345", "123456789012344"), 1);
+}
+
+struct mrow {
+	const char *sid, *q;
+	bool number;
+	const char *t;
+	int partial;
+	bool want;
+	const char *stored_q, *stored_t;
+};
+
+static void rules(void **state)
+{
+	static const struct mrow rows[] = {
+		/* the same usage, written as servers write it */
+		{"sub_1", "5.25", true, "2026-11-20T10:00:00.250Z", -1, true, "", ""},
+		{"sub_1", "5.250", true, "2026-11-20T10:00:00.250Z", -1, true, "", ""},
+		{"sub_1", "5.25", false, "2026-11-20T11:00:00.25+01:00", -1, true, "", ""},
+		/* ids compare exactly (filters ignore case) */
+		{"SUB_1", "5.25", true, "2026-11-20T10:00:00.250Z", -1, false, 0, 0},
+		{"sub_10", "5.25", true, "2026-11-20T10:00:00.250Z", -1, false, 0, 0},
+		/* whole seconds: the row's time cut, nothing else */
+		{"sub_1", "5.25", true, "2026-11-20T10:00:00Z", -1, true, "",
+		 "2026-11-20T10:00:00Z"},
+		{"sub_1", "5.25", true, "2026-11-20T10:00:01Z", -1, false, 0, 0},
+		{"sub_1", "5.25", true, "2026-11-20T10:00:00.251Z", -1, false, 0, 0},
+		/* a smaller quantity only under acceptPartialQuantity */
+		{"sub_1", "4", true, "2026-11-20T10:00:00.250Z", -1, false, 0, 0},
+		{"sub_1", "4", true, "2026-11-20T10:00:00.250Z", 0, false, 0, 0},
+		{"sub_1", "4", true, "2026-11-20T10:00:00.250Z", 1, true, "4", ""},
+		{"sub_1", "5.26", true, "2026-11-20T10:00:00.250Z", 1, false, 0, 0},
+		/* unreadable values never match */
+		{"sub_1", "five", false, "2026-11-20T10:00:00.250Z", -1, false, 0, 0},
+		{"sub_1", "5.25", true, "yesterday", -1, false, 0, 0},
+		{"sub_1", "5.25", true, "", -1, false, 0, 0},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct mrow *m = &rows[i];
+		struct usage u = row_of("sub_1", "5.25", T0, m->partial);
+		struct response_usage c = cand("u1", m->sid, m->q, m->number, m->t);
+		struct match_stored st;
+		bool got = match_usage(&u, &c, &st);
+
+		if (got != m->want)
+			fail_msg("row %zu: %s %s %s: got %d", i, m->sid, m->q, m->t,
+			         got);
+		if (got) {
+			assert_string_equal(st.quantity, m->stored_q);
+			assert_string_equal(st.usage_time, m->stored_t);
+		}
+	}
+}
+
+static void pool(void **state)
+{
+	struct match_pool *p = match_pool_new();
+	struct usage a = row_of("s", "5", T0, -1), b = row_of("s", "5", T0 + 1000, -1);
+	char id[64];
+	int i;
+
+	(void)state;
+	assert_non_null(p);
+	/* two identical usages, one of another second, one unreadable */
+	assert_int_equal(match_pool_add(p, &(struct response_usage){"u1", "s", "5", true, "2026-11-20T10:00:00.250Z"}), 0);
+	assert_int_equal(match_pool_add(p, &(struct response_usage){"u2", "s", "5", true, "2026-11-20T10:00:00Z"}), 0);
+	assert_int_equal(match_pool_add(p, &(struct response_usage){"u3", "s", "5", true, "2026-11-20T10:00:01.250Z"}), 0);
+	assert_int_equal(match_pool_add(p, &(struct response_usage){"u4", "s", "x", false, "2026-11-20T10:00:00.250Z"}), 0);
+	/* each taken once: two rows of the first second, one of the next */
+	assert_int_equal(match_pool_take(p, &a, id, sizeof(id)), 1);
+	assert_int_equal(match_pool_take(p, &a, id, sizeof(id)), 1);
+	assert_int_equal(match_pool_take(p, &a, id, sizeof(id)), 0);
+	assert_int_equal(match_pool_take(p, &b, id, sizeof(id)), 1);
+	assert_string_equal(id, "u3");
+	assert_int_equal(match_pool_take(p, &b, id, sizeof(id)), 0);
+	match_pool_free(p);
+
+	/* many: the index grows */
+	p = match_pool_new();
+	for (i = 0; i < 5000; i++) {
+		struct response_usage c = cand("", "s", "1", true, "");
+		snprintf(c.id, sizeof(c.id), "u%d", i);
+		check_format_time(T0 + (int64_t)i * 1000, c.usage_time);
+		assert_int_equal(match_pool_add(p, &c), 0);
+	}
+	for (i = 4999; i >= 0; i--) {
+		struct usage r = row_of("s", "1", T0 + (int64_t)i * 1000, -1);
+		char want[16];
+		snprintf(want, sizeof(want), "u%d", i);
+		assert_int_equal(match_pool_take(p, &r, id, sizeof(id)), 1);
+		assert_string_equal(id, want);
+	}
+	match_pool_free(p);
+	match_pool_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(decimals),
+		cmocka_unit_test(rules),
+		cmocka_unit_test(pool),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

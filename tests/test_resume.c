@@ -1,0 +1,204 @@
+/* What a result log tells the next run: rows by line for the same input,
+ * by content (counted) for another version of it, the stamped time, the
+ * claimed ids, and the refusal of a log for another file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "resume.h"
+
+static char dir[] = "/tmp/test_resume.XXXXXX";
+static char path[512];
+
+#define RUN(fp) "{\"type\":\"run\",\"command\":\"import\",\"input\":\"x.csv\"," \
+	"\"fingerprint\":\"" fp "\",\"stampedTime\":\"2026-11-20T00:00:00Z\"," \
+	"\"dryRun\":false}\n"
+#define ROW(line, status, sid, q, t, extra) "{\"type\":\"row\",\"line\":" #line \
+	",\"status\":\"" status "\",\"subscriptionId\":\"" sid "\",\"quantity\":" \
+	q ",\"usageTime\":\"" t "\"" extra "}\n"
+
+static void write_log(const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static struct usage u_of(const char *sid, const char *q, const char *t)
+{
+	struct usage u;
+
+	memset(&u, 0, sizeof(u));
+	snprintf(u.subscription_id, sizeof(u.subscription_id), "%s", sid);
+	snprintf(u.quantity, sizeof(u.quantity), "%s", q);
+	snprintf(u.usage_time, sizeof(u.usage_time), "%s", t);
+	return u;
+}
+
+static struct resume *load(const char *fp, bool restart, enum rb_status want)
+{
+	struct resume *rs = NULL;
+	char err[600] = "";
+
+	assert_int_equal(resume_load(path, "x.csv", fp, restart, &rs, err,
+	                             sizeof(err)),
+	                 want);
+	if (want)
+		assert_null(rs);
+	return rs;
+}
+
+#define T1 "2026-11-20T01:00:00Z"
+
+static void no_log(void **state)
+{
+	struct resume *rs;
+	struct usage u = u_of("a", "1", T1);
+
+	(void)state;
+	unlink(path);
+	rs = load("v1:1:aa", false, RB_OK);
+	assert_int_equal(resume_take(rs, 2, &u), RESUME_SEND);
+	assert_string_equal(resume_stamped(rs), "");
+	assert_true(resume_last_write_ms(rs) == 0);
+	resume_free(rs);
+}
+
+static void same_input_by_line(void **state)
+{
+	struct resume *rs;
+	struct usage u = u_of("a", "1", T1);
+
+	(void)state;
+	write_log(RUN("v1:1:aa")
+	          ROW(2, "pending", "a", "1", T1, "")
+	          ROW(2, "created", "a", "1", T1, ",\"usageId\":\"u2\"")
+	          ROW(3, "pending", "a", "1", T1, "")
+	          ROW(4, "pending", "a", "1", T1, "")
+	          ROW(4, "refused", "a", "1", T1, "")
+	          ROW(5, "pending", "a", "1", T1, "")
+	          ROW(5, "failed", "a", "1", T1, "")
+	          ROW(6, "rejected", "a", "1", T1, "")
+	          "{\"type\":\"run\",\"fingerprint\":\"v1:1:aa\",\"dryRun\":true,"
+	          "\"stampedTime\":\"2030-01-01T00:00:00Z\"}\n");
+	rs = load("v1:1:aa", false, RB_OK);
+	assert_int_equal(resume_take(rs, 2, &u), RESUME_CREATED);
+	assert_int_equal(resume_take(rs, 3, &u), RESUME_UNKNOWN);
+	assert_int_equal(resume_take(rs, 4, &u), RESUME_SEND);   /* a 4xx */
+	assert_int_equal(resume_take(rs, 5, &u), RESUME_UNKNOWN); /* failed: maybe */
+	assert_int_equal(resume_take(rs, 6, &u), RESUME_SEND);
+	assert_int_equal(resume_take(rs, 7, &u), RESUME_SEND);
+	/* the first real run's stamp, not the dry run's */
+	assert_string_equal(resume_stamped(rs), "2026-11-20T00:00:00Z");
+	assert_true(resume_last_write_ms(rs) > 0);
+	/* u2 is claimed; another id is not, once */
+	assert_int_equal(resume_claim(rs, "u2"), 1);
+	assert_int_equal(resume_claim(rs, "u9"), 0);
+	assert_int_equal(resume_claim(rs, "u9"), 1);
+	resume_free(rs);
+}
+
+static void other_version_refused_or_by_content(void **state)
+{
+	struct resume *rs;
+	struct usage a = u_of("a", "1", T1), b = u_of("b", "2.5", T1);
+	struct usage c = u_of("c", "3", T1);
+
+	(void)state;
+	write_log(RUN("v1:1:aa")
+	          ROW(2, "pending", "a", "1", T1, "")
+	          ROW(2, "created", "a", "1", T1, ",\"usageId\":\"u2\"")
+	          ROW(3, "pending", "a", "1", T1, "")
+	          ROW(3, "created", "a", "1", T1, ",\"usageId\":\"u3\"")
+	          ROW(4, "pending", "b", "2.5", T1, "")
+	          RUN("v1:1:aa")
+	          ROW(5, "pending", "c", "3", T1, "")
+	          ROW(5, "refused", "c", "3", T1, ""));
+	load("v1:2:bb", false, RB_EUSAGE);
+	rs = load("v1:2:bb", true, RB_OK);
+	/* line numbers mean nothing now; content, counted */
+	assert_int_equal(resume_take(rs, 2, &b), RESUME_UNKNOWN);
+	assert_int_equal(resume_take(rs, 3, &b), RESUME_SEND);
+	assert_int_equal(resume_take(rs, 9, &a), RESUME_CREATED);
+	assert_int_equal(resume_take(rs, 10, &a), RESUME_CREATED);
+	assert_int_equal(resume_take(rs, 11, &a), RESUME_SEND);
+	assert_int_equal(resume_take(rs, 5, &c), RESUME_SEND);
+	resume_free(rs);
+
+	/* --restart again on top: the latest run's version is the one that
+	 * must match, and both earlier versions count by content */
+	write_log(RUN("v1:1:aa")
+	          ROW(2, "created", "a", "1", T1, ",\"usageId\":\"u2\"")
+	          RUN("v1:2:bb")
+	          ROW(2, "skipped", "a", "1", T1, "")
+	          ROW(3, "pending", "c", "3", T1, "")
+	          ROW(3, "created", "c", "3", T1, ",\"usageId\":\"u3\""));
+	load("v1:1:aa", false, RB_EUSAGE);
+	rs = load("v1:2:bb", false, RB_OK);
+	assert_int_equal(resume_take(rs, 3, &c), RESUME_CREATED); /* by line */
+	assert_int_equal(resume_take(rs, 2, &a), RESUME_CREATED); /* by content */
+	assert_int_equal(resume_take(rs, 4, &a), RESUME_SEND);
+	resume_free(rs);
+}
+
+static void stdin_by_content(void **state)
+{
+	struct resume *rs;
+	struct usage a = u_of("a", "1", T1);
+
+	(void)state;
+	write_log(RUN("stdin")
+	          ROW(2, "pending", "a", "1", T1, "")
+	          ROW(2, "created", "a", "1", T1, ",\"usageId\":\"u2\""));
+	rs = load("stdin", false, RB_OK);
+	/* another stream: line 2 may be another row */
+	assert_int_equal(resume_take(rs, 7, &a), RESUME_CREATED);
+	assert_int_equal(resume_take(rs, 2, &a), RESUME_SEND);
+	resume_free(rs);
+}
+
+static void not_a_log(void **state)
+{
+	(void)state;
+	write_log("hello\n");
+	load("v1:1:aa", false, RB_EINPUT);
+	resume_free(NULL);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/x.results.jsonl", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	unlink(path);
+	rmdir(dir);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(no_log),
+		cmocka_unit_test(same_input_by_line),
+		cmocka_unit_test(other_version_refused_or_by_content),
+		cmocka_unit_test(stdin_by_content),
+		cmocka_unit_test(not_a_log),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
