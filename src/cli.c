@@ -16,7 +16,7 @@ const char cli_usage[] =
 "usage: rbusage import [OPTIONS] FILE...     check every row, send the valid ones\n"
 "       rbusage import --dry-run FILE...     check only; nothing leaves the machine\n"
 "       rbusage undo [OPTIONS] RESULT_LOG    delete the usages an import created\n"
-"       rbusage report [--html FILE] RESULT_LOG   summarize a result log\n"
+"       rbusage report [--html FILE] RESULT_LOG...   summarize result logs\n"
 "       rbusage --help | --version\n"
 "\n"
 "Reading:\n"
@@ -453,7 +453,7 @@ static int validate(struct config *cfg, int saw_url_opt, int saw_sandbox,
 		          cfg->cmd == CONFIG_CMD_IMPORT ? "FILE" : "RESULT_LOG");
 		return -1;
 	}
-	if (cfg->cmd != CONFIG_CMD_IMPORT && cfg->nfiles > 1) {
+	if (cfg->cmd == CONFIG_CMD_UNDO && cfg->nfiles > 1) {
 		rb_detail(err, errlen, "%s takes one RESULT_LOG (%zu given)",
 		          cmd_name(cfg->cmd), cfg->nfiles);
 		return -1;

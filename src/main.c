@@ -2,6 +2,7 @@
  * configuration, key) and maps how the run ended to an exit status:
  * 0 all done, 1 some rows not created, 2 usage/configuration error (nothing
  * sent), 3 cut short (resumable). */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@
 #include "cli.h"
 #include "config.h"
 #include "pipeline.h"
-#include "report.h"
+#include "report_log.h"
 #include "status.h"
 #include "undo.h"
 
@@ -44,6 +45,20 @@ static int usage_error(const char *msg)
 {
 	fprintf(stderr, "rbusage: %s\n", msg);
 	return EXIT_USAGE;
+}
+
+/* Flushes stdout. A reader that went away (| head) ends the output
+ * quietly, as for any Unix filter; another write error is said, and turns
+ * success into failure. */
+static int stdout_done(int code)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return code;
+	if (errno == EPIPE)
+		return code;
+	fprintf(stderr, "rbusage: cannot write to standard output: %s\n",
+	        strerror(errno));
+	return code ? code : EXIT_CUT_SHORT;
 }
 
 static int exit_for(enum rb_status st, const struct pipeline_outcome *o)
@@ -89,14 +104,22 @@ int main(int argc, char **argv)
 		printf("rbusage %s\n", RBUSAGE_VERSION);
 		config_free(&cfg);
 		return EXIT_ALL_DONE;
-	case CONFIG_CMD_REPORT:
-		st = report_run(&cfg, stdout, err, sizeof(err));
+	case CONFIG_CMD_REPORT: {
+		unsigned long unknown = 0;
+
+		signal(SIGPIPE, SIG_IGN);
+		st = report_run(&cfg, stdout, &unknown, err, sizeof(err));
 		if (st)
 			fprintf(stderr, "rbusage: %s\n", err);
 		config_free(&cfg);
-		return st ? (st == RB_EIO || st == RB_EINPUT ? EXIT_USAGE
-		                                             : EXIT_CUT_SHORT)
-		          : EXIT_ALL_DONE;
+		/* 1: rows left pending may have been billed; only an import
+		 * run can tell */
+		code = st == RB_ENOMEM ? EXIT_CUT_SHORT
+		       : st            ? EXIT_USAGE
+		       : unknown       ? EXIT_SOME_ROWS
+		                       : EXIT_ALL_DONE;
+		return stdout_done(code);
+	}
 	default:
 		break;
 	}
