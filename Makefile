@@ -122,7 +122,7 @@ uninstall:
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     := build-fuzz
-FUZZ_TARGETS := csv jsonl check response
+FUZZ_TARGETS := csv jsonl check response resultlog
 FUZZ_SAN     := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
                 -fno-sanitize-recover=all
 FUZZ_CFLAGS  := $(STD) $(filter-out -Werror,$(WARN)) $(FUZZ_SAN) \
@@ -147,7 +147,7 @@ $(FUZZ_DIR)/obj:
 fuzz: $(FUZZ_BIN)
 	@fail=""; for t in $(FUZZ_TARGETS); do \
 		mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/artifacts/$$t; \
-		case $$t in csv|jsonl) len=200000;; *) len=16384;; esac; \
+		case $$t in csv|jsonl|resultlog) len=200000;; *) len=16384;; esac; \
 		echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
 		./$(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
 			-max_len=$$len -timeout=10 -print_final_stats=1 \
