@@ -603,9 +603,32 @@ enum rb_status cli_load_key(struct config *cfg, cli_getenv_fn env, char *warn,
 			rb_detail(warn, warnlen,
 			          "warning: '%s' is readable by group or others; "
 			          "chmod 600 it", cfg->api_key_file);
-		while (n < sizeof(buf) - 1 &&
-		       (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		/* the whole file, or an error: a key cut short by a read error
+		 * or the buffer's end would only fail later, as a 401 */
+		for (;;) {
+			r = read(fd, buf + n, sizeof(buf) - 1 - n);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
 			n += (size_t)r;
+			if (n == sizeof(buf) - 1)
+				break;
+		}
+		if (r < 0 || n == sizeof(buf) - 1) {
+			int e = errno;
+			close(fd);
+			memset(buf, 0, sizeof(buf));
+			if (r < 0)
+				rb_detail(err, errlen, "cannot read '%s': %s",
+				          cfg->api_key_file, strerror(e));
+			else
+				rb_detail(err, errlen, "the key file '%s' is longer "
+				                       "than %zu bytes; it should hold the "
+				                       "key alone", cfg->api_key_file,
+				          sizeof(buf) - 2);
+			return RB_EUSAGE;
+		}
 		close(fd);
 		buf[n] = 0;
 		v = buf;

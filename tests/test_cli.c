@@ -998,6 +998,30 @@ static void test_key_file_refused(void **state)
 	snprintf(exp, sizeof(exp), "cannot open '%s': No such file or directory",
 	         key_path);
 	assert_string_equal(err, exp);
+
+	/* a read error is said, not taken for an empty or shorter key */
+	assert_int_equal(load_key(NULL, "/tmp", NULL, 0), RB_EUSAGE);
+	assert_string_equal(err, "cannot read '/tmp': Is a directory");
+	assert_null(cfg.api_key);
+
+	/* a key longer than the buffer is refused, never cut short */
+	{
+		char big[5000];
+		memset(big, 'k', sizeof(big));
+		key_file(big, 4095, 0600);
+		assert_int_equal(load_key(NULL, key_path, NULL, 0), RB_EUSAGE);
+		snprintf(exp, sizeof(exp), "the key file '%s' is longer than 4094 "
+		                           "bytes; it should hold the key alone",
+		         key_path);
+		assert_string_equal(err, exp);
+		assert_null(cfg.api_key);
+		unlink(key_path);
+		/* 4094 bytes (and no newline) is still a key */
+		key_file(big, 4094, 0600);
+		assert_int_equal(load_key(NULL, key_path, NULL, 0), RB_OK);
+		assert_int_equal(strlen(cfg.api_key), 4094);
+		unlink(key_path);
+	}
 }
 
 static void test_key_file_mode_warning(void **state)
