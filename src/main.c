@@ -6,9 +6,12 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <poll.h>
 #include <sys/prctl.h>
 
 #include "cli.h"
@@ -25,13 +28,36 @@ enum {
 	EXIT_CUT_SHORT = 3,
 };
 
+#define SAME_STOP_MS 1000 /* a repeat from one sender within this is one stop */
+
 static volatile sig_atomic_t signals_seen;
+/* Only the handler touches these, and it never interrupts itself (both
+ * signals are blocked while it runs). */
+static pid_t last_sender;
+static int last_signal;
+static int64_t last_ms;
 
 /* First signal: the pipeline stops reading and winds down. Second: leave at
- * once; every log line went out in one write(2), so the log stays whole. */
-static void on_signal(int sig)
+ * once; every log line went out in one write(2), so the log stays whole.
+ * One stop can arrive twice: timeout(1) signals its child and then its whole
+ * process group, and so does a shell's "kill PID; kill -- -PGID". The same
+ * signal sent by the same process (kill(2), not a terminal's Ctrl-C) within
+ * a second counts once. */
+static void on_signal(int sig, siginfo_t *si, void *uctx)
 {
-	(void)sig;
+	struct timespec ts;
+	int64_t now;
+
+	(void)uctx;
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* async-signal-safe */
+	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (signals_seen && si && si->si_code == SI_USER &&
+	    si->si_pid == last_sender && sig == last_signal &&
+	    now - last_ms < SAME_STOP_MS)
+		return;
+	last_sender = si && si->si_code == SI_USER ? si->si_pid : 0;
+	last_signal = sig;
+	last_ms = now;
 	if (signals_seen++)
 		_exit(EXIT_CUT_SHORT);
 }
@@ -52,9 +78,13 @@ static int usage_error(const char *msg)
  * success into failure. */
 static int stdout_done(int code)
 {
+	struct pollfd p = {STDOUT_FILENO, POLLOUT, 0};
+
+	errno = 0;
 	if (fflush(stdout) == 0 && !ferror(stdout))
 		return code;
-	if (errno == EPIPE)
+	/* an earlier write may have met the closed pipe: ask the pipe */
+	if (errno == EPIPE || (poll(&p, 1, 0) == 1 && (p.revents & POLLERR)))
 		return code;
 	fprintf(stderr, "rbusage: cannot write to standard output: %s\n",
 	        strerror(errno));
@@ -138,8 +168,11 @@ int main(int argc, char **argv)
 	}
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
+	sa.sa_sigaction = on_signal;
+	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGINT);
+	sigaddset(&sa.sa_mask, SIGTERM);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -155,9 +188,7 @@ int main(int argc, char **argv)
 	}
 	if (st && err[0])
 		fprintf(stderr, "rbusage: %s\n", err);
-	code = exit_for(st, &outcome);
-	if (fflush(stdout) && !code)
-		code = EXIT_CUT_SHORT;
+	code = stdout_done(exit_for(st, &outcome));
 	config_free(&cfg);
 	return code;
 }

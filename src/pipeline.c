@@ -2,6 +2,7 @@
 #include "pipeline.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,6 +257,7 @@ struct import {
 	bool stop;         /* stop reading: signal or auth */
 	bool auth_stop;
 	bool input_failed;
+	bool output_closed; /* --emit's reader went away */
 	enum rb_status fatal;
 	char *err;
 	size_t errlen;
@@ -543,10 +545,16 @@ static enum rb_status take_row(struct import *im, const struct reader_row *row)
 	im->c.valid++;
 	if (im->cfg->dry_run) {
 		if (im->cfg->emit) {
-			if (usage_body(&im->body, &u))
+			if (usage_body(&im->body, &u) || buf_putc(&im->body, '\n'))
 				return RB_ENOMEM;
-			buf_putc(&im->body, '\n');
 			if (fwrite(im->body.data, 1, im->body.len, stdout) != im->body.len) {
+				if (errno == EPIPE) {
+					/* | head: the reader has what it wanted; stop
+					 * quietly, like any filter (exit 3: not every
+					 * row was checked) */
+					im->stop = im->output_closed = true;
+					return RB_OK;
+				}
 				rb_detail(im->err, im->errlen, "cannot write to stdout: %s",
 				          strerror(errno));
 				return RB_EIO;
@@ -910,10 +918,15 @@ static enum rb_status open_input(const struct config *cfg, const char *path,
 		return RB_ENOMEM;
 	}
 	hdr = reader_header(*rd, &nhdr);
+	if (reader_format(*rd) == CONFIG_FORMAT_CSV && nhdr == 0) {
+		/* An export always has its header, even with no rows: an empty
+		 * file is an export that failed, not a quiet night. */
+		rb_detail(err, errlen, "%s: no header line (the file is empty)",
+		          path);
+		return RB_EINPUT;
+	}
 	if (reader_format(*rd) == CONFIG_FORMAT_CSV &&
 	    record_map_header(*map, hdr, nhdr, why, sizeof(why))) {
-		if (nhdr == 0)
-			return RB_OK; /* an empty file: no rows, nothing to map */
 		rb_detail(err, errlen, "%s: %s", path, why);
 		return RB_EINPUT;
 	}
@@ -1087,8 +1100,11 @@ static enum rb_status import_file(const struct config *cfg, const char *path,
 		st = RB_EAUTH;
 	if (st == RB_OK && im.stop) {
 		st = RB_EINTR;
-		rb_detail(err, errlen, "interrupted; run the same command again to "
-		                       "resume");
+		if (im.output_closed)
+			err[0] = 0; /* --emit | head: quiet, as filters are */
+		else
+			rb_detail(err, errlen, "interrupted; run the same command "
+			                       "again to resume");
 	}
 	{
 		char serr[512];
@@ -1116,7 +1132,7 @@ static enum rb_status import_file(const struct config *cfg, const char *path,
 		rs.dry_run = cfg->dry_run;
 		rs.interrupted = st == RB_EINTR || st == RB_EAUTH;
 		rs.elapsed_ms = (long)(clock_mono_ms() - im.start_mono_ms);
-		if (!cfg->quiet)
+		if (!cfg->quiet && !im.output_closed)
 			report_summary(stderr, &rs);
 	}
 	if (im.input_failed) {
@@ -1192,6 +1208,41 @@ static enum rb_status outputs_apart(const struct config *cfg, const char *rej,
 	return RB_OK;
 }
 
+/* Can path be written (appended to, or created)? Probes without changing
+ * anything: an existing file is opened for appending and closed; a missing
+ * one is created and removed again. */
+static enum rb_status can_write(const char *what, const char *path, char *err,
+                                size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+		return RB_OK;
+	}
+	if (errno == EEXIST &&
+	    (fd = open(path, O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC)) >= 0) {
+		close(fd);
+		return RB_OK;
+	}
+	rb_detail(err, errlen, "cannot write the %s '%s': %s",
+	          what, path, strerror(errno));
+	return RB_EUSAGE;
+}
+
+static enum rb_status outputs_ok(const struct config *cfg, const char *rej,
+                                 const char *log, char *err, size_t errlen)
+{
+	enum rb_status st = outputs_apart(cfg, rej, log, err, errlen);
+
+	if (!st)
+		st = can_write("reject file", rej, err, errlen);
+	if (!st)
+		st = can_write("result log", log, err, errlen);
+	return st;
+}
+
 enum rb_status pipeline_preflight(const struct config *cfg, char *err,
                                   size_t errlen)
 {
@@ -1199,6 +1250,8 @@ enum rb_status pipeline_preflight(const struct config *cfg, char *err,
 	enum rb_status st = RB_OK;
 
 	if (!cfg->dry_run && !sender_check_base_url(cfg->base_url, err, errlen))
+		return RB_EUSAGE;
+	if (!cfg->dry_run && !sender_check_cacert(cfg->cacert, err, errlen))
 		return RB_EUSAGE;
 	for (i = 0; i < cfg->nfiles; i++)
 		stdin_uses += !strcmp(cfg->files[i], "-");
@@ -1219,13 +1272,13 @@ enum rb_status pipeline_preflight(const struct config *cfg, char *err,
 			                           ? CONFIG_FORMAT_JSONL
 			                           : CONFIG_FORMAT_CSV;
 			paths_for(cfg, path, f, rejects, log);
-			st = outputs_apart(cfg, rejects, log, err, errlen);
+			st = outputs_ok(cfg, rejects, log, err, errlen);
 			continue;
 		}
 		st = open_input(cfg, path, &rd, &map, err, errlen);
 		if (!st) {
 			paths_for(cfg, path, reader_format(rd), rejects, log);
-			st = outputs_apart(cfg, rejects, log, err, errlen);
+			st = outputs_ok(cfg, rejects, log, err, errlen);
 		}
 		if (!st && !cfg->dry_run && !cfg->restart) {
 			st = fingerprint_file(path, fp, err, errlen);

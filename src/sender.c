@@ -1,12 +1,16 @@
 #include "sender.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sys/stat.h>
 
 #include <curl/curl.h>
 
@@ -193,6 +197,17 @@ bool sender_check_base_url(const char *url, char *err, size_t errlen)
 		                       "a fragment", url);
 		goto out;
 	}
+	{
+		/* "http://127.0.0.1:" parses as port 80: a port left out by
+		 * mistake must not send anywhere */
+		const char *a = strstr(url, "://");
+		size_t n = a ? strcspn(a + 3, "/?#") : 0;
+		if (n && a[3 + n - 1] == ':') {
+			rb_detail(err, errlen, "the base URL '%s' has an empty port",
+			          url);
+			goto out;
+		}
+	}
 	if (!strcasecmp(scheme, "http")) {
 		if (!is_loopback(host)) {
 			rb_detail(err, errlen,
@@ -214,6 +229,25 @@ out:
 	curl_free(host);
 	curl_url_cleanup(u);
 	return ok;
+}
+
+bool sender_check_cacert(const char *path, char *err, size_t errlen)
+{
+	struct stat sb;
+	int fd;
+
+	if (!path)
+		return true;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		rb_detail(err, errlen, "--cacert: cannot read '%s': %s", path,
+		          fd < 0 ? strerror(errno) : "not a regular file");
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	close(fd);
+	return true;
 }
 
 static void wipe(char *p)

@@ -61,6 +61,10 @@ struct sender *sender_new(const struct config *cfg, char *err, size_t errlen);
  * any file is written, so a refused URL (perhaps holding a pasted key)
  * leaves no trace. False with err set when refused. */
 bool sender_check_base_url(const char *url, char *err, size_t errlen);
+/* --cacert names a readable regular file (or is NULL). Checked before
+ * anything is written or sent, so a typo is a configuration error (exit 2),
+ * not a run cut short. False with err set otherwise. */
+bool sender_check_cacert(const char *path, char *err, size_t errlen);
 void sender_free(struct sender *s); /* accepts NULL; abandons what is in flight */
 
 /* Backoff between retries of transient failures: full jitter over

@@ -285,7 +285,8 @@ enum rb_status undo_run(const struct config *cfg,
 		snprintf(undo_path, sizeof(undo_path), "%s", cfg->log_path);
 	else
 		snprintf(undo_path, sizeof(undo_path), "%s.undo.jsonl", log);
-	if (!sender_check_base_url(cfg->base_url, err, errlen)) {
+	if (!sender_check_base_url(cfg->base_url, err, errlen) ||
+	    !sender_check_cacert(cfg->cacert, err, errlen)) {
 		st = RB_EUSAGE;
 		goto out;
 	}
