@@ -16,8 +16,10 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "config.h"
+#include "reader.h"
 #include "report_log.h"
 #include "resultlog.h"
 
@@ -513,6 +515,84 @@ static void test_progress(void **state)
 	got = contents(fp);
 	assert_string_equal(got, "\r\033[K");
 	free(got);
+}
+
+/* The estimate from a real reader: a file of `rows` rows (gzipped when gz),
+ * read `take` rows into; returns the estimated total. The issue's figures:
+ * 284 of ~319 at 284 of 2000 rows, ~31,550 for 50,000, because the reads
+ * run up to 190 KiB ahead of the rows. */
+static double estimate_after(unsigned long rows, unsigned long take, bool gz)
+{
+	const char *p = path_of(gz ? "progress.csv.gz" : "progress.csv");
+	struct config cfg;
+	struct reader *rd = NULL;
+	struct reader_row row;
+	struct run_counts c;
+	char err[300], line[128];
+	uint64_t consumed;
+	int64_t total;
+	unsigned long i;
+	double est;
+
+	if (gz) {
+		gzFile g = gzopen(p, "wb6");
+		assert_non_null(g);
+		gzputs(g, "subscriptionId,quantity,usageTime\n");
+		for (i = 0; i < rows; i++) {
+			snprintf(line, sizeof(line), "sub_%lu,%lu.5,2026-11-%02luT10:%02lu:"
+			         "%02luZ\n", i * 7919 % 100003, i % 97 + 1, i % 28 + 1,
+			         i / 60 % 60, i % 60);
+			gzputs(g, line);
+		}
+		assert_int_equal(gzclose(g), Z_OK);
+	} else {
+		FILE *fp = fopen(p, "wb");
+		assert_non_null(fp);
+		fputs("subscriptionId,quantity,usageTime\n", fp);
+		for (i = 0; i < rows; i++)
+			fprintf(fp, "sub_%lu,%lu.5,2026-11-%02luT10:%02lu:%02luZ\n",
+			        i * 7919 % 100003, i % 97 + 1, i % 28 + 1, i / 60 % 60,
+			        i % 60);
+		assert_int_equal(fclose(fp), 0);
+	}
+	config_defaults(&cfg);
+	assert_int_equal(reader_open(&rd, p, &cfg, err, sizeof(err)), RB_OK);
+	for (i = 0; i < take; i++)
+		assert_int_equal(reader_next(rd, &row, err, sizeof(err)), RB_OK);
+	reader_progress(rd, &consumed, &total);
+	memset(&c, 0, sizeof(c));
+	c.read = take;
+	est = report_estimate_rows(c.read, consumed, total);
+	reader_free(rd);
+	unlink(p);
+	return est;
+}
+
+static void test_progress_estimate_from_reader(void **state)
+{
+	double est;
+
+	(void)state;
+	/* within 2% of the real count, early and late, plain and gzipped */
+	est = estimate_after(2000, 284, false);
+	assert_true(est > 1960 && est < 2040);
+	est = estimate_after(2000, 1990, false);
+	assert_true(est > 1990 && est < 2010);
+	est = estimate_after(50000, 284, false);
+	assert_true(est > 49000 && est < 51000);
+	est = estimate_after(50000, 10000, true);
+	assert_true(est > 49000 && est < 51000);
+	est = estimate_after(50000, 45000, true);
+	assert_true(est > 49000 && est < 51000);
+	/* never below the rows read: all of them read, est is exact */
+	est = estimate_after(300, 300, false);
+	assert_true(est >= 300 && est < 303);
+	/* no size (a pipe) or nothing consumed: no estimate */
+	assert_true(report_estimate_rows(5, 100, -1) < 0);
+	assert_true(report_estimate_rows(5, 0, 1000) < 0);
+	/* rows read beyond the share of bytes: never below them */
+	assert_true(report_estimate_rows(500, 1000, 1000) == 500);
+	assert_true(report_estimate_rows(500, 2000, 1000) == 500);
 }
 
 /* ---- rbusage report ---- */
@@ -1044,6 +1124,7 @@ int main(void)
 		cmocka_unit_test(test_summary_import),
 		cmocka_unit_test(test_summary_undo),
 		cmocka_unit_test(test_progress),
+		cmocka_unit_test(test_progress_estimate_from_reader),
 		cmocka_unit_test(test_report_run_two_runs),
 		cmocka_unit_test(test_report_run_crashed),
 		cmocka_unit_test(test_report_run_several_logs),
