@@ -38,6 +38,7 @@ const char cli_usage[] =
 "  --restart                  set an existing result log aside and start afresh\n"
 "  --progress | --no-progress | --quiet\n"
 "  --verbose                  trace requests and replies on stderr (key redacted)\n"
+"  --metrics-file PATH        write Prometheus metrics of the run there, atomically\n"
 "Sending:\n"
 "  --org ID                   organization (default: $REBILLY_ORGANIZATION_ID)\n"
 "  --api-key-file PATH        file holding the secret key (default: $REBILLY_API_KEY)\n"
@@ -62,7 +63,7 @@ enum opt_id {
 	OPT_ORG, OPT_API_KEY_FILE, OPT_API_KEY, OPT_SANDBOX, OPT_LIVE,
 	OPT_BASE_URL, OPT_RATE, OPT_CONCURRENCY, OPT_RETRIES, OPT_TIMEOUT,
 	OPT_RESERVE, OPT_CACERT, OPT_VERBOSE, OPT_PROGRESS, OPT_NO_PROGRESS,
-	OPT_QUIET, OPT_SHARD, OPT_HTML, OPT_HELP, OPT_VERSION,
+	OPT_QUIET, OPT_SHARD, OPT_HTML, OPT_METRICS_FILE, OPT_HELP, OPT_VERSION,
 };
 
 /* Which subcommands take an option. */
@@ -112,6 +113,7 @@ static const struct opt opts[] = {
 	{"quiet", OPT_QUIET, 0, FOR_SEND | FOR_REPORT},
 	{"shard", OPT_SHARD, 1, FOR_IMPORT},
 	{"html", OPT_HTML, 1, FOR_REPORT},
+	{"metrics-file", OPT_METRICS_FILE, 1, FOR_SEND},
 	{"help", OPT_HELP, 0, FOR_SEND | FOR_REPORT},
 	{"version", OPT_VERSION, 0, FOR_SEND | FOR_REPORT},
 };
@@ -395,6 +397,13 @@ static int apply(struct config *cfg, const struct opt *o, const char *arg,
 		return -1;
 	}
 	case OPT_HTML: *html_seen = 1; cfg->html_path = arg; return 0;
+	case OPT_METRICS_FILE:
+		if (!*arg) {
+			rb_detail(err, errlen, "--metrics-file needs a path");
+			return -1;
+		}
+		cfg->metrics_path = arg;
+		return 0;
 	case OPT_HELP: cfg->cmd = CONFIG_CMD_HELP; return 0;
 	case OPT_VERSION: cfg->cmd = CONFIG_CMD_VERSION; return 0;
 	}

@@ -80,6 +80,7 @@ struct config {
 	bool quiet;
 	bool restart; /* --restart: set an existing result log aside, start afresh */
 	const char *html_path; /* report --html FILE; borrowed */
+	const char *metrics_path; /* --metrics-file PATH; borrowed; NULL = none */
 
 	/* sending */
 	const char *org;        /* borrowed (argv or environment) */

@@ -15,7 +15,9 @@
 #include <sys/prctl.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "config.h"
+#include "metrics.h"
 #include "pipeline.h"
 #include "report_log.h"
 #include "status.h"
@@ -91,6 +93,50 @@ static int stdout_done(int code)
 	return code ? code : EXIT_CUT_SHORT;
 }
 
+/* --metrics-file, at the end of a run however it ended (a second signal
+ * aside). A file that cannot be written is said; a run that was otherwise
+ * all done then exits 3, since the monitoring will not see it. */
+static int write_metrics(const struct config *cfg,
+                         const struct pipeline_outcome *o, int code)
+{
+	struct metrics_input *none = NULL;
+	struct metrics_run m;
+	char shard[32], err[512];
+	size_t i;
+
+	memset(&m, 0, sizeof(m));
+	m.command = cfg->cmd == CONFIG_CMD_UNDO ? "undo"
+	            : cfg->dry_run              ? "dry-run"
+	                                        : "import";
+	if (cfg->shard_n) {
+		snprintf(shard, sizeof(shard), "%u/%u", cfg->shard_k, cfg->shard_n);
+		m.shard = shard;
+	}
+	m.end_ms = clock_wall_ms();
+	m.exit_status = code;
+	m.inputs = o->files;
+	m.ninputs = o->nfiles;
+	if (!o->files) {
+		/* stopped before any input (exit 2): each input, with nothing */
+		none = calloc(cfg->nfiles, sizeof(*none));
+		if (!none) {
+			fprintf(stderr, "rbusage: --metrics-file: out of memory\n");
+			return code ? code : EXIT_CUT_SHORT;
+		}
+		for (i = 0; i < cfg->nfiles; i++)
+			none[i].input = cfg->files[i];
+		m.inputs = none;
+		m.ninputs = cfg->nfiles;
+	}
+	if (metrics_write(cfg->metrics_path, &m, err, sizeof(err))) {
+		fprintf(stderr, "rbusage: %s\n", err);
+		if (!code)
+			code = EXIT_CUT_SHORT;
+	}
+	free(none);
+	return code;
+}
+
 static int exit_for(enum rb_status st, const struct pipeline_outcome *o)
 {
 	const struct run_counts *c = &o->counts;
@@ -154,6 +200,14 @@ int main(int argc, char **argv)
 		break;
 	}
 
+	/* The metrics file first: every later failure is reported there. */
+	if (cfg.metrics_path &&
+	    metrics_check_path(cfg.metrics_path, err, sizeof(err))) {
+		config_free(&cfg);
+		return usage_error(err);
+	}
+	memset(&outcome, 0, sizeof(outcome));
+	st = RB_OK;
 	if (!cfg.dry_run) {
 		/* Keep the key out of core dumps and ptrace by other users. */
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -161,10 +215,6 @@ int main(int argc, char **argv)
 		                  sizeof(err));
 		if (warn[0])
 			fprintf(stderr, "rbusage: %s\n", warn);
-		if (st) {
-			config_free(&cfg);
-			return usage_error(err);
-		}
 	}
 
 	memset(&sa, 0, sizeof(sa));
@@ -177,8 +227,9 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	memset(&outcome, 0, sizeof(outcome));
-	if (cfg.cmd == CONFIG_CMD_IMPORT) {
+	if (st) {
+		/* no key: exit 2, as a usage error */
+	} else if (cfg.cmd == CONFIG_CMD_IMPORT) {
 		st = pipeline_preflight(&cfg, err, sizeof(err));
 		if (!st)
 			st = pipeline_import(&cfg, &signals_seen, &outcome, err,
@@ -189,6 +240,9 @@ int main(int argc, char **argv)
 	if (st && err[0])
 		fprintf(stderr, "rbusage: %s\n", err);
 	code = stdout_done(exit_for(st, &outcome));
+	if (cfg.metrics_path)
+		code = write_metrics(&cfg, &outcome, code);
+	free(outcome.files);
 	config_free(&cfg);
 	return code;
 }

@@ -258,6 +258,7 @@ struct import {
 	bool auth_stop;
 	bool input_failed;
 	bool output_closed; /* --emit's reader went away */
+	struct metrics_input *metrics; /* this input's, or NULL */
 	enum rb_status fatal;
 	char *err;
 	size_t errlen;
@@ -288,6 +289,10 @@ static enum rb_status log_row(struct import *im, const struct usage *u,
 	st = resultlog_write_row(im->lg, &r, im->err, im->errlen);
 	if (st && !im->fatal)
 		im->fatal = st;
+	/* what was created, for --metrics-file (the stored quantity, once
+	 * known, is the one to add) */
+	if (status == RESULTLOG_CREATED && u)
+		metrics_add_quantity(im->metrics, u->quantity);
 	return st;
 }
 
@@ -972,9 +977,31 @@ static enum rb_status set_aside(const char *log, char *err, size_t errlen)
 	return RB_OK;
 }
 
+/* The input's part of --metrics-file, when the run ends. */
+static void note_metrics(struct import *im, enum rb_status st)
+{
+	struct metrics_input *mi = im->metrics;
+	struct sender_stats ss;
+	size_t k;
+
+	if (!mi)
+		return;
+	mi->started = true;
+	mi->finished = st == RB_OK && !im->input_failed && !im->stop;
+	mi->counts = im->c;
+	mi->duration_ms = (long)(clock_mono_ms() - im->start_mono_ms);
+	if (im->snd) {
+		sender_stats(im->snd, &ss);
+		for (k = 0; k < METRICS_HTTP_CODES && k < SENDER_HTTP_CODES; k++)
+			mi->requests[k] = ss.replies[k];
+		mi->pauses = ss.pauses;
+	}
+}
+
 static enum rb_status import_file(const struct config *cfg, const char *path,
                                   const volatile sig_atomic_t *signals,
-                                  struct pipeline_outcome *out, char *err,
+                                  struct pipeline_outcome *out,
+                                  struct metrics_input *metrics, char *err,
                                   size_t errlen)
 {
 	struct import im;
@@ -989,6 +1016,7 @@ static enum rb_status import_file(const struct config *cfg, const char *path,
 	memset(&im, 0, sizeof(im));
 	im.cfg = cfg;
 	im.path = path;
+	im.metrics = metrics;
 	im.signals = signals;
 	im.err = err;
 	im.errlen = errlen;
@@ -1152,6 +1180,7 @@ out:
 	out->counts.reconciled += im.c.reconciled;
 	if (st == RB_EINTR)
 		out->interrupted = true;
+	note_metrics(&im, st);
 	import_free(&im);
 	return st;
 }
@@ -1302,7 +1331,18 @@ enum rb_status pipeline_import(const struct config *cfg,
 	enum rb_status st = RB_OK;
 
 	memset(out, 0, sizeof(*out));
+	if (cfg->metrics_path) {
+		out->files = calloc(cfg->nfiles, sizeof(*out->files));
+		if (!out->files) {
+			rb_detail(err, errlen, "out of memory");
+			return RB_ENOMEM;
+		}
+		out->nfiles = cfg->nfiles;
+		for (i = 0; i < cfg->nfiles; i++)
+			out->files[i].input = cfg->files[i];
+	}
 	for (i = 0; i < cfg->nfiles && !st; i++)
-		st = import_file(cfg, cfg->files[i], signals, out, err, errlen);
+		st = import_file(cfg, cfg->files[i], signals, out,
+		                 out->files ? &out->files[i] : NULL, err, errlen);
 	return st;
 }

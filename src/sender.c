@@ -89,6 +89,8 @@ struct sender {
 	unsigned nidle;
 	bool aborted;
 	int64_t capped_told_until; /* the capped-wait notice, said once a pause */
+	struct sender_stats stats;
+	int64_t paused_until;      /* for stats: the pause a 429 set */
 };
 
 static const char *method_name(enum sender_method m)
@@ -719,6 +721,7 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 	char line[256];
 
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &http);
+	s->stats.replies[http >= 100 && http < SENDER_HTTP_CODES ? http : 0]++;
 	land(s, r);
 	if (r->limit[0] || r->remaining[0])
 		throttle_observe(&s->th, r->limit, r->remaining, now);
@@ -795,6 +798,10 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 		if (s->verbose)
 			fprintf(stderr, "  429: all sending paused for %lld ms (%s)\n",
 			        (long long)wait, line);
+		if (now >= s->paused_until)
+			s->stats.pauses++; /* a new pause, not one more 429 in it */
+		if (now + wait > s->paused_until)
+			s->paused_until = now + wait;
 		throttle_pause_until(&s->th, now + wait);
 		if (r->rate_limited >= MAX_RATE_LIMITED) {
 			response_error_reason(http, r->reply.data, r->reply.len,
@@ -1049,6 +1056,11 @@ void sender_abort(struct sender *s)
 		}
 		finish(s, r, SENDER_FAILED, r->res.http, now);
 	}
+}
+
+void sender_stats(const struct sender *s, struct sender_stats *out)
+{
+	*out = s->stats;
 }
 
 void sender_free(struct sender *s)

@@ -48,6 +48,16 @@ struct sender_result {
 
 struct sender;
 
+#define SENDER_HTTP_CODES 600
+
+/* What went over the wire, for metrics. */
+struct sender_stats {
+	unsigned long replies[SENDER_HTTP_CODES]; /* attempts by HTTP status;
+	                                             [0]: no reply at all */
+	unsigned long pauses; /* times a 429 paused all sending (a 429 that
+	                         meets a pause already running adds none) */
+};
+
 /* Builds the transport from cfg: base URL + "/organizations/{org}", key,
  * rate, concurrency, retries, timeout, reserve, cacert, verbose. Refuses
  * http:// to anything but loopback (127.0.0.0/8, localhost, [::1]), a base
@@ -94,6 +104,9 @@ enum rb_status sender_submit(struct sender *s, uint64_t tag,
 enum rb_status sender_next(struct sender *s, int timeout_ms,
                            struct sender_result *res, bool *have, char *err,
                            size_t errlen);
+
+/* Copies the counts so far into out. */
+void sender_stats(const struct sender *s, struct sender_stats *out);
 
 /* Drops every queued and in-flight request: each comes back from sender_next
  * (at once, without waiting) so the caller's books stay whole: a POST whose

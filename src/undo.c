@@ -396,6 +396,24 @@ enum rb_status undo_run(const struct config *cfg,
 out:
 	out->counts = ud.c;
 	out->interrupted = st == RB_EINTR;
+	if (cfg->metrics_path && (out->files = calloc(1, sizeof(*out->files)))) {
+		struct metrics_input *mi = out->files;
+		struct sender_stats ss;
+		size_t k;
+
+		out->nfiles = 1;
+		mi->input = log;
+		mi->started = true;
+		mi->finished = st == RB_OK;
+		mi->counts = ud.c;
+		mi->duration_ms = (long)(clock_mono_ms() - t0);
+		if (ud.snd) {
+			sender_stats(ud.snd, &ss);
+			for (k = 0; k < METRICS_HTTP_CODES && k < SENDER_HTTP_CODES; k++)
+				mi->requests[k] = ss.replies[k];
+			mi->pauses = ss.pauses;
+		}
+	}
 	resultlog_close(ud.lg, NULL, 0);
 	sender_free(ud.snd);
 	dedup_free(ud.done);

@@ -121,6 +121,7 @@ static void assert_defaults_but_files(const struct config *c)
 	assert_false(c->quiet);
 	assert_false(c->restart);
 	assert_null(c->html_path);
+	assert_null(c->metrics_path);
 	assert_null(c->api_key);
 	assert_null(c->api_key_file);
 	assert_string_equal(c->base_url, "https://api-sandbox.rebilly.com");
@@ -611,6 +612,13 @@ static void test_flags(void **state)
 	assert_string_equal(cfg.html_path, "out.html");
 	assert_true(cfg.quiet);
 
+	OK("import", "--dry-run", "--metrics-file", "/var/m.prom", "x");
+	assert_string_equal(cfg.metrics_path, "/var/m.prom");
+	OK("undo", "--org", "o", "--metrics-file=u.prom", "log");
+	assert_string_equal(cfg.metrics_path, "u.prom");
+	REFUSED("--metrics-file needs a path", "import", "--dry-run",
+	        "--metrics-file=", "x");
+
 	REFUSED("--dry-run takes no value", "import", "--dry-run=yes", "x");
 	REFUSED("--verbose takes no value", "import", "--dry-run", "--verbose=",
 	        "x");
@@ -714,6 +722,8 @@ static void test_not_for_this_command(void **state)
 	        "log");
 	REFUSED("import: --html does not apply here", "import", "--html", "h",
 	        "x");
+	REFUSED("report: --metrics-file does not apply here", "report",
+	        "--metrics-file", "m.prom", "log");
 	/* checked before the value is looked at */
 	REFUSED("report: --timeout does not apply here", "report", "--timeout");
 }
