@@ -4,6 +4,8 @@
 #   make bench      offline speed and memory benchmark
 #   make bench-send sending benchmark against a local fake Rebilly
 #   make SANITIZE=address,undefined check   the same under sanitizers
+#   make deb        a Debian package in build-deb/, lintian-clean
+#   make deb-check  make deb, then inspect the package and run what it installs
 .SUFFIXES:
 
 CC       ?= cc
@@ -15,6 +17,7 @@ WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Werror
 STD      := -std=c11 -D_POSIX_C_SOURCE=200809L
 OPT      ?= -O2 -g
 CFLAGS   ?=
+CPPFLAGS ?=
 LDFLAGS  ?=
 
 BUILD    := build
@@ -31,7 +34,7 @@ CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmock
 ZLIB_LIBS     := $(shell $(PKG_CONFIG) --libs zlib 2>/dev/null || echo -lz)
 
 ALL_CFLAGS := $(STD) $(WARN) $(OPT) $(SANFLAGS) -DRBUSAGE_VERSION='"$(VERSION)"' \
-              -Isrc $(CURL_CFLAGS) -MMD -MP $(CFLAGS)
+              -Isrc $(CURL_CFLAGS) -MMD -MP $(CPPFLAGS) $(CFLAGS)
 LIBS       := $(CURL_LIBS) -lcsv $(ZLIB_LIBS) -lm
 
 LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
@@ -97,7 +100,7 @@ fmt:
 	clang-format -i src/*.c src/*.h tests/*.c
 
 clean:
-	rm -rf build build-san rbusage demo-output
+	rm -rf build build-san build-deb rbusage demo-output
 
 # make install PREFIX=/usr DESTDIR=/tmp/pkg: the binary and its man page.
 PREFIX ?= /usr/local
@@ -112,7 +115,32 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/rbusage $(DESTDIR)$(MAN1DIR)/rbusage.1
 
-.PHONY: all check bench chaos demo fmt clean deps tests install uninstall
+# make deb: the Debian package (debian/, debhelper) built from a copy of the
+# tracked and new files in build-deb/rbusage-$(VERSION)/, so the checkout is
+# left alone; then lintian, which must find no error and no warning. The
+# package: build-deb/rbusage_$(VERSION)_<arch>.deb.
+DEB_DIR := build-deb
+deb: deps
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/rbusage-$(VERSION)
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -z --cached --others --exclude-standard; \
+	else \
+		find . -path ./.git -prune -o -path './build*' -prune -o \
+			-path ./demo-output -prune -o -path ./rbusage -prune -o \
+			-type f -print0; \
+	fi | tar --null -T - -cf - | tar -xf - -C $(DEB_DIR)/rbusage-$(VERSION)
+	cd $(DEB_DIR)/rbusage-$(VERSION) && \
+		dpkg-buildpackage --no-sign -j2 > ../build.log 2>&1 || \
+		{ tail -n 40 ../build.log; exit 1; }
+	lintian --fail-on error,warning --no-tag-display-limit \
+		$(DEB_DIR)/rbusage_$(VERSION)_*.changes
+	@ls $(DEB_DIR)/*.deb
+
+deb-check: deb
+	@sh tests/package/deb.sh $(DEB_DIR)/rbusage_$(VERSION)_*.deb
+
+.PHONY: all check bench chaos demo fmt clean deps tests install uninstall deb deb-check
 -include $(LIB_OBJ:.o=.d) $(BUILD)/main.d $(TEST_BIN:=.d)
 
 # make fuzz FUZZ_SECONDS=60: each libFuzzer target of tests/fuzz/ (clang, ASan
@@ -122,7 +150,7 @@ uninstall:
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     := build-fuzz
-FUZZ_TARGETS := csv jsonl check response
+FUZZ_TARGETS := csv jsonl check response resultlog
 FUZZ_SAN     := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
                 -fno-sanitize-recover=all
 FUZZ_CFLAGS  := $(STD) $(filter-out -Werror,$(WARN)) $(FUZZ_SAN) \
@@ -147,7 +175,7 @@ $(FUZZ_DIR)/obj:
 fuzz: $(FUZZ_BIN)
 	@fail=""; for t in $(FUZZ_TARGETS); do \
 		mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/artifacts/$$t; \
-		case $$t in csv|jsonl) len=200000;; *) len=16384;; esac; \
+		case $$t in csv|jsonl|resultlog) len=200000;; *) len=16384;; esac; \
 		echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
 		./$(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
 			-max_len=$$len -timeout=10 -print_final_stats=1 \

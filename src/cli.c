@@ -16,7 +16,7 @@ const char cli_usage[] =
 "usage: rbusage import [OPTIONS] FILE...     check every row, send the valid ones\n"
 "       rbusage import --dry-run FILE...     check only; nothing leaves the machine\n"
 "       rbusage undo [OPTIONS] RESULT_LOG    delete the usages an import created\n"
-"       rbusage report [--html FILE] RESULT_LOG   summarize a result log\n"
+"       rbusage report [--html FILE] RESULT_LOG...   summarize result logs\n"
 "       rbusage --help | --version\n"
 "\n"
 "Reading:\n"
@@ -41,6 +41,7 @@ const char cli_usage[] =
 "                             file's time window first)\n"
 "  --progress | --no-progress | --quiet\n"
 "  --verbose                  trace requests and replies on stderr (key redacted)\n"
+"  --metrics-file PATH        write Prometheus metrics of the run there, atomically\n"
 "Sending:\n"
 "  --org ID                   organization (default: $REBILLY_ORGANIZATION_ID)\n"
 "  --api-key-file PATH        file holding the secret key (default: $REBILLY_API_KEY)\n"
@@ -66,8 +67,9 @@ enum opt_id {
 	OPT_ALLOW_DUPS, OPT_REJECTS, OPT_LOG, OPT_DRY_RUN, OPT_EMIT, OPT_RESTART,
 	OPT_ORG, OPT_API_KEY_FILE, OPT_API_KEY, OPT_SANDBOX, OPT_LIVE,
 	OPT_BASE_URL, OPT_RATE, OPT_CONCURRENCY, OPT_RETRIES, OPT_TIMEOUT,
-	OPT_RESERVE, OPT_SETTLE, OPT_SKIP_EXISTING, OPT_CACERT, OPT_VERBOSE, OPT_PROGRESS, OPT_NO_PROGRESS,
-	OPT_QUIET, OPT_SHARD, OPT_HTML, OPT_HELP, OPT_VERSION,
+	OPT_RESERVE, OPT_SETTLE, OPT_SKIP_EXISTING, OPT_CACERT, OPT_VERBOSE,
+	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_QUIET, OPT_SHARD, OPT_HTML,
+	OPT_METRICS_FILE, OPT_HELP, OPT_VERSION,
 };
 
 /* Which subcommands take an option. */
@@ -119,6 +121,7 @@ static const struct opt opts[] = {
 	{"quiet", OPT_QUIET, 0, FOR_SEND | FOR_REPORT},
 	{"shard", OPT_SHARD, 1, FOR_IMPORT},
 	{"html", OPT_HTML, 1, FOR_REPORT},
+	{"metrics-file", OPT_METRICS_FILE, 1, FOR_SEND},
 	{"help", OPT_HELP, 0, FOR_SEND | FOR_REPORT},
 	{"version", OPT_VERSION, 0, FOR_SEND | FOR_REPORT},
 };
@@ -412,6 +415,13 @@ static int apply(struct config *cfg, const struct opt *o, const char *arg,
 		return -1;
 	}
 	case OPT_HTML: *html_seen = 1; cfg->html_path = arg; return 0;
+	case OPT_METRICS_FILE:
+		if (!*arg) {
+			rb_detail(err, errlen, "--metrics-file needs a path");
+			return -1;
+		}
+		cfg->metrics_path = arg;
+		return 0;
 	case OPT_HELP: cfg->cmd = CONFIG_CMD_HELP; return 0;
 	case OPT_VERSION: cfg->cmd = CONFIG_CMD_VERSION; return 0;
 	}
@@ -470,7 +480,7 @@ static int validate(struct config *cfg, int saw_url_opt, int saw_sandbox,
 		          cfg->cmd == CONFIG_CMD_IMPORT ? "FILE" : "RESULT_LOG");
 		return -1;
 	}
-	if (cfg->cmd != CONFIG_CMD_IMPORT && cfg->nfiles > 1) {
+	if (cfg->cmd == CONFIG_CMD_UNDO && cfg->nfiles > 1) {
 		rb_detail(err, errlen, "%s takes one RESULT_LOG (%zu given)",
 		          cmd_name(cfg->cmd), cfg->nfiles);
 		return -1;
@@ -620,9 +630,32 @@ enum rb_status cli_load_key(struct config *cfg, cli_getenv_fn env, char *warn,
 			rb_detail(warn, warnlen,
 			          "warning: '%s' is readable by group or others; "
 			          "chmod 600 it", cfg->api_key_file);
-		while (n < sizeof(buf) - 1 &&
-		       (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		/* the whole file, or an error: a key cut short by a read error
+		 * or the buffer's end would only fail later, as a 401 */
+		for (;;) {
+			r = read(fd, buf + n, sizeof(buf) - 1 - n);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
 			n += (size_t)r;
+			if (n == sizeof(buf) - 1)
+				break;
+		}
+		if (r < 0 || n == sizeof(buf) - 1) {
+			int e = errno;
+			close(fd);
+			memset(buf, 0, sizeof(buf));
+			if (r < 0)
+				rb_detail(err, errlen, "cannot read '%s': %s",
+				          cfg->api_key_file, strerror(e));
+			else
+				rb_detail(err, errlen, "the key file '%s' is longer "
+				                       "than %zu bytes; it should hold the "
+				                       "key alone", cfg->api_key_file,
+				          sizeof(buf) - 2);
+			return RB_EUSAGE;
+		}
 		close(fd);
 		buf[n] = 0;
 		v = buf;

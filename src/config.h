@@ -82,6 +82,7 @@ struct config {
 	                 matched by content */
 	bool skip_existing; /* --skip-existing: skip rows the server holds */
 	const char *html_path; /* report --html FILE; borrowed */
+	const char *metrics_path; /* --metrics-file PATH; borrowed; NULL = none */
 
 	/* sending */
 	const char *org;        /* borrowed (argv or environment) */

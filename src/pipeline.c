@@ -2,6 +2,7 @@
 #include "pipeline.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,6 +130,8 @@ struct import {
 	bool abort_now;     /* auth refused, unreachable: no grace */
 	bool input_failed;
 	enum rb_status stop_status; /* RB_EAUTH, RB_ENET; RB_OK for a signal */
+	bool output_closed; /* --emit's reader went away */
+	struct metrics_input *metrics; /* this input's, or NULL */
 	enum rb_status fatal;
 	char *err;
 	size_t errlen;
@@ -169,6 +172,11 @@ static enum rb_status log_slot(struct import *im, const struct usage *u,
 	st = resultlog_write_row(im->lg, &r, im->err, im->errlen);
 	if (st && !im->fatal)
 		im->fatal = st;
+	/* what was created, for --metrics-file: what the server stored */
+	if (status == RESULTLOG_CREATED && u)
+		metrics_add_quantity(im->metrics, r.stored_quantity
+		                                      ? r.stored_quantity
+		                                      : u->quantity);
 	return st;
 }
 
@@ -718,6 +726,12 @@ static enum rb_status emit_body(struct import *im, const struct usage *u)
 	if (st)
 		return st;
 	if (fwrite(im->body.data, 1, im->body.len, stdout) != im->body.len) {
+		if (errno == EPIPE) {
+			/* | head: the reader has what it wanted; stop quietly,
+			 * like any filter (exit 3: not every row was checked) */
+			im->stop = im->output_closed = true;
+			return RB_OK;
+		}
 		rb_detail(im->err, im->errlen, "cannot write to stdout: %s",
 		          strerror(errno));
 		return RB_EIO;
@@ -1080,10 +1094,15 @@ static enum rb_status open_input(const struct config *cfg, const char *path,
 		return RB_ENOMEM;
 	}
 	hdr = reader_header(*rd, &nhdr);
+	if (reader_format(*rd) == CONFIG_FORMAT_CSV && nhdr == 0) {
+		/* An export always has its header, even with no rows: an empty
+		 * file is an export that failed, not a quiet night. */
+		rb_detail(err, errlen, "%s: no header line (the file is empty)",
+		          path);
+		return RB_EINPUT;
+	}
 	if (reader_format(*rd) == CONFIG_FORMAT_CSV &&
 	    record_map_header(*map, hdr, nhdr, why, sizeof(why))) {
-		if (nhdr == 0)
-			return RB_OK; /* an empty file: no rows, nothing to map */
 		rb_detail(err, errlen, "%s: %s", path, why);
 		return RB_EINPUT;
 	}
@@ -1168,9 +1187,31 @@ static enum rb_status start_sending(struct import *im)
 	return RB_OK;
 }
 
+/* The input's part of --metrics-file, when the run ends. */
+static void note_metrics(struct import *im, enum rb_status st)
+{
+	struct metrics_input *mi = im->metrics;
+	struct sender_stats ss;
+	size_t k;
+
+	if (!mi)
+		return;
+	mi->started = true;
+	mi->finished = st == RB_OK && !im->input_failed && !im->stop;
+	mi->counts = im->c;
+	mi->duration_ms = (long)(clock_mono_ms() - im->start_mono_ms);
+	if (im->snd) {
+		sender_stats(im->snd, &ss);
+		for (k = 0; k < METRICS_HTTP_CODES && k < SENDER_HTTP_CODES; k++)
+			mi->requests[k] = ss.replies[k];
+		mi->pauses = ss.pauses;
+	}
+}
+
 static enum rb_status import_file(const struct config *cfg, const char *path,
                                   const volatile sig_atomic_t *signals,
-                                  struct pipeline_outcome *out, char *err,
+                                  struct pipeline_outcome *out,
+                                  struct metrics_input *metrics, char *err,
                                   size_t errlen)
 {
 	struct import im;
@@ -1184,6 +1225,7 @@ static enum rb_status import_file(const struct config *cfg, const char *path,
 	memset(&im, 0, sizeof(im));
 	im.cfg = cfg;
 	im.path = path;
+	im.metrics = metrics;
 	im.signals = signals;
 	im.err = err;
 	im.errlen = errlen;
@@ -1269,8 +1311,11 @@ static enum rb_status import_file(const struct config *cfg, const char *path,
 		st = im.stop_status;
 	if (st == RB_OK && im.stop) {
 		st = RB_EINTR;
-		rb_detail(err, errlen, "interrupted; run the same command again to "
-		                       "resume");
+		if (im.output_closed)
+			err[0] = 0; /* --emit | head: quiet, as filters are */
+		else
+			rb_detail(err, errlen, "interrupted; run the same command "
+			                       "again to resume");
 	}
 	{
 		char serr[512];
@@ -1299,7 +1344,7 @@ static enum rb_status import_file(const struct config *cfg, const char *path,
 		rs.dry_run = cfg->dry_run;
 		rs.interrupted = st == RB_EINTR || st == RB_EAUTH || st == RB_ENET;
 		rs.elapsed_ms = (long)(clock_mono_ms() - im.start_mono_ms);
-		if (!cfg->quiet)
+		if (!cfg->quiet && !im.output_closed)
 			report_summary(stderr, &rs);
 	}
 	if (im.input_failed) {
@@ -1319,6 +1364,7 @@ out:
 	out->counts.reconciled += im.c.reconciled;
 	if (st == RB_EINTR)
 		out->interrupted = true;
+	note_metrics(&im, st);
 	import_free(&im);
 	return st;
 }
@@ -1375,6 +1421,41 @@ static enum rb_status outputs_apart(const struct config *cfg, const char *rej,
 	return RB_OK;
 }
 
+/* Can path be written (appended to, or created)? Probes without changing
+ * anything: an existing file is opened for appending and closed; a missing
+ * one is created and removed again. */
+static enum rb_status can_write(const char *what, const char *path, char *err,
+                                size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+		return RB_OK;
+	}
+	if (errno == EEXIST &&
+	    (fd = open(path, O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC)) >= 0) {
+		close(fd);
+		return RB_OK;
+	}
+	rb_detail(err, errlen, "cannot write the %s '%s': %s",
+	          what, path, strerror(errno));
+	return RB_EUSAGE;
+}
+
+static enum rb_status outputs_ok(const struct config *cfg, const char *rej,
+                                 const char *log, char *err, size_t errlen)
+{
+	enum rb_status st = outputs_apart(cfg, rej, log, err, errlen);
+
+	if (!st)
+		st = can_write("reject file", rej, err, errlen);
+	if (!st)
+		st = can_write("result log", log, err, errlen);
+	return st;
+}
+
 enum rb_status pipeline_preflight(const struct config *cfg, char *err,
                                   size_t errlen)
 {
@@ -1382,6 +1463,8 @@ enum rb_status pipeline_preflight(const struct config *cfg, char *err,
 	enum rb_status st = RB_OK;
 
 	if (!cfg->dry_run && !sender_check_base_url(cfg->base_url, err, errlen))
+		return RB_EUSAGE;
+	if (!cfg->dry_run && !sender_check_cacert(cfg->cacert, err, errlen))
 		return RB_EUSAGE;
 	for (i = 0; i < cfg->nfiles; i++)
 		stdin_uses += !strcmp(cfg->files[i], "-");
@@ -1409,13 +1492,13 @@ enum rb_status pipeline_preflight(const struct config *cfg, char *err,
 				return RB_EUSAGE;
 			}
 			paths_for(cfg, path, f, rejects, log);
-			st = outputs_apart(cfg, rejects, log, err, errlen);
+			st = outputs_ok(cfg, rejects, log, err, errlen);
 			continue;
 		}
 		st = open_input(cfg, path, &rd, &map, err, errlen);
 		if (!st) {
 			paths_for(cfg, path, reader_format(rd), rejects, log);
-			st = outputs_apart(cfg, rejects, log, err, errlen);
+			st = outputs_ok(cfg, rejects, log, err, errlen);
 		}
 		if (!st && !cfg->dry_run) {
 			st = fingerprint_file(path, fp, err, errlen);
@@ -1438,8 +1521,19 @@ enum rb_status pipeline_import(const struct config *cfg,
 	size_t i;
 	enum rb_status st = RB_OK;
 
-	memset(out, 0, sizeof(out[0]));
+	memset(out, 0, sizeof(*out));
+	if (cfg->metrics_path) {
+		out->files = calloc(cfg->nfiles, sizeof(*out->files));
+		if (!out->files) {
+			rb_detail(err, errlen, "out of memory");
+			return RB_ENOMEM;
+		}
+		out->nfiles = cfg->nfiles;
+		for (i = 0; i < cfg->nfiles; i++)
+			out->files[i].input = cfg->files[i];
+	}
 	for (i = 0; i < cfg->nfiles && !st; i++)
-		st = import_file(cfg, cfg->files[i], signals, out, err, errlen);
+		st = import_file(cfg, cfg->files[i], signals, out,
+		                 out->files ? &out->files[i] : NULL, err, errlen);
 	return st;
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "metrics.h"
 #include "resultlog.h"
 #include "status.h"
 
@@ -18,6 +19,10 @@ struct pipeline_outcome {
 	struct run_counts counts; /* summed over the files */
 	bool interrupted;         /* a signal stopped it */
 	bool input_failed;        /* an input ended early (truncated gzip, I/O) */
+	struct metrics_input *files; /* one per input, in order, for
+	                                --metrics-file; owned by the caller
+	                                (free()), NULL when none was made */
+	size_t nfiles;
 };
 
 /* Checks every input before anything is sent: each opens, its header binds,

@@ -31,6 +31,7 @@ struct reader {
 	bool own_fd;
 	int64_t total;   /* file size, -1 unknown */
 	uint64_t consumed; /* bytes read from fd */
+	uint64_t inflated; /* bytes inflate gave (over every gzip member) */
 
 	bool gz;
 	z_stream zs;
@@ -113,6 +114,7 @@ static enum rb_status inflate_some(struct reader *r, unsigned char *dst,
 		r->zs.avail_out = (uInt)cap;
 		zr = inflate(&r->zs, Z_NO_FLUSH);
 		*got = cap - r->zs.avail_out;
+		r->inflated += *got;
 		if (zr == Z_STREAM_END)
 			r->member_done = true;
 		else if (zr == Z_MEM_ERROR)
@@ -543,7 +545,23 @@ const struct reader_field *reader_header(const struct reader *r, size_t *n)
 
 void reader_progress(const struct reader *r, uint64_t *consumed, int64_t *total)
 {
-	*consumed = r->consumed;
+	/* Up to where rows were taken, not how far the reads got ahead: the
+	 * window and the compressed chunk hold up to ~190 KiB not yet parsed,
+	 * which for a small file is all of it. */
+	uint64_t ahead = r->avail - r->pos;
+
+	if (!r->gz) {
+		*consumed = r->consumed > ahead ? r->consumed - ahead : 0;
+	} else {
+		/* compressed bytes fed to inflate, in the share of its output
+		 * already parsed */
+		uint64_t fed = r->consumed - r->zs.avail_in;
+		*consumed = r->inflated > ahead
+		                ? (uint64_t)((double)fed *
+		                             (double)(r->inflated - ahead) /
+		                             (double)r->inflated)
+		                : 0;
+	}
 	*total = r->total;
 }
 

@@ -77,8 +77,10 @@ enum config_format reader_format(const struct reader *r);
  * count; borrowed until reader_free. JSONL: NULL, *n = 0. */
 const struct reader_field *reader_header(const struct reader *r, size_t *n);
 
-/* Input bytes consumed so far and the input's total size (compressed bytes for
- * .gz; total is -1 when unknown, e.g. a pipe), for progress and ETA. */
+/* How far into the input the rows taken so far reach (bytes read less the
+ * bytes read ahead and not yet parsed; for .gz the compressed bytes, in
+ * proportion) and the input's total size (compressed for .gz; -1 when
+ * unknown, e.g. a pipe), for progress and ETA. */
 void reader_progress(const struct reader *r, uint64_t *consumed, int64_t *total);
 
 void reader_free(struct reader *r); /* accepts NULL */

@@ -1,6 +1,7 @@
 /* report: what a person reads. The live progress line and the end-of-run
- * summary on stderr (counts, and reject reasons grouped, each with an example
- * line), and `rbusage report RESULT_LOG` over a finished or interrupted log. */
+ * summary on stderr (counts, and reject reasons grouped by kind, each with
+ * one real example), and `rbusage report LOG...` over finished, interrupted
+ * or crashed logs. */
 #ifndef RB_REPORT_H
 #define RB_REPORT_H
 
@@ -8,17 +9,45 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "config.h"
 #include "resultlog.h"
 #include "status.h"
 
-/* Reasons grouped by shape: digits become N and quoted values '…', so
- * "quantity 1.2345 has 4 decimals" and "quantity 7.0001 has 4 decimals" count
- * as one reason. At most a fixed number of groups; the rest count as "other". */
+/* Reasons grouped by kind: "quantity 1.2345 has 4 decimals" and "quantity
+ * 7.0001 has 4 decimals" are one kind (quoted values and words holding
+ * digits are the values), shown with the first reason of the kind exactly
+ * as written. At most a fixed number of kinds; the rest count as "other". */
+#define REPORT_REASON_KINDS 64
+
 struct report_reasons;
 struct report_reasons *report_reasons_new(void);
 void report_reasons_free(struct report_reasons *r); /* accepts NULL */
 void report_reasons_add(struct report_reasons *r, const char *reason, long line);
+/* The same, for a report over several logs: log is the index of the line's
+ * log among them. */
+void report_reasons_add_at(struct report_reasons *r, const char *reason,
+                           size_t log, long line);
+
+/* One kind of reason. example is borrowed from the reasons, valid until
+ * they are freed: the first reason of the kind, as written (control
+ * characters as spaces, cut at a character boundary). */
+struct report_reason {
+	const char *example;
+	unsigned long count;
+	long lines[3];  /* the first min(count, 3) rows; lines[0] the example's */
+	size_t logs[3]; /* their logs (report_reasons_add_at) */
+};
+/* Fills out (REPORT_REASON_KINDS entries) with the kinds, most rows first,
+ * ties in the order first seen; returns how many. */
+size_t report_reasons_sorted(const struct report_reasons *r,
+                             struct report_reason *out);
+/* Rows whose reason fit no kind (all kinds taken): their count, and the
+ * first one's log and line. */
+unsigned long report_reasons_other(const struct report_reasons *r,
+                                   size_t *log, long *line);
+/* The kinds as text, one line each: "  <count>  [e.g. ]<example> (line A,
+ * B, C, ...)"; logs names the lines' logs when nlogs > 1 (else NULL). */
+void report_reasons_print(FILE *out, const struct report_reasons *r,
+                          const char *const *logs, size_t nlogs);
 
 struct report_summary {
 	const char *input;
@@ -36,17 +65,19 @@ struct report_summary {
 /* The end-of-run summary, several lines. */
 void report_summary(FILE *out, const struct report_summary *s);
 
+/* The rows a file holds, estimated from the rows read so far and the share
+ * of its bytes they took (consumed of total; for a compressed file both in
+ * compressed bytes), never fewer than rows_read; -1 when total is unknown
+ * (a pipe) or nothing is consumed yet. */
+double report_estimate_rows(unsigned long rows_read, uint64_t consumed,
+                            int64_t total);
+
 /* One progress line: on a terminal (tty) redrawn in place with '\r' and an
  * erase-line code; elsewhere (--progress into a file) a plain line each time,
- * with no escape codes. */
+ * with no escape codes. consumed and total as for report_estimate_rows. */
 void report_progress(FILE *out, const struct run_counts *c, uint64_t consumed,
                      int64_t total, long elapsed_ms, bool tty);
 /* Clears a terminal's progress line before other output. */
 void report_progress_clear(FILE *out);
-
-/* `rbusage report`: reads cfg->files[0] and prints the report to out (and
- * --html). Returns RB_OK, or an error with err set. */
-enum rb_status report_run(const struct config *cfg, FILE *out, char *err,
-                          size_t errlen);
 
 #endif

@@ -392,6 +392,14 @@ static long tok_long(const char *text, const jsmntok_t *t)
 	return strtol(text + t->start, NULL, 10);
 }
 
+/* A count: a non-negative whole number, else 0. */
+static unsigned long tok_count(const char *text, const jsmntok_t *t)
+{
+	long v = tok_long(text, t);
+
+	return v > 0 ? (unsigned long)v : 0;
+}
+
 /* quantity is a JSON number in our logs: copy its text. */
 static const char *tok_raw(const char *text, const jsmntok_t *t, char **scratch)
 {
@@ -417,6 +425,7 @@ static int parse_line(const char *text, size_t len, long line_no,
 	memset(e, 0, sizeof(*e));
 	e->line_no = line_no;
 	e->row.ms = -1;
+	e->elapsed_ms = -1;
 	if (json_parse(text, len, toks, MAX_TOKS, &ntoks, why, sizeof(why)) ||
 	    ntoks < 1 || toks[0].type != JSMN_OBJECT)
 		return -1;
@@ -444,6 +453,7 @@ static int parse_line(const char *text, size_t len, long line_no,
 			else if (KEY("command")) e->command = tok_str(text, val, &scratch);
 			else if (KEY("baseUrl")) e->base_url = tok_str(text, val, &scratch);
 			else if (KEY("organization")) e->organization = tok_str(text, val, &scratch);
+			else if (KEY("started")) e->started = tok_str(text, val, &scratch);
 			else if (KEY("dryRun")) e->dry_run = val->type == JSMN_PRIMITIVE && text[val->start] == 't';
 		} else if (e->type == RESULTLOG_ENTRY_ROW) {
 			struct resultlog_row *r = &e->row;
@@ -465,6 +475,21 @@ static int parse_line(const char *text, size_t len, long line_no,
 			else if (KEY("found")) r->found = tok_str(text, val, &scratch);
 			else if (KEY("storedQuantity")) r->stored_quantity = tok_raw(text, val, &scratch);
 			else if (KEY("storedUsageTime")) r->stored_usage_time = tok_str(text, val, &scratch);
+		} else if (e->type == RESULTLOG_ENTRY_SUMMARY) {
+			struct run_counts *c = &e->counts;
+			if (KEY("read")) c->read = tok_count(text, val);
+			else if (KEY("valid")) c->valid = tok_count(text, val);
+			else if (KEY("created")) c->created = tok_count(text, val);
+			else if (KEY("rejected")) c->rejected = tok_count(text, val);
+			else if (KEY("refused")) c->refused = tok_count(text, val);
+			else if (KEY("failed")) c->failed = tok_count(text, val);
+			else if (KEY("skipped")) c->skipped = tok_count(text, val);
+			else if (KEY("otherShard")) c->other_shard = tok_count(text, val);
+			else if (KEY("reconciled")) c->reconciled = tok_count(text, val);
+			else if (KEY("remaining")) c->remaining = tok_count(text, val);
+			else if (KEY("dryRun")) e->dry_run = val->type == JSMN_PRIMITIVE && text[val->start] == 't';
+			else if (KEY("interrupted")) e->interrupted = val->type == JSMN_PRIMITIVE && text[val->start] == 't';
+			else if (KEY("elapsedMs")) e->elapsed_ms = tok_long(text, val);
 		}
 #undef KEY
 	}

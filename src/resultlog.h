@@ -53,11 +53,10 @@ struct resultlog_row {
 	const char *quantity;
 	const char *usage_time;
 	const char *found;           /* how an outcome was found again, or NULL */
-	const char *stored_quantity; /* created: what the server stored, when it
-	                                differs from quantity (a usage limit cut
-	                                it under acceptPartialQuantity); else NULL */
-	const char *stored_usage_time; /* created: likewise (a server that keeps
-	                                whole seconds); else NULL */
+	/* created: what the server stored when it differs from what was sent
+	 * (a cut quantity, a time kept in whole seconds); NULL otherwise */
+	const char *stored_quantity;
+	const char *stored_usage_time;
 };
 
 struct resultlog_run {
@@ -112,9 +111,14 @@ struct resultlog_entry {
 	/* run */
 	const char *input, *fingerprint, *stamped_time, *command;
 	const char *base_url, *organization;
-	bool dry_run;
+	const char *started;  /* UTC time the run started, as written */
+	bool dry_run;         /* run and summary */
 	/* row */
 	struct resultlog_row row;
+	/* summary: the run's counts (the members written; others 0) */
+	struct run_counts counts;
+	bool interrupted;
+	long elapsed_ms;      /* -1 when not written */
 };
 
 /* Calls cb for every complete line of path (a torn last line, from a crash,

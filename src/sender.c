@@ -1,12 +1,16 @@
 #include "sender.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sys/stat.h>
 
 #include <curl/curl.h>
 
@@ -91,6 +95,8 @@ struct sender {
 	bool got_reply;         /* some HTTP reply came back in this run */
 	unsigned conn_fails;    /* connection-level failures in a row */
 	int64_t conn_fail_since_ms;
+	struct sender_stats stats;
+	int64_t paused_until;      /* for stats: the pause a 429 set */
 };
 
 static const char *method_name(enum sender_method m)
@@ -199,6 +205,17 @@ bool sender_check_base_url(const char *url, char *err, size_t errlen)
 		                       "a fragment", url);
 		goto out;
 	}
+	{
+		/* "http://127.0.0.1:" parses as port 80: a port left out by
+		 * mistake must not send anywhere */
+		const char *a = strstr(url, "://");
+		size_t n = a ? strcspn(a + 3, "/?#") : 0;
+		if (n && a[3 + n - 1] == ':') {
+			rb_detail(err, errlen, "the base URL '%s' has an empty port",
+			          url);
+			goto out;
+		}
+	}
 	if (!strcasecmp(scheme, "http")) {
 		if (!is_loopback(host)) {
 			rb_detail(err, errlen,
@@ -220,6 +237,25 @@ out:
 	curl_free(host);
 	curl_url_cleanup(u);
 	return ok;
+}
+
+bool sender_check_cacert(const char *path, char *err, size_t errlen)
+{
+	struct stat sb;
+	int fd;
+
+	if (!path)
+		return true;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		rb_detail(err, errlen, "--cacert: cannot read '%s': %s", path,
+		          fd < 0 ? strerror(errno) : "not a regular file");
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	close(fd);
+	return true;
 }
 
 static void wipe(char *p)
@@ -737,6 +773,7 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 	char line[256];
 
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &http);
+	s->stats.replies[http >= 100 && http < SENDER_HTTP_CODES ? http : 0]++;
 	land(s, r);
 	if (r->limit[0] || r->remaining[0])
 		throttle_observe(&s->th, r->limit, r->remaining, now);
@@ -829,6 +866,10 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 		if (s->verbose)
 			fprintf(stderr, "  429: all sending paused for %lld ms (%s)\n",
 			        (long long)wait, line);
+		if (now >= s->paused_until)
+			s->stats.pauses++; /* a new pause, not one more 429 in it */
+		if (now + wait > s->paused_until)
+			s->paused_until = now + wait;
 		throttle_pause_until(&s->th, now + wait);
 		if (r->rate_limited >= MAX_RATE_LIMITED) {
 			response_error_reason(http, r->reply.data, r->reply.len,
@@ -1092,6 +1133,11 @@ void sender_abort(struct sender *s)
 		}
 		finish(s, r, SENDER_FAILED, r->res.http, now);
 	}
+}
+
+void sender_stats(const struct sender *s, struct sender_stats *out)
+{
+	*out = s->stats;
 }
 
 void sender_free(struct sender *s)

@@ -55,6 +55,16 @@ struct sender_result {
 
 struct sender;
 
+#define SENDER_HTTP_CODES 600
+
+/* What went over the wire, for metrics. */
+struct sender_stats {
+	unsigned long replies[SENDER_HTTP_CODES]; /* attempts by HTTP status;
+	                                             [0]: no reply at all */
+	unsigned long pauses; /* times a 429 paused all sending (a 429 that
+	                         meets a pause already running adds none) */
+};
+
 /* Builds the transport from cfg: base URL + "/organizations/{org}", key,
  * rate, concurrency, retries, timeout, reserve, cacert, verbose. Refuses
  * http:// to anything but loopback (127.0.0.0/8, localhost, [::1]), a base
@@ -68,6 +78,10 @@ struct sender *sender_new(const struct config *cfg, char *err, size_t errlen);
  * any file is written, so a refused URL (perhaps holding a pasted key)
  * leaves no trace. False with err set when refused. */
 bool sender_check_base_url(const char *url, char *err, size_t errlen);
+/* --cacert names a readable regular file (or is NULL). Checked before
+ * anything is written or sent, so a typo is a configuration error (exit 2),
+ * not a run cut short. False with err set otherwise. */
+bool sender_check_cacert(const char *path, char *err, size_t errlen);
 void sender_free(struct sender *s); /* accepts NULL; abandons what is in flight */
 
 /* Backoff between retries of transient failures: full jitter over
@@ -97,6 +111,9 @@ enum rb_status sender_submit(struct sender *s, uint64_t tag,
 enum rb_status sender_next(struct sender *s, int timeout_ms,
                            struct sender_result *res, bool *have, char *err,
                            size_t errlen);
+
+/* Copies the counts so far into out. */
+void sender_stats(const struct sender *s, struct sender_stats *out);
 
 /* Drops every queued and in-flight request: each comes back from sender_next
  * (at once, without waiting) so the caller's books stay whole: a POST whose

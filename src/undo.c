@@ -9,9 +9,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include "buf.h"
 #include "clock.h"
 #include "check.h"
+#include "linemap.h"
 #include "report.h"
 #include "resultlog.h"
 #include "sender.h"
@@ -37,7 +40,9 @@ struct undo {
 	struct run_counts c;
 	struct report_reasons *reasons;
 	struct buf path;
-	bool stop, auth_stop, not_import, wrong_place;
+	struct linemap last;    /* row line -> log line of its last entry */
+	bool in_dry;
+	bool stop, auth_stop, not_import, wrong_place, undo_not_undo;
 	enum rb_status fatal;
 	char *err;
 	size_t errlen;
@@ -47,6 +52,12 @@ static int undo_prior_cb(const struct resultlog_entry *e, void *ctx)
 {
 	struct undo *ud = ctx;
 
+	if (e->type == RESULTLOG_ENTRY_RUN &&
+	    (!e->command || strcmp(e->command, "undo"))) {
+		/* appending undo lines to an import's log would make it lie */
+		ud->undo_not_undo = true;
+		return 1;
+	}
 	if (e->type == RESULTLOG_ENTRY_ROW && e->row.status == RESULTLOG_DELETED &&
 	    e->row.usage_id &&
 	    dedup_seen_key(ud->done, e->row.usage_id, strlen(e->row.usage_id)) < 0)
@@ -109,6 +120,17 @@ static enum rb_status undo_step(struct undo *ud)
 	return ud->fatal;
 }
 
+/* Do a and b name one file (b may not exist yet)? */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (stat(b, &sb) != 0)
+		return !strcmp(a, b);
+	return stat(a, &sa) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
 /* Before anything is deleted: every import run in the log went where undo
  * is about to go. */
 static int undo_where_cb(const struct resultlog_entry *e, void *ctx)
@@ -138,15 +160,75 @@ static int undo_where_cb(const struct resultlog_entry *e, void *ctx)
 	return 0;
 }
 
+/* Pass 1: each row's last entry, so a row left "pending" (the import
+ * stopped while it was in flight) is known. */
+static int undo_last_cb(const struct resultlog_entry *e, void *ctx)
+{
+	struct undo *ud = ctx;
+
+	if (e->type == RESULTLOG_ENTRY_RUN)
+		ud->in_dry = e->dry_run;
+	if (e->type != RESULTLOG_ENTRY_ROW || ud->in_dry || e->row.line < 1)
+		return 0;
+	if ((ud->fatal = linemap_set(&ud->last, e->row.line, e->line_no))) {
+		if (ud->fatal == RB_ETOOBIG) {
+			rb_detail(ud->err, ud->errlen,
+			          "line %ld of the log: a row line past %lld is not "
+			          "one of ours", e->line_no, LINEMAP_MAX);
+			ud->fatal = RB_EUSAGE;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/* A usage that may exist but cannot be deleted: it remains, and says why. */
+static int cannot_undo(struct undo *ud, const struct resultlog_row *row,
+                       const char *why)
+{
+	struct resultlog_row r = {0};
+	char reason[512];
+
+	snprintf(reason, sizeof(reason),
+	         "%s; undo cannot delete it: find subscriptionId '%s' at "
+	         "usageTime %s in Rebilly and delete it there",
+	         why, row->subscription_id ? row->subscription_id : "?",
+	         row->usage_time ? row->usage_time : "?");
+	r.line = row->line;
+	r.status = RESULTLOG_FAILED;
+	r.ms = -1;
+	r.subscription_id = row->subscription_id;
+	r.quantity = row->quantity;
+	r.usage_time = row->usage_time;
+	r.reason = reason;
+	report_reasons_add(ud->reasons, reason, row->line);
+	ud->c.read++;
+	ud->c.remaining++;
+	if ((ud->fatal = resultlog_write_row(ud->lg, &r, ud->err, ud->errlen)))
+		return 1;
+	return 0;
+}
+
 static int undo_cb(const struct resultlog_entry *e, void *ctx)
 {
 	struct undo *ud = ctx;
 	unsigned i;
 	int seen;
 
-	if (e->type != RESULTLOG_ENTRY_ROW || e->row.status != RESULTLOG_CREATED ||
-	    !e->row.usage_id || !*e->row.usage_id)
+	if (e->type == RESULTLOG_ENTRY_RUN)
+		ud->in_dry = e->dry_run;
+	if (e->type != RESULTLOG_ENTRY_ROW || ud->in_dry)
 		return 0;
+	if (e->row.status == RESULTLOG_PENDING &&
+	    linemap_get(&ud->last, e->row.line) == e->line_no)
+		return cannot_undo(ud, &e->row,
+		                   "outcome unknown: the import stopped while this "
+		                   "row was in flight, so it may have been created");
+	if (e->row.status != RESULTLOG_CREATED)
+		return 0;
+	if (!e->row.usage_id || !*e->row.usage_id)
+		return cannot_undo(ud, &e->row,
+		                   "created, but the server named no usage id");
 	ud->c.read++;
 	seen = dedup_seen_key(ud->done, e->row.usage_id, strlen(e->row.usage_id));
 	if (seen < 0) {
@@ -203,7 +285,8 @@ enum rb_status undo_run(const struct config *cfg,
 		snprintf(undo_path, sizeof(undo_path), "%s", cfg->log_path);
 	else
 		snprintf(undo_path, sizeof(undo_path), "%s.undo.jsonl", log);
-	if (!sender_check_base_url(cfg->base_url, err, errlen)) {
+	if (!sender_check_base_url(cfg->base_url, err, errlen) ||
+	    !sender_check_cacert(cfg->cacert, err, errlen)) {
 		st = RB_EUSAGE;
 		goto out;
 	}
@@ -227,9 +310,30 @@ enum rb_status undo_run(const struct config *cfg,
 		st = RB_EUSAGE;
 		goto out;
 	}
+	if (same_file(log, undo_path)) {
+		rb_detail(err, errlen, "the undo log '%s' is the import's result "
+		                       "log; give --log another path (default: "
+		                       "%s.undo.jsonl)", undo_path, log);
+		st = RB_EUSAGE;
+		goto out;
+	}
 	if (access(undo_path, F_OK) == 0 &&
 	    (st = resultlog_read(undo_path, undo_prior_cb, &ud, err, errlen)))
 		goto out;
+	if (ud.undo_not_undo) {
+		rb_detail(err, errlen, "'%s' is not an undo log (it holds an "
+		                       "import's run); give --log another path",
+		          undo_path);
+		st = RB_EUSAGE;
+		goto out;
+	}
+	if ((st = resultlog_read(log, undo_last_cb, &ud, err, errlen)))
+		goto out;
+	if ((st = ud.fatal)) {
+		if (st == RB_ENOMEM)
+			rb_detail(err, errlen, "out of memory");
+		goto out;
+	}
 	if (!(ud.snd = sender_new(cfg, err, errlen))) {
 		st = RB_EUSAGE;
 		goto out;
@@ -250,6 +354,7 @@ enum rb_status undo_run(const struct config *cfg,
 	run.cfg = cfg;
 	if ((st = resultlog_write_run(ud.lg, &run, err, errlen)))
 		goto out;
+	ud.in_dry = false;
 	st = resultlog_read(log, undo_cb, &ud, err, errlen);
 	if (!st)
 		st = ud.fatal;
@@ -291,11 +396,30 @@ enum rb_status undo_run(const struct config *cfg,
 out:
 	out->counts = ud.c;
 	out->interrupted = st == RB_EINTR;
+	if (cfg->metrics_path && (out->files = calloc(1, sizeof(*out->files)))) {
+		struct metrics_input *mi = out->files;
+		struct sender_stats ss;
+		size_t k;
+
+		out->nfiles = 1;
+		mi->input = log;
+		mi->started = true;
+		mi->finished = st == RB_OK;
+		mi->counts = ud.c;
+		mi->duration_ms = (long)(clock_mono_ms() - t0);
+		if (ud.snd) {
+			sender_stats(ud.snd, &ss);
+			for (k = 0; k < METRICS_HTTP_CODES && k < SENDER_HTTP_CODES; k++)
+				mi->requests[k] = ss.replies[k];
+			mi->pauses = ss.pauses;
+		}
+	}
 	resultlog_close(ud.lg, NULL, 0);
 	sender_free(ud.snd);
 	dedup_free(ud.done);
 	report_reasons_free(ud.reasons);
 	free(ud.slots);
 	buf_free(&ud.path);
+	linemap_free(&ud.last);
 	return st;
 }

@@ -121,6 +121,7 @@ static void assert_defaults_but_files(const struct config *c)
 	assert_false(c->quiet);
 	assert_false(c->restart);
 	assert_null(c->html_path);
+	assert_null(c->metrics_path);
 	assert_null(c->api_key);
 	assert_null(c->api_key_file);
 	assert_string_equal(c->base_url, "https://api-sandbox.rebilly.com");
@@ -179,6 +180,12 @@ static void test_parse_defaults(void **state)
 	OK("report", "log.jsonl");
 	assert_int_equal(cfg.cmd, CONFIG_CMD_REPORT);
 	assert_string_equal(cfg.files[0], "log.jsonl");
+	/* several logs: shards, several nights */
+	OK("report", "a.jsonl", "--html", "r.html", "b.jsonl", "c.jsonl");
+	assert_int_equal(cfg.nfiles, 3);
+	assert_string_equal(cfg.files[0], "a.jsonl");
+	assert_string_equal(cfg.files[2], "c.jsonl");
+	assert_string_equal(cfg.html_path, "r.html");
 
 	OK("undo", "--org", "o", "log.jsonl");
 	assert_int_equal(cfg.cmd, CONFIG_CMD_UNDO);
@@ -605,6 +612,13 @@ static void test_flags(void **state)
 	assert_string_equal(cfg.html_path, "out.html");
 	assert_true(cfg.quiet);
 
+	OK("import", "--dry-run", "--metrics-file", "/var/m.prom", "x");
+	assert_string_equal(cfg.metrics_path, "/var/m.prom");
+	OK("undo", "--org", "o", "--metrics-file=u.prom", "log");
+	assert_string_equal(cfg.metrics_path, "u.prom");
+	REFUSED("--metrics-file needs a path", "import", "--dry-run",
+	        "--metrics-file=", "x");
+
 	REFUSED("--dry-run takes no value", "import", "--dry-run=yes", "x");
 	REFUSED("--verbose takes no value", "import", "--dry-run", "--verbose=",
 	        "x");
@@ -662,7 +676,6 @@ static void test_files(void **state)
 	REFUSED("undo: no RESULT_LOG given (see 'rbusage --help')", "undo",
 	        "--org", "o");
 	REFUSED("report: no RESULT_LOG given (see 'rbusage --help')", "report");
-	REFUSED("report takes one RESULT_LOG (2 given)", "report", "a", "b");
 	REFUSED("undo takes one RESULT_LOG (3 given)", "undo", "--org", "o", "a",
 	        "b", "c");
 }
@@ -709,6 +722,8 @@ static void test_not_for_this_command(void **state)
 	        "log");
 	REFUSED("import: --html does not apply here", "import", "--html", "h",
 	        "x");
+	REFUSED("report: --metrics-file does not apply here", "report",
+	        "--metrics-file", "m.prom", "log");
 	/* checked before the value is looked at */
 	REFUSED("report: --timeout does not apply here", "report", "--timeout");
 }
@@ -993,6 +1008,30 @@ static void test_key_file_refused(void **state)
 	snprintf(exp, sizeof(exp), "cannot open '%s': No such file or directory",
 	         key_path);
 	assert_string_equal(err, exp);
+
+	/* a read error is said, not taken for an empty or shorter key */
+	assert_int_equal(load_key(NULL, "/tmp", NULL, 0), RB_EUSAGE);
+	assert_string_equal(err, "cannot read '/tmp': Is a directory");
+	assert_null(cfg.api_key);
+
+	/* a key longer than the buffer is refused, never cut short */
+	{
+		char big[5000];
+		memset(big, 'k', sizeof(big));
+		key_file(big, 4095, 0600);
+		assert_int_equal(load_key(NULL, key_path, NULL, 0), RB_EUSAGE);
+		snprintf(exp, sizeof(exp), "the key file '%s' is longer than 4094 "
+		                           "bytes; it should hold the key alone",
+		         key_path);
+		assert_string_equal(err, exp);
+		assert_null(cfg.api_key);
+		unlink(key_path);
+		/* 4094 bytes (and no newline) is still a key */
+		key_file(big, 4094, 0600);
+		assert_int_equal(load_key(NULL, key_path, NULL, 0), RB_OK);
+		assert_int_equal(strlen(cfg.api_key), 4094);
+		unlink(key_path);
+	}
 }
 
 static void test_key_file_mode_warning(void **state)

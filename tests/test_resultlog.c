@@ -689,6 +689,102 @@ static void test_read_missing_file(void **state)
 	assert_string_equal(err, exp);
 }
 
+/* What report reads besides the rows: a run's start, a summary's counts,
+ * and on a created row what the server stored. */
+struct extra {
+	char started[40], stored_q[40], stored_t[40];
+	struct run_counts counts;
+	bool interrupted, dry_run;
+	long elapsed_ms;
+	int summaries;
+};
+
+static int collect_extra(const struct resultlog_entry *e, void *ctx)
+{
+	struct extra *x = ctx;
+
+	if (e->type == RESULTLOG_ENTRY_RUN)
+		snprintf(x->started, sizeof(x->started), "%s",
+		         e->started ? e->started : "(null)");
+	if (e->type == RESULTLOG_ENTRY_ROW) {
+		snprintf(x->stored_q, sizeof(x->stored_q), "%s",
+		         e->row.stored_quantity ? e->row.stored_quantity : "(null)");
+		snprintf(x->stored_t, sizeof(x->stored_t), "%s",
+		         e->row.stored_usage_time ? e->row.stored_usage_time
+		                                  : "(null)");
+	}
+	if (e->type == RESULTLOG_ENTRY_SUMMARY) {
+		x->summaries++;
+		x->counts = e->counts;
+		x->interrupted = e->interrupted;
+		x->dry_run = e->dry_run;
+		x->elapsed_ms = e->elapsed_ms;
+	}
+	return 0;
+}
+
+static void test_read_summary_and_stored(void **state)
+{
+	const char *p = path_of("extra.results.jsonl");
+	struct resultlog *lg = open_ok(p);
+	struct config cfg;
+	struct resultlog_run run = {0};
+	struct run_counts c;
+	struct extra x;
+	char err[300] = "";
+	const char *text;
+
+	(void)state;
+	config_defaults(&cfg);
+	run.command = "import";
+	run.started = "2026-03-01T10:00:00.125Z";
+	run.cfg = &cfg;
+	assert_int_equal(resultlog_write_run(lg, &run, err, sizeof(err)), RB_OK);
+	memset(&c, 0, sizeof(c));
+	c.read = 12;
+	c.valid = 10;
+	c.created = 6;
+	c.rejected = 2;
+	c.refused = 1;
+	c.failed = 1;
+	c.skipped = 2;
+	c.other_shard = 30;
+	c.reconciled = 1;
+	c.remaining = 4;
+	assert_int_equal(resultlog_write_summary(lg, &c, false, true, 61050, err,
+	                                         sizeof(err)),
+	                 RB_OK);
+	close_ok(lg);
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(resultlog_read(p, collect_extra, &x, err, sizeof(err)),
+	                 RB_OK);
+	assert_string_equal(x.started, "2026-03-01T10:00:00.125Z");
+	assert_int_equal(x.summaries, 1);
+	assert_memory_equal(&x.counts, &c, sizeof(c));
+	assert_true(x.interrupted);
+	assert_false(x.dry_run);
+	assert_int_equal(x.elapsed_ms, 61050);
+
+	/* a bare summary: counts 0, elapsed unknown; stored fields as written */
+	text = "{\"type\":\"run\"}\n"
+	       "{\"type\":\"row\",\"line\":2,\"status\":\"created\","
+	       "\"quantity\":5,\"storedQuantity\":4.5,"
+	       "\"storedUsageTime\":\"2026-01-01T00:00:00Z\"}\n"
+	       "{\"type\":\"summary\",\"dryRun\":true,\"read\":-3}\n";
+	put_file(p, text, strlen(text));
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(resultlog_read(p, collect_extra, &x, err, sizeof(err)),
+	                 RB_OK);
+	assert_string_equal(x.started, "(null)");
+	assert_string_equal(x.stored_q, "4.5");
+	assert_string_equal(x.stored_t, "2026-01-01T00:00:00Z");
+	memset(&c, 0, sizeof(c));
+	assert_memory_equal(&x.counts, &c, sizeof(c));
+	assert_true(x.dry_run);
+	assert_false(x.interrupted);
+	assert_int_equal(x.elapsed_ms, -1);
+}
+
 /* ---- status names ---- */
 
 static void test_status_names(void **state)
@@ -746,6 +842,7 @@ int main(void)
 		cmocka_unit_test(test_read_ignores_torn_line),
 		cmocka_unit_test(test_read_not_ours),
 		cmocka_unit_test(test_read_missing_file),
+		cmocka_unit_test(test_read_summary_and_stored),
 		cmocka_unit_test(test_status_names),
 	};
 

@@ -777,6 +777,9 @@ static void refuses_bad_setups(void **state)
 		"http://localhost.example.com", "http://[::2]", "ftp://127.0.0.1",
 		"https://user:pw@api.rebilly.com", "https://api.rebilly.com/?x=1",
 		"not a url",
+		/* an empty port is port 80 to libcurl: never a place to send */
+		"http://127.0.0.1:", "http://127.0.0.1:/", "http://[::1]:",
+		"https://api.rebilly.com:/organizations",
 	};
 	static const char *const good_urls[] = {
 		"http://127.0.0.1:1", "http://127.8.9.10", "http://localhost:8080/",
@@ -812,6 +815,20 @@ static void refuses_bad_setups(void **state)
 			fail_msg("refused %s: %s", good_urls[i], err);
 		sender_free(s);
 	}
+	cfg.base_url = "http://127.0.0.1:";
+	assert_null(sender_new(&cfg, err, sizeof(err)));
+	assert_string_equal(err, "the base URL 'http://127.0.0.1:' has an empty "
+	                         "port");
+	/* --cacert: a readable regular file, or nothing */
+	assert_true(sender_check_cacert(NULL, err, sizeof(err)));
+	assert_true(sender_check_cacert("/etc/hostname", err, sizeof(err)) ||
+	            access("/etc/hostname", R_OK) != 0);
+	assert_false(sender_check_cacert("/nonexistent/ca.pem", err, sizeof(err)));
+	assert_string_equal(err, "--cacert: cannot read '/nonexistent/ca.pem': "
+	                         "No such file or directory");
+	assert_false(sender_check_cacert("/tmp", err, sizeof(err)));
+	assert_string_equal(err, "--cacert: cannot read '/tmp': not a regular "
+	                         "file");
 	cfg.base_url = "https://api.rebilly.com";
 	cfg.org = NULL;
 	assert_null(sender_new(&cfg, err, sizeof(err)));

@@ -99,10 +99,10 @@ expect_rc 1
 printf 'rejectLine\trejectReason\tsubscriptionId\tquantity\tusageTime\n2\tquantity 0 is below the minimum 0.001\ts1\t0\t2026-01-01T00:00:00Z\n' > t.expected
 expect_file t.rejects.tsv t.expected
 
-# Empty file and header-only file: no rows, exit 0.
+# An empty CSV has no header: refused (exit 2); header only: no rows, 0.
 : > empty.csv
 run "$RBUSAGE" import --dry-run empty.csv
-expect_rc 0
+expect_rc 2
 printf 'subscriptionId,quantity,usageTime\n' > header.csv
 run "$RBUSAGE" import --dry-run header.csv
 expect_rc 0

@@ -312,12 +312,16 @@ for l in open(sys.argv[1], "rb"):
 : > emptyj.jsonl
 printf 'subscriptionId,quantity,usageTime\n' > header.csv
 printf 'subscriptionId,quantity,usageTime' > header-nonl.csv
-for f in empty.csv emptyj.jsonl header.csv header-nonl.csv; do
+for f in emptyj.jsonl header.csv header-nonl.csv; do
 	dry "$f"
 	expect_rc 0
 	log=${f%.*}.results.jsonl
 	expect_eq "$(summary "$log" read)" 0 "rows in $f"
 done
+# a CSV without even its header is an export that failed: refused
+dry empty.csv
+expect_rc 2
+expect_grep "empty.csv: no header line (the file is empty)" err
 
 # --- the disk under the logs fills up -----------------------------------------
 mkdir full roomy

@@ -1,0 +1,61 @@
+# undo tells the truth: a usage it cannot delete (created without an id, or
+# left pending by an import that stopped mid-flight) remains, with a reason
+# naming what to look for, and undo exits 1; an undo log that is an
+# import's result log is refused (exit 2) before anything is deleted.
+. "$(dirname "$0")/lib.sh"
+cd "$T"
+start_fake
+
+printf 'subscriptionId,quantity,usageTime\n' > in.csv
+printf 'sub_%d,1.5,2026-11-20T10:00:0%dZ\n' 1 1 2 2 3 3 >> in.csv
+run "$RBUSAGE" import --rate 500 --no-progress in.csv
+expect_rc 0
+expect_eq "$(ledger_count)" 3 "usages after the import"
+cp in.results.jsonl import-log.jsonl
+
+# An import that stopped mid-flight left line 9 pending (maybe created), and
+# line 8 was created but the server named no id.
+cat >> in.results.jsonl <<EOF
+{"type":"run","tool":"rbusage","command":"import","input":"in.csv","dryRun":false,"baseUrl":"$FAKE_URL","organization":"org-e2e"}
+{"type":"row","line":8,"status":"pending","subscriptionId":"sub_8","quantity":2,"usageTime":"2026-11-20T11:00:00Z"}
+{"type":"row","line":8,"status":"created","http":201,"subscriptionId":"sub_8","quantity":2,"usageTime":"2026-11-20T11:00:00Z","found":"2xx without an id"}
+{"type":"row","line":9,"status":"pending","subscriptionId":"sub_9","quantity":3,"usageTime":"2026-11-20T12:00:00Z"}
+EOF
+
+# --log naming the import's own log: refused, nothing deleted, log untouched.
+cp in.results.jsonl before.jsonl
+run "$RBUSAGE" undo --rate 500 --log in.results.jsonl in.results.jsonl
+expect_rc 2
+expect_grep "rbusage: the undo log 'in.results.jsonl' is the import's result log; give --log another path" err
+expect_file in.results.jsonl before.jsonl
+# ... or another import's log: refused too.
+run "$RBUSAGE" undo --rate 500 --log import-log.jsonl in.results.jsonl
+expect_rc 2
+expect_grep "rbusage: 'import-log.jsonl' is not an undo log (it holds an import's run); give --log another path" err
+expect_eq "$(ledger_count)" 3 "usages after the refusals"
+
+# The real undo: 3 deleted, 2 remain (exit 1), each with its reason.
+run "$RBUSAGE" undo --rate 500 in.results.jsonl
+expect_rc 1
+expect_eq "$(ledger_count)" 0 "usages after undo"
+expect_grep "^  usages 5 = deleted 3 + deleted earlier 0 + remaining 2$" err
+python3 - in.results.jsonl.undo.jsonl <<'PY' || fail "undo log"
+import json, sys
+rows = [o for o in map(json.loads, open(sys.argv[1])) if o["type"] == "row"]
+left = {o["line"]: o for o in rows if o["status"] == "failed"}
+assert sorted(left) == [8, 9], left
+assert left[8]["reason"] == ("created, but the server named no usage id; undo "
+    "cannot delete it: find subscriptionId 'sub_8' at usageTime "
+    "2026-11-20T11:00:00Z in Rebilly and delete it there"), left[8]["reason"]
+assert left[9]["reason"].startswith("outcome unknown: the import stopped while "
+    "this row was in flight, so it may have been created; undo cannot delete "
+    "it: find subscriptionId 'sub_9' at usageTime 2026-11-20T12:00:00Z"), left[9]
+assert sum(1 for o in rows if o["status"] == "deleted") == 3
+s = [o for o in map(json.loads, open(sys.argv[1])) if o["type"] == "summary"][-1]
+assert s["remaining"] == 2 and s["created"] == 3, s
+PY
+# Run again: what was deleted stays deleted; the two still remain (exit 1).
+run "$RBUSAGE" undo --rate 500 in.results.jsonl
+expect_rc 1
+expect_grep "^  usages 5 = deleted 0 + deleted earlier 3 + remaining 2$" err
+echo ok
