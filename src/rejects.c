@@ -1,7 +1,10 @@
-/* rejects: the reject file. */
+/* rejects: the reject file. Each reject goes out with one write(2) and no
+ * user-space buffer: once rejects_write returns, the row is in the file even
+ * if the process is killed next, as the result log already says it is. */
 #include "rejects.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +12,7 @@
 #include <unistd.h>
 
 struct rejects {
-	FILE *fp;
+	int fd;          /* -1 until the first reject creates the file */
 	char *path;
 	enum config_format format;
 	char delim;
@@ -60,7 +63,10 @@ struct rejects *rejects_open(const char *path, enum config_format format,
 	struct rejects *rj = calloc(1, sizeof(*rj));
 	size_t i;
 
-	if (!rj || !(rj->path = strdup(path)))
+	if (!rj)
+		goto nomem;
+	rj->fd = -1;
+	if (!(rj->path = strdup(path)))
 		goto nomem;
 	rj->format = format;
 	rj->delim = delimiter ? delimiter : ',';
@@ -179,6 +185,21 @@ static void clean_reason(const char *in, char *out, size_t outlen)
 	out[i] = 0;
 }
 
+/* All of data[0..n), retrying on EINTR and short writes. */
+static int write_all(int fd, const char *data, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, data, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		data += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 enum rb_status rejects_write(struct rejects *rj, long line, const char *reason,
                              const char *body, size_t body_len, char *err,
                              size_t errlen)
@@ -223,22 +244,22 @@ enum rb_status rejects_write(struct rejects *rj, long line, const char *reason,
 		rb_detail(err, errlen, "%s: reject line too long", rj->path);
 		return st;
 	}
-	if (!rj->fp) {
-		rj->fp = fopen(rj->path, "w");
-		if (!rj->fp) {
+	if (rj->fd < 0) {
+		rj->fd = open(rj->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		              0666);
+		if (rj->fd < 0) {
 			rb_detail(err, errlen, "cannot open '%s': %s", rj->path,
 			          strerror(errno));
 			return RB_EIO;
 		}
 		if (rj->header.len &&
-		    fwrite(rj->header.data, 1, rj->header.len, rj->fp) !=
-		        rj->header.len) {
+		    write_all(rj->fd, rj->header.data, rj->header.len)) {
 			rb_detail(err, errlen, "cannot write '%s': %s", rj->path,
 			          strerror(errno));
 			return RB_EIO;
 		}
 	}
-	if (fwrite(b->data, 1, b->len, rj->fp) != b->len) {
+	if (write_all(rj->fd, b->data, b->len)) {
 		rb_detail(err, errlen, "cannot write '%s': %s", rj->path,
 		          strerror(errno));
 		return RB_EIO;
@@ -276,9 +297,9 @@ enum rb_status rejects_close(struct rejects *rj, char *err, size_t errlen)
 
 	if (!rj)
 		return RB_OK;
-	if (!rj->fp && rj->path && rj->header.max)
+	if (rj->fd < 0 && rj->path && rj->header.max)
 		remove_stale(rj->path);
-	if (rj->fp && (ferror(rj->fp) | fclose(rj->fp))) {
+	if (rj->fd >= 0 && close(rj->fd)) {
 		rb_detail(err, errlen, "cannot write '%s': %s", rj->path,
 		          strerror(errno));
 		st = RB_EIO;

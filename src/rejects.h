@@ -29,7 +29,9 @@ enum rb_status rejects_format_row(const struct rejects *rj,
 
 /* Writes one reject: line number, reason (one line for a person) and the row
  * as formatted by rejects_format_row (body may be NULL for a JSONL line that
- * could not be kept, e.g. an oversized one). */
+ * could not be kept, e.g. an oversized one). The line goes out with one
+ * write(2) before this returns (the first also writes the CSV header):
+ * nothing is held in a buffer that a kill could lose. */
 enum rb_status rejects_write(struct rejects *rj, long line, const char *reason,
                              const char *body, size_t body_len, char *err,
                              size_t errlen);
@@ -37,7 +39,8 @@ enum rb_status rejects_write(struct rejects *rj, long line, const char *reason,
 /* The count written so far. */
 unsigned long rejects_count(const struct rejects *rj);
 
-/* Flushes and closes; returns non-zero with err set when a write failed. */
+/* Closes (removing a stale reject file of ours when there was no reject);
+ * returns non-zero with err set when closing failed. */
 enum rb_status rejects_close(struct rejects *rj, char *err, size_t errlen);
 
 #endif

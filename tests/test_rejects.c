@@ -748,6 +748,40 @@ static void test_old_file_replaced_when_rejecting(void **state)
 	               "3,new,s,1\n");
 }
 
+/* Each reject is in the file when rejects_write returns: nothing waits in a
+ * user-space buffer that a second signal's _exit (or a SIGKILL) would lose
+ * while the result log already says the row was rejected. */
+static void test_each_reject_written_at_once(void **state)
+{
+	static const char *const names[] = {"subscriptionId", "quantity", NULL};
+	static const char *const v1[] = {"s1", "-1", NULL};
+	static const char *const v2[] = {"s2", "x", NULL};
+	const char *p = path_of("now.rejects.csv");
+	struct reader_field f[4];
+	struct reader_row row;
+	struct rejects *rj;
+
+	(void)state;
+	rj = open_csv(p, ',', names);
+	row = csv_row(2, f, v1);
+	reject(rj, &row, "negative");
+	assert_file(p, "rejectLine,rejectReason,subscriptionId,quantity\n"
+	               "2,negative,s1,-1\n");
+	row = csv_row(3, f, v2);
+	reject(rj, &row, "not a number");
+	assert_file(p, "rejectLine,rejectReason,subscriptionId,quantity\n"
+	               "2,negative,s1,-1\n3,not a number,s2,x\n");
+	close_ok(rj);
+
+	p = path_of("now.rejects.jsonl");
+	rj = open_jsonl(p);
+	row = json_row(7, "{\"a\":1}", NULL, 0);
+	reject(rj, &row, "no subscriptionId");
+	assert_file(p, "{\"rejectLine\":7,\"rejectReason\":\"no subscriptionId\","
+	               "\"a\":1}\n");
+	close_ok(rj);
+}
+
 static void test_open_refused(void **state)
 {
 	char err[300] = "";
@@ -783,6 +817,7 @@ int main(void)
 		cmocka_unit_test(test_stale_file_removed),
 		cmocka_unit_test(test_other_file_left_alone),
 		cmocka_unit_test(test_old_file_replaced_when_rejecting),
+		cmocka_unit_test(test_each_reject_written_at_once),
 		cmocka_unit_test(test_open_refused),
 	};
 
