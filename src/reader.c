@@ -206,14 +206,17 @@ static enum rb_status next_line(struct reader *r, bool csv, size_t *len,
 	}
 }
 
-/* Skips the rest of a too-long record from pos: to the end of the line, or
- * for CSV inside a quoted field to the first line end outside quotes. */
-static enum rb_status skip_record(struct reader *r, bool csv, bool in_quotes)
+/* Skips the rest of a too-long record from pos: for JSON lines to the end
+ * of the line; for CSV to the line end that reader_csv says ends the record
+ * (not one inside a quoted field), so every line after it is read as the
+ * parser would have read it. Each line end skipped is counted. */
+static enum rb_status skip_record(struct reader *r, bool csv)
 {
 	enum rb_status st;
 
 	for (;;) {
-		size_t i;
+		const char *s, *e;
+		size_t n, k, term;
 
 		if (r->pos == r->avail) {
 			if (r->eof)
@@ -222,38 +225,35 @@ static enum rb_status skip_record(struct reader *r, bool csv, bool in_quotes)
 				return st;
 			continue;
 		}
+		s = r->win + r->pos;
+		n = r->avail - r->pos;
 		if (!csv) {
-			char *nl = memchr(r->win + r->pos, '\n',
-			                  r->avail - r->pos);
+			const char *nl = memchr(s, '\n', n);
 			if (!nl) {
 				r->pos = r->avail;
 				continue;
 			}
-			r->pos = (size_t)(nl - r->win) + 1;
+			r->pos += (size_t)(nl - s) + 1;
 			r->line++;
 			return RB_OK;
 		}
-		for (i = r->pos; i < r->avail; i++) {
-			char c = r->win[i];
-
-			if (c == '"') {
-				in_quotes = !in_quotes;
-			} else if (c == '\n' || c == '\r') {
-				if (c == '\r' && i + 1 == r->avail && !r->eof)
-					break; /* "\r\n" split: look again */
-				if (c == '\r' && i + 1 < r->avail &&
-				    r->win[i + 1] == '\n')
-					continue; /* the "\n" ends the line */
-				r->line++;
-				if (!in_quotes) {
-					r->pos = i + 1;
-					return RB_OK;
-				}
-			}
+		for (e = s; e < s + n && *e != '\n' && *e != '\r'; e++)
+			;
+		k = (size_t)(e - s);
+		reader_csv_skip_text(r->csv, s, k);
+		r->pos += k;
+		if (k == n)
+			continue;
+		if (*e == '\r' && k + 1 == n && !r->eof) {
+			if ((st = fill(r))) /* "\r\n" split: look again */
+				return st;
+			continue;
 		}
-		r->pos = i;
-		if (i < r->avail && (st = fill(r)))
-			return st; /* a "\r" was left at the end */
+		term = *e == '\r' && k + 1 < n && e[1] == '\n' ? 2 : 1;
+		r->pos += term;
+		r->line++;
+		if (reader_csv_skip_eol(r->csv))
+			return RB_OK;
 	}
 }
 
@@ -384,13 +384,11 @@ static enum rb_status next_row(struct reader *r, struct reader_row *row)
 			return ready ? RB_OK : RB_END;
 		}
 		if (st == RB_ETOOBIG) {
-			bool q = false;
-			if (csv) {
-				q = reader_csv_abandon(r->csv, lineno, row);
-			} else {
+			if (csv)
+				reader_csv_abandon(r->csv, lineno, row);
+			else
 				set_too_long(row, lineno);
-			}
-			if ((st = skip_record(r, csv, q)))
+			if ((st = skip_record(r, csv)))
 				return st;
 			return RB_OK;
 		}
@@ -402,8 +400,8 @@ static enum rb_status next_row(struct reader *r, struct reader_row *row)
 			                     &ready);
 			if (st == RB_ETOOBIG) {
 				/* the record, not this line, is too long */
-				bool q = reader_csv_abandon(r->csv, lineno, row);
-				if ((st = skip_record(r, true, q)))
+				reader_csv_abandon(r->csv, lineno, row);
+				if ((st = skip_record(r, true)))
 					return st;
 				return RB_OK;
 			}

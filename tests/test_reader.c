@@ -632,6 +632,89 @@ static void test_csv_oversized(void **state)
 	free(data);
 }
 
+/* Skipping an oversized record follows the parser's quoting rules: for each
+ * shape of record, the rows after its oversized form start at the same lines
+ * and hold the same values as after its short form, which the parser reads
+ * whole. A quote the parser keeps as text (37.8"N) once made the skip run on
+ * in "quotes" and swallow the next rows, uncounted and unrejected. */
+static void test_csv_oversized_skip_follows_quoting(void **state)
+{
+	static const struct {
+		const char *head, *tail, *why;
+		int pad_lines; /* >0: the padding is that many lines in quotes */
+	} shapes[] = {
+		{"1,", "37.8\"N", "a quote inside an unquoted field is text", 0},
+		{"1,", "x\"y\"z", "two quotes inside an unquoted field", 0},
+		{"1,\"q\"", "\"", "text after a closing quote: the line ends it",
+		 0},
+		{"\"", "\"  \"y", "a quote after a closing quote and spaces", 0},
+		{"\"", "\" x,2", "text after a closing quote and a space", 0},
+		{"\"", "\" ,2", "spaces between a closing quote and a comma", 0},
+		{"1,\"a\"\"b", "\"", "a doubled quote inside quotes", 0},
+		{"1,  \"", "\ny\",2", "a quote after leading spaces opens", 0},
+		{"1,\"", "\nend\"x\"", "text after the closing quote on a later "
+		 "line", 0},
+		{"1,\"", "a\"b\"c", "many quoted lines, then a broken close",
+		 100},
+		{"1,\"", "ab\"\"c\"", "many quoted lines, then a doubled quote",
+		 100},
+	};
+	static const char rows5[] = "g1,1\ng2,2\ng3,3\ng4,4\ng5,5\n";
+	size_t k, big = 70 * 1024;
+	char *data = malloc(big + 200 * 1024);
+
+	(void)state;
+	assert_non_null(data);
+	for (k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++) {
+		struct got *gs = NULL, *gl = NULL;
+		size_t n, i, pad;
+		int long_form;
+
+		for (long_form = 0; long_form < 2; long_form++) {
+			n = (size_t)sprintf(data, "a,b\n%s", shapes[k].head);
+			pad = long_form ? big : 10;
+			if (shapes[k].pad_lines) {
+				int l, lines = long_form ? shapes[k].pad_lines
+				                         : 2;
+				for (l = 0; l < lines; l++) {
+					memset(data + n, 'y', 1000);
+					n += 1000;
+					data[n++] = '\n';
+				}
+			} else {
+				memset(data + n, 'x', pad);
+				n += pad;
+			}
+			n += (size_t)sprintf(data + n, "%s\n%s", shapes[k].tail,
+			                     rows5);
+			if (long_form)
+				gl = read_all(write_file("skipl.csv", data, n));
+			else
+				gs = read_all(write_file("skips.csv", data, n));
+		}
+		if (gl->nrows != 6 || gs->nrows != 6)
+			fail_msg("%s: %zu rows oversized, %zu short (want 6)",
+			         shapes[k].why, gl->nrows, gs->nrows);
+		expect_row(gl, 0, 2, "record is longer than 65536 bytes", "");
+		for (i = 1; i < 6; i++) {
+			long shift = shapes[k].pad_lines
+			                     ? shapes[k].pad_lines - 2
+			                     : 0;
+			char want[16];
+			snprintf(want, sizeof(want), "g%zu|%zu", i, i);
+			expect_row(gs, i, gs->rows[i].line, NULL, want);
+			if (gl->rows[i].line != gs->rows[i].line + shift)
+				fail_msg("%s: row g%zu at line %ld, want %ld",
+				         shapes[k].why, i, gl->rows[i].line,
+				         gs->rows[i].line + shift);
+			expect_row(gl, i, gl->rows[i].line, NULL, want);
+		}
+		got_free(gs);
+		got_free(gl);
+	}
+	free(data);
+}
+
 /* ---- gzip ---- */
 
 static size_t gzip_into(const char *in, size_t inlen, unsigned char *out,
@@ -849,6 +932,7 @@ int main(void)
 		cmocka_unit_test(test_csv_malformed),
 		cmocka_unit_test(test_csv_bad_header),
 		cmocka_unit_test(test_csv_oversized),
+		cmocka_unit_test(test_csv_oversized_skip_follows_quoting),
 		cmocka_unit_test(test_gzip),
 		cmocka_unit_test(test_jsonl),
 		cmocka_unit_test(test_jsonl_many_members),
