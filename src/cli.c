@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fieldname.h"
 
 const char cli_usage[] =
 "usage: rbusage import [OPTIONS] FILE...     check every row, send the valid ones\n"
@@ -23,6 +24,7 @@ const char cli_usage[] =
 "  --format csv|jsonl         input format (default: by extension, else sniffed)\n"
 "  --delimiter C              CSV field delimiter (default ',', tab for .tsv)\n"
 "  --map FIELD=COLUMN         read a usage field from another column/member\n"
+"                             (JSON: a.b reaches a nested member; \"a.b\" is one name)\n"
 "  --columns A,B,...          header for a headerless CSV\n"
 "Checks:\n"
 "  --time-zone Z              zone for usageTime values without offset (UTC, +02:00)\n"
@@ -183,6 +185,17 @@ static int set_map(struct config *cfg, const char *arg, char *err, size_t errlen
 		rb_detail(err, errlen, "--map: field '%s' is mapped twice",
 		          config_field_names[f]);
 		return -1;
+	}
+	{
+		struct fieldname_path *p;
+		char why[200];
+
+		if (fieldname_path_parse(eq + 1, &p, why, sizeof(why))) {
+			rb_detail(err, errlen, "--map %s: %s", config_field_names[f],
+			          why);
+			return -1;
+		}
+		fieldname_path_free(p);
 	}
 	cfg->map[f] = eq + 1;
 	return 0;

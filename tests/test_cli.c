@@ -454,6 +454,17 @@ static void test_map(void **state)
 	        "--map", "quantity=", "x");
 	REFUSED("--map: '=qty' is not FIELD=COLUMN", "import", "--dry-run",
 	        "--map", "=qty", "x");
+	/* dotted paths into nested JSON; a quoted name keeps its dots */
+	OK("import", "--dry-run", "--map", "subscriptionId=subscription.id",
+	   "--map", "quantity=\"usage.total\"", "x");
+	assert_string_equal(cfg.map[CONFIG_FIELD_SUBSCRIPTION_ID],
+	                    "subscription.id");
+	assert_string_equal(cfg.map[CONFIG_FIELD_QUANTITY], "\"usage.total\"");
+	REFUSED("--map subscriptionId: an empty name in 'subscription.'",
+	        "import", "--dry-run", "--map", "subscriptionId=subscription.",
+	        "x");
+	REFUSED("--map quantity: unterminated quote in '\"usage.total'",
+	        "import", "--dry-run", "--map", "quantity=\"usage.total", "x");
 	REFUSED("report: --map does not apply here", "report", "--map", "a=b",
 	        "log");
 }
