@@ -43,6 +43,7 @@ struct reader_csv {
 	struct csv_parser p;
 	unsigned char opts; /* strict options; cleared for a broken record */
 	char delim;
+	enum encoding enc; /* what the text was converted from */
 
 	/* the header: names in header_store, owned */
 	struct reader_field *header;
@@ -113,7 +114,7 @@ static void on_row(int ch, void *data)
 	c->row_done = true;
 }
 
-struct reader_csv *reader_csv_new(char delim)
+struct reader_csv *reader_csv_new(char delim, enum encoding enc)
 {
 	struct reader_csv *c = calloc(1, sizeof(*c));
 
@@ -121,6 +122,7 @@ struct reader_csv *reader_csv_new(char delim)
 		return NULL;
 	c->opts = CSV_STRICT | CSV_STRICT_FINI;
 	c->delim = delim;
+	c->enc = enc;
 	if (csv_init(&c->p, c->opts) != 0 ||
 	    !(c->arena = malloc(ARENA_CAP))) {
 		free(c);
@@ -403,12 +405,15 @@ static void finish_row(struct reader_csv *c, struct reader_row *row)
 	if (!c->error[0] && c->non_ascii) {
 		for (i = 0; i < c->nfields; i++) {
 			const struct reader_field *f = &c->fields[i];
-			if (json_utf8_valid_len(f->value, f->value_len) !=
-			    f->value_len) {
-				char col[140];
+			size_t k = json_utf8_valid_len(f->value, f->value_len);
+			if (k != f->value_len) {
+				char col[140], why[160];
+				const char *what = encoding_invalid(
+					c->enc, f->value + k, f->value_len - k, why,
+					sizeof(why));
 				describe_column(c, i, col, sizeof(col));
-				rb_detail(c->error, sizeof(c->error),
-				          "invalid UTF-8 in %s", col);
+				rb_detail(c->error, sizeof(c->error), "%s in %s%s",
+				          what, col, why);
 				break;
 			}
 		}

@@ -12,8 +12,9 @@
 
 struct reader_csv;
 
-/* A parser for fields separated by delim; NULL when out of memory. */
-struct reader_csv *reader_csv_new(char delim);
+/* A parser for fields separated by delim, of text converted from enc (for
+ * the reasons of invalid text); NULL when out of memory. */
+struct reader_csv *reader_csv_new(char delim, enum encoding enc);
 void reader_csv_free(struct reader_csv *c); /* accepts NULL */
 
 /* The header from --columns (names copied, trimmed of spaces). */

@@ -1,6 +1,8 @@
 /* rejects: the reject file. Each reject goes out with one write(2) and no
  * user-space buffer: once rejects_write returns, the row is in the file even
- * if the process is killed next, as the result log already says it is. */
+ * if the process is killed next, as the result log already says it is.
+ * Lines are made in UTF-8, as rows are read, and encoded back into the
+ * input's encoding just before they are written. */
 #include "rejects.h"
 
 #include <errno.h>
@@ -16,11 +18,14 @@ struct rejects {
 	char *path;
 	enum config_format format;
 	char delim;
+	enum encoding enc;   /* the input's: the file is written in it */
 	unsigned char *skip; /* CSV: input columns we drop (old reject columns) */
 	size_t nskip;
 	unsigned long count;
-	struct buf header; /* CSV: written when the file is created */
+	struct buf header; /* written when the file is created: a UTF-16 BOM,
+	                      the CSV header; in the input's encoding */
 	struct buf line;
+	struct buf encoded; /* line in the input's encoding */
 	int failed_errno;
 };
 
@@ -56,9 +61,19 @@ static enum rb_status csv_field(struct buf *b, const char *s, size_t n,
 	return buf_putc(b, '"');
 }
 
+/* The byte-order mark a file in e starts with ("" for the 8-bit ones and
+ * UTF-8: an input's UTF-8 BOM is not written back). */
+static const char *bom_of(enum encoding e)
+{
+	return e == ENCODING_UTF16LE   ? "\xff\xfe"
+	       : e == ENCODING_UTF16BE ? "\xfe\xff"
+	                               : "";
+}
+
 struct rejects *rejects_open(const char *path, enum config_format format,
-                             char delimiter, const struct reader_field *hdr,
-                             size_t nhdr, char *err, size_t errlen)
+                             char delimiter, enum encoding enc,
+                             const struct reader_field *hdr, size_t nhdr,
+                             char *err, size_t errlen)
 {
 	struct rejects *rj = calloc(1, sizeof(*rj));
 	size_t i;
@@ -70,7 +85,9 @@ struct rejects *rejects_open(const char *path, enum config_format format,
 		goto nomem;
 	rj->format = format;
 	rj->delim = delimiter ? delimiter : ',';
+	rj->enc = enc;
 	buf_init(&rj->line, 4 * READER_MAX_RECORD + 4096);
+	buf_init(&rj->encoded, 8 * READER_MAX_RECORD + 8192);
 	if (format == CONFIG_FORMAT_CSV && nhdr) {
 		rj->skip = calloc(nhdr, 1);
 		if (!rj->skip)
@@ -94,9 +111,12 @@ struct rejects *rejects_open(const char *path, enum config_format format,
 			return NULL;
 		}
 	}
-	buf_init(&rj->header, 4 * READER_MAX_RECORD);
+	buf_init(&rj->header, 8 * READER_MAX_RECORD);
+	if (buf_puts(&rj->header, bom_of(enc)))
+		goto nomem;
 	if (format == CONFIG_FORMAT_CSV) {
-		struct buf *h = &rj->header;
+		struct buf *h = &rj->line; /* in UTF-8 first */
+		buf_reset(h);
 		buf_puts(h, "rejectLine");
 		buf_putc(h, rj->delim);
 		buf_puts(h, "rejectReason");
@@ -107,8 +127,10 @@ struct rejects *rejects_open(const char *path, enum config_format format,
 			csv_field(h, hdr[i].name ? hdr[i].name : "", hdr[i].name_len,
 			          rj->delim);
 		}
-		if (buf_puts(h, "\n"))
+		if (buf_puts(h, "\n") ||
+		    encoding_encode(enc, h->data, h->len, &rj->header))
 			goto nomem;
+		buf_reset(h);
 	}
 	return rj;
 nomem:
@@ -240,6 +262,11 @@ enum rb_status rejects_write(struct rejects *rj, long line, const char *reason,
 	}
 	if (!st)
 		st = buf_putc(b, '\n');
+	if (!st && rj->enc != ENCODING_UTF8) {
+		buf_reset(&rj->encoded);
+		st = encoding_encode(rj->enc, b->data, b->len, &rj->encoded);
+		b = &rj->encoded;
+	}
 	if (st) {
 		rb_detail(err, errlen, "%s: reject line too long", rj->path);
 		return st;
@@ -275,20 +302,32 @@ unsigned long rejects_count(const struct rejects *rj)
 
 /* A run without rejects removes the reject file an earlier run of the same
  * input left, so nobody fixes rows that have since gone through; only a file
- * that starts the way ours do is touched. */
-static void remove_stale(const char *path)
+ * that starts the way ours do (in the input's encoding) is touched. */
+static void remove_stale(const char *path, enum encoding enc)
 {
-	char head[16] = "";
-	size_t n;
+	static const char *const starts[] = {"rejectLine", "{\"rejectLine\":"};
+	char head[64];
+	size_t n, k;
 	FILE *fp = fopen(path, "r");
 
 	if (!fp)
 		return;
-	n = fread(head, 1, sizeof(head) - 1, fp);
+	n = fread(head, 1, sizeof(head), fp);
 	fclose(fp);
-	head[n] = 0;
-	if (!strncmp(head, "rejectLine", 10) || !strncmp(head, "{\"rejectLine\":", 14))
-		unlink(path);
+	for (k = 0; k < 2; k++) {
+		struct buf want;
+		bool ours;
+
+		buf_init(&want, sizeof(head));
+		ours = !buf_puts(&want, bom_of(enc)) &&
+		       !encoding_encode(enc, starts[k], strlen(starts[k]), &want) &&
+		       n >= want.len && !memcmp(head, want.data, want.len);
+		buf_free(&want);
+		if (ours) {
+			unlink(path);
+			return;
+		}
+	}
 }
 
 enum rb_status rejects_close(struct rejects *rj, char *err, size_t errlen)
@@ -298,13 +337,14 @@ enum rb_status rejects_close(struct rejects *rj, char *err, size_t errlen)
 	if (!rj)
 		return RB_OK;
 	if (rj->fd < 0 && rj->path && rj->header.max)
-		remove_stale(rj->path);
+		remove_stale(rj->path, rj->enc);
 	if (rj->fd >= 0 && close(rj->fd)) {
 		rb_detail(err, errlen, "cannot write '%s': %s", rj->path,
 		          strerror(errno));
 		st = RB_EIO;
 	}
 	buf_free(&rj->line);
+	buf_free(&rj->encoded);
 	buf_free(&rj->header);
 	free(rj->skip);
 	free(rj->path);

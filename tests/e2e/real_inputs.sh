@@ -1,7 +1,9 @@
 # Inputs as they really come (issues 10 and 11), each through the binary: a
 # 70 KB line ending in 37.8"N followed by valid rows (none may vanish);
 # header names spelled loosely; a ';' or tab header read with ','; nested
-# JSON reached with --map paths.
+# JSON reached with --map paths; Latin-1, Windows-1252 and UTF-16 (Excel's
+# "Unicode text") inputs, imported against the fake server, their reject
+# files fixed by hand in their own encoding and imported again.
 . "$(dirname "$0")/lib.sh"
 cd "$T"
 
@@ -103,5 +105,94 @@ expect_file out want
 run "$RBUSAGE" import --dry-run --map 'quantity="a.b' dotted.jsonl
 expect_rc 2
 expect_grep "\-\-map quantity: unterminated quote in '\"a.b'" err
+
+# --- encodings ------------------------------------------------------------------
+# Latin-1: an é in an ignored column, one bad quantity
+printf 'subscriptionId,quantity,usageTime,note\nsub-1,1,%s,Caf\351\nsub-2,1;5,%s,na\357ve\nsub-3,3,%s,plain\n' "$TS" "$TS" "$TS" > latin.csv
+dry latin.csv
+expect_rc 1
+rejected_lines latin.results.jsonl > got
+cat > want <<'EOF2'
+2 invalid UTF-8 in column 'note' (byte 0xE9): the file looks like Latin-1; pass --encoding latin1 (or windows-1252)
+3 invalid UTF-8 in column 'note' (byte 0xEF): the file looks like Latin-1; pass --encoding latin1 (or windows-1252)
+EOF2
+expect_file got want
+dry latin.csv --encoding latin1 --emit
+expect_rc 1
+printf '{"subscriptionId":"sub-1","quantity":1,"usageTime":"%s"}\n{"subscriptionId":"sub-3","quantity":3,"usageTime":"%s"}\n' "$TS" "$TS" > want
+expect_file out want
+rejected_lines latin.results.jsonl | tail -n 1 > got
+expect_grep "^3 quantity '1;5' is not a decimal number" got
+# the reject file is Latin-1, the row's bytes as they came
+grep -q "$(printf 'sub-2,1;5,%s,na\357ve' "$TS")" latin.rejects.csv || fail "latin.rejects.csv does not hold the Latin-1 row: $(od -c latin.rejects.csv | head)"
+! grep -q "$(printf '\303')" latin.rejects.csv || fail "latin.rejects.csv holds UTF-8"
+# fixed by hand, it imports again with the same --encoding
+sed 's/,1;5,/,1.5,/' latin.rejects.csv > latin-fixed.csv
+dry latin-fixed.csv --encoding latin1 --emit
+expect_rc 0
+printf '{"subscriptionId":"sub-2","quantity":1.5,"usageTime":"%s"}\n' "$TS" > want
+expect_file out want
+
+# Windows-1252: the euro sign and smart quotes are not Latin-1's C1 controls
+printf 'subscriptionId;quantity;usageTime;note\nsub-1;2;%s;\223best\224 \200 5\nsub-2;x;%s;\226 \200\n' "$TS" "$TS" > cp.csv
+dry cp.csv --delimiter ';'
+expect_rc 1
+expect_grep "invalid UTF-8 in column 'note' (byte 0x93): the file looks like Windows-1252; pass --encoding windows-1252" cp.rejects.csv
+dry cp.csv --delimiter ';' --encoding windows-1252 --emit
+expect_rc 1
+printf '{"subscriptionId":"sub-1","quantity":2,"usageTime":"%s"}\n' "$TS" > want
+expect_file out want
+grep -q "$(printf ';\226 \200')" cp.rejects.csv || fail "cp.rejects.csv does not hold the Windows-1252 bytes"
+sed 's/;x;/;4;/' cp.rejects.csv > cp-fixed.csv
+dry cp-fixed.csv --delimiter ';' --encoding windows-1252 --emit
+expect_rc 0
+printf '{"subscriptionId":"sub-2","quantity":4,"usageTime":"%s"}\n' "$TS" > want
+expect_file out want
+
+# UTF-16LE with a BOM, tab-separated: Excel's "Unicode text", sent for real
+python3 - "$TS" <<'PY'
+import sys
+ts = sys.argv[1]
+rows = ["subscriptionId\tquantity\tusageTime\tcustomer",
+        "sub-a\t1\t%s\tZo\u00eb \u20ac\U0001F600" % ts,
+        "sub-b\t-2\t%s\tRen\u00e9e" % ts,
+        "sub-c\t3\t%s\t\u65e5\u672c" % ts]
+open("excel.txt", "wb").write("\r\n".join(rows).encode("utf-16") + "\r\n".encode("utf-16-le"))
+PY
+dry excel.txt --format csv
+expect_rc 2
+expect_grep "excel.txt: line 1: no 'subscriptionId' column; the header looks tab-separated: pass --delimiter tab" err
+start_fake
+run "$RBUSAGE" import --no-progress --rate 100 --format csv --delimiter tab excel.txt
+expect_rc 1
+expect_invariant excel.txt.results.jsonl
+expect_eq "$(ledger | python3 -c 'import json,sys; print(" ".join(sorted(json.loads(l)["subscriptionId"] for l in sys.stdin)))')" "sub-a sub-c" "usages sent from UTF-16"
+python3 - <<'PY' || fail "excel.txt.rejects.tsv is not the UTF-16 row as read"
+data = open("excel.txt.rejects.tsv", "rb").read()
+assert data[:2] == b"\xff\xfe", data[:8]
+text = data.decode("utf-16")
+want = "rejectLine\trejectReason\tsubscriptionId\tquantity\tusageTime\tcustomer\n"
+assert text.startswith(want), text
+assert "\tsub-b\t-2\t" in text and text.endswith("\tRen\u00e9e\n"), text
+open("excel-fixed.txt", "wb").write(data.decode("utf-16").replace("\t-2\t", "\t2\t").encode("utf-16"))
+PY
+run "$RBUSAGE" import --no-progress --rate 100 --format csv --delimiter tab excel-fixed.txt
+expect_rc 0
+expect_eq "$(ledger_count)" 3 "usages after the fixed UTF-16 reject file"
+ledger | grep -q '"subscriptionId": *"sub-b", *"quantity": *2[,}]' ||
+	ledger | python3 -c '
+import json, sys
+assert any(u["subscriptionId"] == "sub-b" and str(u["quantity"]) in ("2", "2.0") for u in map(json.loads, sys.stdin))' ||
+	fail "sub-b not stored with quantity 2"
+
+# UTF-16 without a BOM: refused with the way out, read with --encoding
+python3 -c 'open("nobom.jsonl","wb").write(("{\"subscriptionId\":\"s1\",\"quantity\":1,\"usageTime\":\"%s\"}\n" % "'"$TS"'").encode("utf-16-be"))'
+dry nobom.jsonl
+expect_rc 2
+expect_grep "nobom.jsonl looks like UTF-16 without a byte-order mark (every other byte is 0): pass --encoding utf-16" err
+dry nobom.jsonl --encoding utf-16 --emit
+expect_rc 0
+printf '{"subscriptionId":"s1","quantity":1,"usageTime":"%s"}\n' "$TS" > want
+expect_file out want
 
 echo "real inputs: ok"
