@@ -194,8 +194,11 @@ static enum rb_status fill(struct reader *r)
 		r->avail -= r->pos;
 		r->pos = 0;
 	}
-	if (WINDOW - r->avail < ENCODING_MIN_OUT)
-		return RB_OK; /* callers never ask with a full window */
+	/* callers never ask with a full window (nor, converting, with less
+	 * room than a character needs: a line fits with CHUNK to spare) */
+	if (r->avail == WINDOW ||
+	    (r->enc != ENCODING_UTF8 && WINDOW - r->avail < ENCODING_MIN_OUT))
+		return RB_OK;
 	if (r->enc != ENCODING_UTF8)
 		st = decode_some(r, r->win + r->avail, WINDOW - r->avail, &got);
 	else if (r->gz)

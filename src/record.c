@@ -45,11 +45,26 @@ static enum rb_status name_init(struct map_name *n, const char *spec)
 
 	n->label = spec;
 	st = fieldname_path_parse(spec, &n->path, err, sizeof(err));
-	if (st == RB_EUSAGE) /* cli.c refuses such names; take it whole */
-		st = fieldname_path_parse("\"\"\"\"", &n->path, err,
-		                          sizeof(err));
+	if (st == RB_EUSAGE) {
+		/* cli.c refuses such a path: take it as one name, as written */
+		size_t len = strlen(spec), i, o = 0;
+		char *q = malloc(2 * len + 3);
+
+		if (!q)
+			return RB_ENOMEM;
+		q[o++] = '"';
+		for (i = 0; i < len; i++) {
+			if (spec[i] == '"')
+				q[o++] = '"';
+			q[o++] = spec[i];
+		}
+		q[o++] = '"';
+		q[o] = 0;
+		st = fieldname_path_parse(q, &n->path, err, sizeof(err));
+		free(q);
+	}
 	if (st)
-		return st;
+		return st == RB_EUSAGE ? RB_ENOMEM : st;
 	n->exact = n->path->seg[0];
 	n->exact_len = n->path->len[0];
 	n->norm = malloc(n->exact_len + 1);

@@ -28,8 +28,8 @@ struct record {
 
 struct record_map;
 
-/* A map for cfg's --map names (a name cli.c would refuse is taken as no
- * name at all); NULL when out of memory. */
+/* A map for cfg's --map names (a path cli.c would refuse is taken as one
+ * name, as written); NULL when out of memory. */
 struct record_map *record_map_new(const struct config *cfg);
 void record_map_free(struct record_map *m); /* accepts NULL */
 
