@@ -31,6 +31,7 @@ struct record_map {
 	bool bound;                   /* a CSV header was bound */
 	bool require_time;
 	bool shared_names;  /* two fields' first names are one name, loosely */
+	bool paths;         /* a field's --map name has dots: nested members */
 	uint64_t first_chars[4]; /* the first bytes of the normalized names */
 	/* nested members: tokens of one member's value, decoded strings */
 	jsmntok_t *toks;
@@ -104,6 +105,8 @@ struct record_map *record_map_new(const struct config *cfg)
 			if (n->norm_len == m->names[g].norm_len &&
 			    !memcmp(n->norm, m->names[g].norm, n->norm_len))
 				m->shared_names = true;
+		if (n->path->nseg > 1)
+			m->paths = true;
 	}
 	m->require_time = !cfg->stamp_time;
 	return m;
@@ -479,6 +482,19 @@ static int follow_path(struct record_map *m, int f,
 	return 0;
 }
 
+/* The reason for two members that give field f. */
+static int both_give(const struct reader_field *x, const struct reader_field *y,
+                     int f, char *reason, size_t reasonlen)
+{
+	char a[80], b[80];
+
+	reader_quote_name(x->name, x->name_len, a, sizeof(a));
+	reader_quote_name(y->name, y->name_len, b, sizeof(b));
+	rb_detail(reason, reasonlen, "members '%s' and '%s' both give %s; keep one",
+	          a, b, config_field_names[f]);
+	return -1;
+}
+
 int record_from_row(struct record_map *m, const struct reader_row *row,
                     struct record *rec, char *reason, size_t reasonlen)
 {
@@ -498,7 +514,7 @@ int record_from_row(struct record_map *m, const struct reader_row *row,
 	 * spellings of one name ("quantity", "Quantity") would be ambiguous. */
 	for (i = 0; i < row->nfields; i++) {
 		const struct reader_field *mem = &row->fields[i];
-		int only = -1;
+		int g;
 
 		if (!mem->name)
 			continue;
@@ -506,34 +522,31 @@ int record_from_row(struct record_map *m, const struct reader_row *row,
 		 * settles it, unless another field has the same name loosely */
 		for (f = 0; f < CONFIG_FIELD_COUNT; f++)
 			if (mem->name_len == m->names[f].exact_len &&
-			    same_bytes(m->names[f].exact, mem->name, mem->name_len)) {
-				only = f;
+			    same_bytes(m->names[f].exact, mem->name, mem->name_len))
 				break;
-			}
-		if (only < 0 || m->shared_names) {
-			if (only < 0 && !may_match(m, mem->name, mem->name_len))
-				continue;
-			only = -1;
-		}
-		for (f = only < 0 ? 0 : only;
-		     f < (only < 0 ? CONFIG_FIELD_COUNT : only + 1); f++) {
-			if (only < 0 &&
-			    !first_name_is(&m->names[f], mem->name, mem->name_len))
-				continue;
-			if (seen[f]) {
-				char a[80], b[80];
-				reader_quote_name(seen[f]->name, seen[f]->name_len, a,
-				                  sizeof(a));
-				reader_quote_name(mem->name, mem->name_len, b,
-				                  sizeof(b));
-				rb_detail(reason, reasonlen,
-				          "members '%s' and '%s' both give %s; keep one",
-				          a, b, config_field_names[f]);
-				return -1;
-			}
+		if (f < CONFIG_FIELD_COUNT && !m->shared_names) {
+			if (seen[f])
+				return both_give(seen[f], mem, f, reason, reasonlen);
 			seen[f] = mem;
+			if (!m->paths)
+				set_value(&rec->v[f], mem);
+			continue;
+		}
+		if (f == CONFIG_FIELD_COUNT &&
+		    !may_match(m, mem->name, mem->name_len))
+			continue;
+		for (g = 0; g < CONFIG_FIELD_COUNT; g++) {
+			if (!first_name_is(&m->names[g], mem->name, mem->name_len))
+				continue;
+			if (seen[g])
+				return both_give(seen[g], mem, g, reason, reasonlen);
+			seen[g] = mem;
+			if (!m->paths)
+				set_value(&rec->v[g], mem);
 		}
 	}
+	if (!m->paths)
+		return 0;
 	for (f = 0; f < CONFIG_FIELD_COUNT; f++) {
 		if (!seen[f])
 			continue;
