@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fieldname.h"
 
 const char cli_usage[] =
 "usage: rbusage import [OPTIONS] FILE...     check every row, send the valid ones\n"
@@ -23,7 +24,10 @@ const char cli_usage[] =
 "  --format csv|jsonl         input format (default: by extension, else sniffed)\n"
 "  --delimiter C              CSV field delimiter (default ',', tab for .tsv)\n"
 "  --map FIELD=COLUMN         read a usage field from another column/member\n"
+"                             (JSON: a.b reaches a nested member; \"a.b\" is one name)\n"
 "  --columns A,B,...          header for a headerless CSV\n"
+"  --encoding E               utf-8 (default), latin1, windows-1252 or utf-16\n"
+"                             (a UTF-16 byte-order mark is detected by itself)\n"
 "Checks:\n"
 "  --time-zone Z              zone for usageTime values without offset (UTC, +02:00)\n"
 "  --time-format F            iso (default), epoch or epoch-ms\n"
@@ -62,7 +66,8 @@ const char cli_usage[] =
 "See rbusage(1) for the details.\n";
 
 enum opt_id {
-	OPT_FORMAT, OPT_DELIMITER, OPT_MAP, OPT_COLUMNS, OPT_TIME_ZONE,
+	OPT_FORMAT, OPT_DELIMITER, OPT_MAP, OPT_COLUMNS, OPT_ENCODING,
+	OPT_TIME_ZONE,
 	OPT_TIME_FORMAT, OPT_NOT_BEFORE, OPT_NOT_AFTER, OPT_STAMP_TIME,
 	OPT_ALLOW_DUPS, OPT_REJECTS, OPT_LOG, OPT_DRY_RUN, OPT_EMIT, OPT_RESTART,
 	OPT_ORG, OPT_API_KEY_FILE, OPT_API_KEY, OPT_SANDBOX, OPT_LIVE,
@@ -90,6 +95,7 @@ static const struct opt opts[] = {
 	{"delimiter", OPT_DELIMITER, 1, FOR_IMPORT},
 	{"map", OPT_MAP, 1, FOR_IMPORT},
 	{"columns", OPT_COLUMNS, 1, FOR_IMPORT},
+	{"encoding", OPT_ENCODING, 1, FOR_IMPORT},
 	{"time-zone", OPT_TIME_ZONE, 1, FOR_IMPORT},
 	{"time-format", OPT_TIME_FORMAT, 1, FOR_IMPORT},
 	{"not-before", OPT_NOT_BEFORE, 1, FOR_IMPORT},
@@ -194,6 +200,17 @@ static int set_map(struct config *cfg, const char *arg, char *err, size_t errlen
 		          config_field_names[f]);
 		return -1;
 	}
+	{
+		struct fieldname_path *p;
+		char why[200];
+
+		if (fieldname_path_parse(eq + 1, &p, why, sizeof(why))) {
+			rb_detail(err, errlen, "--map %s: %s", config_field_names[f],
+			          why);
+			return -1;
+		}
+		fieldname_path_free(p);
+	}
 	cfg->map[f] = eq + 1;
 	return 0;
 }
@@ -278,6 +295,33 @@ static int apply(struct config *cfg, const struct opt *o, const char *arg,
 	case OPT_DELIMITER: return set_delimiter(cfg, arg, err, errlen);
 	case OPT_MAP: return set_map(cfg, arg, err, errlen);
 	case OPT_COLUMNS: return set_columns(cfg, arg, err, errlen);
+	case OPT_ENCODING: {
+		static const struct {
+			const char *name;
+			enum config_encoding e;
+		} names[] = {
+			{"utf-8", CONFIG_ENCODING_UTF8},
+			{"utf8", CONFIG_ENCODING_UTF8},
+			{"latin1", CONFIG_ENCODING_LATIN1},
+			{"latin-1", CONFIG_ENCODING_LATIN1},
+			{"iso-8859-1", CONFIG_ENCODING_LATIN1},
+			{"windows-1252", CONFIG_ENCODING_WINDOWS_1252},
+			{"cp1252", CONFIG_ENCODING_WINDOWS_1252},
+			{"utf-16", CONFIG_ENCODING_UTF16},
+			{"utf16", CONFIG_ENCODING_UTF16},
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (!strcasecmp(arg, names[i].name)) {
+				cfg->encoding = names[i].e;
+				return 0;
+			}
+		rb_detail(err, errlen,
+		          "--encoding: unknown value '%s' (utf-8, latin1, "
+		          "windows-1252 or utf-16)", arg);
+		return -1;
+	}
 	case OPT_TIME_ZONE:
 		if (check_parse_offset(arg, &cfg->time_zone_offset_min)) {
 			rb_detail(err, errlen,

@@ -12,6 +12,7 @@ void config_defaults(struct config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->cmd = CONFIG_CMD_NONE;
 	cfg->format = CONFIG_FORMAT_AUTO;
+	cfg->encoding = CONFIG_ENCODING_AUTO;
 	cfg->time_format = CONFIG_TIME_ISO;
 	cfg->progress = CONFIG_PROGRESS_AUTO;
 	cfg->base_url = CONFIG_SANDBOX_URL;

@@ -23,6 +23,15 @@ enum config_format {
 	CONFIG_FORMAT_JSONL,
 };
 
+/* --encoding: what the input is written in. */
+enum config_encoding {
+	CONFIG_ENCODING_AUTO,   /* UTF-8, unless a UTF-16 byte-order mark says so */
+	CONFIG_ENCODING_UTF8,
+	CONFIG_ENCODING_LATIN1,
+	CONFIG_ENCODING_WINDOWS_1252,
+	CONFIG_ENCODING_UTF16,  /* byte order from the BOM, else the first bytes */
+};
+
 enum config_time_format {
 	CONFIG_TIME_ISO,
 	CONFIG_TIME_EPOCH,    /* seconds since 1970, integer or with a fraction */
@@ -55,6 +64,7 @@ struct config {
 	/* reading */
 	enum config_format format;
 	char delimiter;     /* 0 = by extension: tab for .tsv, else ',' */
+	enum config_encoding encoding;
 	const char *map[CONFIG_FIELD_COUNT]; /* column/member name per field; borrowed from argv */
 	char **columns;     /* --columns split at commas; owned (config_free) */
 	size_t ncolumns;

@@ -1259,8 +1259,8 @@ static enum rb_status import_file(const struct config *cfg, const char *path,
 		goto out;
 	}
 	hdr = reader_header(im.rd, &nhdr);
-	im.rj = rejects_open(im.rejects_path, fmt, input_delimiter(cfg, path), hdr,
-	                     nhdr, err, errlen);
+	im.rj = rejects_open(im.rejects_path, fmt, input_delimiter(cfg, path),
+	                     reader_encoding(im.rd), hdr, nhdr, err, errlen);
 	if (!im.rj) {
 		st = RB_EIO;
 		goto out;

@@ -1,9 +1,13 @@
-/* reader: the input side. Owns the file descriptor, gzip inflation and a
- * window of decompressed bytes that holds at least one whole capped line,
- * splits it into physical lines and hands them to reader_csv or
- * reader_jsonl. Memory is the window (64 KiB chunk + 64 KiB record) plus the
- * format's buffers, whatever the input's length. */
+/* reader: the input side. Owns the file descriptor, gzip inflation, the
+ * conversion of a Latin-1, Windows-1252 or UTF-16 input to UTF-8, and a
+ * window of (decompressed, converted) bytes that holds at least one whole
+ * capped line; splits it into physical lines and hands them to reader_csv or
+ * reader_jsonl. Memory is the window (64 KiB chunk + 64 KiB record), a
+ * window's worth of raw bytes when converting, plus the format's buffers,
+ * whatever the input's length. UTF-8, by far the usual, is never copied
+ * through the conversion: fill() reads straight into the window. */
 #include "reader.h"
+#include "encoding.h"
 #include "json.h"
 #include "utf8.h"
 
@@ -40,6 +44,12 @@ struct reader {
 	unsigned char *zin; /* compressed chunk */
 	bool raw_eof;    /* read(2) returned 0 */
 	bool eof;        /* no more decompressed bytes */
+
+	enum encoding enc; /* of the input; the window always holds UTF-8 */
+	unsigned char *raw; /* when converting: input bytes [raw_pos, raw_avail)
+	                       not yet decoded (WINDOW bytes) */
+	size_t raw_pos, raw_avail;
+	bool src_eof;    /* when converting: no more input bytes */
 
 	char *win;       /* decompressed bytes [pos, avail) not yet used */
 	size_t pos, avail;
@@ -136,6 +146,42 @@ bad:
 	return RB_EINPUT;
 }
 
+/* Up to cap bytes of the input as UTF-8 into dst; *got = 0 only at the
+ * end. Reads (and inflates) into r->raw, decodes from there. */
+static enum rb_status decode_some(struct reader *r, char *dst, size_t cap,
+                                  size_t *got)
+{
+	enum rb_status st;
+	size_t used, n;
+
+	*got = 0;
+	for (;;) {
+		if (r->raw_avail > r->raw_pos || r->src_eof) {
+			*got = encoding_decode(r->enc, r->raw + r->raw_pos,
+			                       r->raw_avail - r->raw_pos, r->src_eof,
+			                       dst, cap, &used);
+			r->raw_pos += used;
+			if (*got || r->src_eof)
+				return RB_OK;
+		}
+		/* what is left is part of one character: keep it, read more */
+		memmove(r->raw, r->raw + r->raw_pos, r->raw_avail - r->raw_pos);
+		r->raw_avail -= r->raw_pos;
+		r->raw_pos = 0;
+		if (r->gz)
+			st = inflate_some(r, r->raw + r->raw_avail,
+			                  WINDOW - r->raw_avail, &n);
+		else
+			st = read_fd(r, r->raw + r->raw_avail,
+			             WINDOW - r->raw_avail, &n);
+		if (st)
+			return st;
+		if (!n)
+			r->src_eof = true;
+		r->raw_avail += n;
+	}
+}
+
 /* Moves the unread bytes to the window's start and reads more after them.
  * Sets r->eof when there is nothing more. */
 static enum rb_status fill(struct reader *r)
@@ -150,9 +196,14 @@ static enum rb_status fill(struct reader *r)
 		r->avail -= r->pos;
 		r->pos = 0;
 	}
-	if (r->avail == WINDOW)
-		return RB_OK; /* callers never ask with a full window */
-	if (r->gz)
+	/* callers never ask with a full window (nor, converting, with less
+	 * room than a character needs: a line fits with CHUNK to spare) */
+	if (r->avail == WINDOW ||
+	    (r->enc != ENCODING_UTF8 && WINDOW - r->avail < ENCODING_MIN_OUT))
+		return RB_OK;
+	if (r->enc != ENCODING_UTF8)
+		st = decode_some(r, r->win + r->avail, WINDOW - r->avail, &got);
+	else if (r->gz)
 		st = inflate_some(r, (unsigned char *)r->win + r->avail,
 		                  WINDOW - r->avail, &got);
 	else
@@ -208,14 +259,17 @@ static enum rb_status next_line(struct reader *r, bool csv, size_t *len,
 	}
 }
 
-/* Skips the rest of a too-long record from pos: to the end of the line, or
- * for CSV inside a quoted field to the first line end outside quotes. */
-static enum rb_status skip_record(struct reader *r, bool csv, bool in_quotes)
+/* Skips the rest of a too-long record from pos: for JSON lines to the end
+ * of the line; for CSV to the line end that reader_csv says ends the record
+ * (not one inside a quoted field), so every line after it is read as the
+ * parser would have read it. Each line end skipped is counted. */
+static enum rb_status skip_record(struct reader *r, bool csv)
 {
 	enum rb_status st;
 
 	for (;;) {
-		size_t i;
+		const char *s, *e;
+		size_t n, k, term;
 
 		if (r->pos == r->avail) {
 			if (r->eof)
@@ -224,38 +278,35 @@ static enum rb_status skip_record(struct reader *r, bool csv, bool in_quotes)
 				return st;
 			continue;
 		}
+		s = r->win + r->pos;
+		n = r->avail - r->pos;
 		if (!csv) {
-			char *nl = memchr(r->win + r->pos, '\n',
-			                  r->avail - r->pos);
+			const char *nl = memchr(s, '\n', n);
 			if (!nl) {
 				r->pos = r->avail;
 				continue;
 			}
-			r->pos = (size_t)(nl - r->win) + 1;
+			r->pos += (size_t)(nl - s) + 1;
 			r->line++;
 			return RB_OK;
 		}
-		for (i = r->pos; i < r->avail; i++) {
-			char c = r->win[i];
-
-			if (c == '"') {
-				in_quotes = !in_quotes;
-			} else if (c == '\n' || c == '\r') {
-				if (c == '\r' && i + 1 == r->avail && !r->eof)
-					break; /* "\r\n" split: look again */
-				if (c == '\r' && i + 1 < r->avail &&
-				    r->win[i + 1] == '\n')
-					continue; /* the "\n" ends the line */
-				r->line++;
-				if (!in_quotes) {
-					r->pos = i + 1;
-					return RB_OK;
-				}
-			}
+		for (e = s; e < s + n && *e != '\n' && *e != '\r'; e++)
+			;
+		k = (size_t)(e - s);
+		reader_csv_skip_text(r->csv, s, k);
+		r->pos += k;
+		if (k == n)
+			continue;
+		if (*e == '\r' && k + 1 == n && !r->eof) {
+			if ((st = fill(r))) /* "\r\n" split: look again */
+				return st;
+			continue;
 		}
-		r->pos = i;
-		if (i < r->avail && (st = fill(r)))
-			return st; /* a "\r" was left at the end */
+		term = *e == '\r' && k + 1 < n && e[1] == '\n' ? 2 : 1;
+		r->pos += term;
+		r->line++;
+		if (reader_csv_skip_eol(r->csv))
+			return RB_OK;
 	}
 }
 
@@ -283,12 +334,90 @@ static enum config_format by_extension(const char *path, bool *tsv)
 	return CONFIG_FORMAT_AUTO;
 }
 
-/* Opens the descriptor, detects gzip and fills the window's first bytes. */
-static enum rb_status start_input(struct reader *r, char *err, size_t errlen)
+/* The encoding of an input whose first bytes are s[0..n) (n < 4 only for a
+ * shorter input), as asked: a byte-order mark names UTF-16 (or UTF-8) by
+ * itself, and an --encoding that contradicts it is refused; so is UTF-16
+ * without a mark, unless asked for. *bom is the mark's length, to skip. */
+static enum rb_status choose_encoding(struct reader *r, enum config_encoding
+                                      want, const unsigned char *s, size_t n,
+                                      size_t *bom, char *err, size_t errlen)
+{
+	static const char *const asked[] = {
+		"", "utf-8", "latin1", "windows-1252", "utf-16",
+	};
+	enum encoding mark = ENCODING_UTF8;
+	size_t i, zero_even = 0, zero_odd = 0, k;
+
+	*bom = 0;
+	if (n >= 3 && !memcmp(s, "\xef\xbb\xbf", 3)) {
+		*bom = 3;
+	} else if (n >= 2 && s[0] == 0xFF && s[1] == 0xFE) {
+		*bom = 2;
+		mark = ENCODING_UTF16LE;
+	} else if (n >= 2 && s[0] == 0xFE && s[1] == 0xFF) {
+		*bom = 2;
+		mark = ENCODING_UTF16BE;
+	}
+	if (*bom) {
+		bool utf16 = mark != ENCODING_UTF8;
+		if (want == CONFIG_ENCODING_AUTO ||
+		    want == (utf16 ? CONFIG_ENCODING_UTF16
+		                   : CONFIG_ENCODING_UTF8)) {
+			r->enc = mark;
+			if (!utf16)
+				*bom = 0; /* the UTF-8 path skips it after sniffing */
+			return RB_OK;
+		}
+		rb_detail(err, errlen,
+		          "%s starts with a %s byte-order mark, but --encoding %s "
+		          "was given: drop --encoding, or pass --encoding %s",
+		          r->path, utf16 ? "UTF-16" : "UTF-8", asked[want],
+		          utf16 ? "utf-16" : "utf-8");
+		return RB_EINPUT;
+	}
+	/* up to 64 bytes: ASCII in UTF-16 is every other byte zero */
+	k = n > 64 ? 64 : n & ~(size_t)1;
+	for (i = 0; i < k; i++) {
+		if (s[i])
+			continue;
+		if (i % 2)
+			zero_odd++;
+		else
+			zero_even++;
+	}
+	switch (want) {
+	case CONFIG_ENCODING_AUTO:
+		if (k >= 4 && (zero_odd == k / 2 || zero_even == k / 2) &&
+		    zero_odd + zero_even == k / 2) {
+			rb_detail(err, errlen,
+			          "%s looks like UTF-16 without a byte-order mark "
+			          "(every other byte is 0): pass --encoding utf-16",
+			          r->path);
+			return RB_EINPUT;
+		}
+		/* fall through */
+	case CONFIG_ENCODING_UTF8: r->enc = ENCODING_UTF8; break;
+	case CONFIG_ENCODING_LATIN1: r->enc = ENCODING_LATIN1; break;
+	case CONFIG_ENCODING_WINDOWS_1252:
+		r->enc = ENCODING_WINDOWS_1252;
+		break;
+	case CONFIG_ENCODING_UTF16:
+		/* no mark: big-endian when the first byte is the zero one */
+		r->enc = n >= 2 && !s[0] && s[1] ? ENCODING_UTF16BE
+		                                 : ENCODING_UTF16LE;
+		break;
+	}
+	return RB_OK;
+}
+
+/* Opens the descriptor, detects gzip and the encoding, and fills the
+ * window's first bytes. */
+static enum rb_status start_input(struct reader *r, enum config_encoding want,
+                                  char *err, size_t errlen)
 {
 	struct stat sb;
 	enum rb_status st;
-	size_t got = 0, n;
+	size_t got = 0, n, bom;
 
 	if (fstat(r->fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
 		rb_detail(err, errlen, "cannot open '%s': %s", r->path,
@@ -318,6 +447,29 @@ static enum rb_status start_input(struct reader *r, char *err, size_t errlen)
 		r->avail = got;
 		if (!got)
 			r->eof = r->raw_eof;
+	}
+	/* the (decompressed) input's first bytes tell its encoding */
+	while (r->avail < 4 && !r->eof) {
+		if ((st = fill(r))) {
+			rb_detail(err, errlen, "%s", r->sticky_msg);
+			return st;
+		}
+	}
+	if ((st = choose_encoding(r, want, (const unsigned char *)r->win,
+	                          r->avail, &bom, err, errlen)))
+		return st;
+	if (r->enc != ENCODING_UTF8) {
+		/* what was read is raw input: it becomes the conversion's, and
+		 * the window is filled again with UTF-8 */
+		r->raw = (unsigned char *)r->win;
+		r->raw_pos = bom;
+		r->raw_avail = r->avail;
+		r->src_eof = r->eof;
+		r->win = malloc(WINDOW);
+		if (!r->win)
+			return RB_ENOMEM;
+		r->pos = r->avail = 0;
+		r->eof = false;
 	}
 	/* enough bytes to skip a BOM and to sniff the format */
 	for (;;) {
@@ -386,13 +538,11 @@ static enum rb_status next_row(struct reader *r, struct reader_row *row)
 			return ready ? RB_OK : RB_END;
 		}
 		if (st == RB_ETOOBIG) {
-			bool q = false;
-			if (csv) {
-				q = reader_csv_abandon(r->csv, lineno, row);
-			} else {
+			if (csv)
+				reader_csv_abandon(r->csv, lineno, row);
+			else
 				set_too_long(row, lineno);
-			}
-			if ((st = skip_record(r, csv, q)))
+			if ((st = skip_record(r, csv)))
 				return st;
 			return RB_OK;
 		}
@@ -404,8 +554,8 @@ static enum rb_status next_row(struct reader *r, struct reader_row *row)
 			                     &ready);
 			if (st == RB_ETOOBIG) {
 				/* the record, not this line, is too long */
-				bool q = reader_csv_abandon(r->csv, lineno, row);
-				if ((st = skip_record(r, true, q)))
+				reader_csv_abandon(r->csv, lineno, row);
+				if ((st = skip_record(r, true)))
 					return st;
 				return RB_OK;
 			}
@@ -464,21 +614,24 @@ enum rb_status reader_open(struct reader **out, const char *path,
 		}
 		r->own_fd = true;
 	}
-	if ((st = start_input(r, err, errlen)))
+	if ((st = start_input(r, cfg->encoding, err, errlen))) {
+		if (st == RB_ENOMEM)
+			goto nomem;
 		goto fail;
+	}
 
 	ext = stdin_ ? CONFIG_FORMAT_AUTO : by_extension(path, &tsv);
 	r->format = cfg->format != CONFIG_FORMAT_AUTO ? cfg->format
 	            : ext != CONFIG_FORMAT_AUTO      ? ext
 	                                             : sniff(r);
 	if (r->format == CONFIG_FORMAT_JSONL) {
-		if (!(r->jsonl = reader_jsonl_new()))
+		if (!(r->jsonl = reader_jsonl_new(r->enc)))
 			goto nomem;
 		*out = r;
 		return RB_OK;
 	}
 	delim = cfg->delimiter ? cfg->delimiter : tsv ? '\t' : ',';
-	if (!(r->csv = reader_csv_new(delim)))
+	if (!(r->csv = reader_csv_new(delim, r->enc)))
 		goto nomem;
 	if (cfg->ncolumns) {
 		if ((st = reader_csv_set_columns(r->csv, cfg->columns,
@@ -534,6 +687,11 @@ enum config_format reader_format(const struct reader *r)
 	return r->format;
 }
 
+enum encoding reader_encoding(const struct reader *r)
+{
+	return r->enc;
+}
+
 const struct reader_field *reader_header(const struct reader *r, size_t *n)
 {
 	if (!r->csv) {
@@ -576,6 +734,7 @@ void reader_free(struct reader *r)
 	reader_csv_free(r->csv);
 	reader_jsonl_free(r->jsonl);
 	free(r->win);
+	free(r->raw);
 	free(r->zin);
 	free(r->path);
 	free(r);

@@ -10,9 +10,12 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "encoding.h"
 #include "status.h"
 
-#define READER_MAX_RECORD (64 * 1024) /* bytes in one record, line ending excluded */
+/* bytes in one record, line ending excluded, counted in UTF-8 (after the
+ * conversion of another encoding) */
+#define READER_MAX_RECORD (64 * 1024)
 
 enum reader_kind {
 	READER_STRING,    /* CSV fields are always strings */
@@ -51,9 +54,13 @@ struct reader_row {
 struct reader;
 
 /* Opens path ("-" = stdin) for reading as cfg says (format, delimiter,
- * columns). gzip is detected by its magic bytes; the format is cfg->format,
- * else the extension (.csv .tsv .jsonl .ndjson, also under .gz), else
- * sniffed (first non-blank byte '{' = JSON lines). A UTF-8 BOM is skipped.
+ * columns, encoding). gzip is detected by its magic bytes; the format is
+ * cfg->format, else the extension (.csv .tsv .jsonl .ndjson, also under
+ * .gz), else sniffed (first non-blank byte '{' = JSON lines). A UTF-8 BOM is
+ * skipped; a UTF-16 one makes the input UTF-16 without being asked, and an
+ * --encoding that contradicts a BOM is refused, as is an input that looks
+ * like UTF-16 without one when no --encoding was given. Rows are UTF-8
+ * whatever the input's encoding.
  * A CSV's header row is read here (names trimmed of spaces, kept as read:
  * duplicates are record.c's business); an empty file has no header and no
  * rows. On failure returns non-zero, *out is NULL and err holds a one-line
@@ -72,6 +79,10 @@ enum rb_status reader_next(struct reader *r, struct reader_row *row, char *err,
 
 /* The format actually read (after detection). */
 enum config_format reader_format(const struct reader *r);
+
+/* The input's encoding as read (after BOM detection): what the reject file
+ * is written back in. */
+enum encoding reader_encoding(const struct reader *r);
 
 /* CSV: the header's names (from the first row or --columns), n set to their
  * count; borrowed until reader_free. JSONL: NULL, *n = 0. */

@@ -27,10 +27,23 @@
 
 static const char too_long[] = "record is longer than 65536 bytes";
 
+/* Where the skip of an abandoned record stands, by libcsv's strict rules as
+ * feed() applies them (see reader_csv_skip_text). */
+enum skip_state {
+	SKIP_START,        /* a field not begun: spaces, then maybe a quote */
+	SKIP_UNQUOTED,     /* a quote here is text (STRAY_QUOTE_IS_TEXT) */
+	SKIP_QUOTED,       /* inside quotes: a line end is text */
+	SKIP_QUOTE_SEEN,   /* a quote inside quotes: closing, or doubled */
+	SKIP_QUOTE_SPACES, /* spaces after a closing quote */
+	SKIP_BROKEN,       /* text after a closing quote: read leniently to
+	                      the line's end, where the record ends */
+};
+
 struct reader_csv {
 	struct csv_parser p;
 	unsigned char opts; /* strict options; cleared for a broken record */
 	char delim;
+	enum encoding enc; /* what the text was converted from */
 
 	/* the header: names in header_store, owned */
 	struct reader_field *header;
@@ -49,6 +62,7 @@ struct reader_csv {
 	bool has_nul, non_ascii;
 	bool lenient;       /* strict error seen: rest of record read leniently */
 	bool nomem;
+	enum skip_state skip; /* while the caller skips an abandoned record */
 	char error[256]; /* the record's structural fault, "" if none */
 };
 
@@ -100,7 +114,7 @@ static void on_row(int ch, void *data)
 	c->row_done = true;
 }
 
-struct reader_csv *reader_csv_new(char delim)
+struct reader_csv *reader_csv_new(char delim, enum encoding enc)
 {
 	struct reader_csv *c = calloc(1, sizeof(*c));
 
@@ -108,6 +122,7 @@ struct reader_csv *reader_csv_new(char delim)
 		return NULL;
 	c->opts = CSV_STRICT | CSV_STRICT_FINI;
 	c->delim = delim;
+	c->enc = enc;
 	if (csv_init(&c->p, c->opts) != 0 ||
 	    !(c->arena = malloc(ARENA_CAP))) {
 		free(c);
@@ -390,12 +405,15 @@ static void finish_row(struct reader_csv *c, struct reader_row *row)
 	if (!c->error[0] && c->non_ascii) {
 		for (i = 0; i < c->nfields; i++) {
 			const struct reader_field *f = &c->fields[i];
-			if (json_utf8_valid_len(f->value, f->value_len) !=
-			    f->value_len) {
-				char col[140];
+			size_t k = json_utf8_valid_len(f->value, f->value_len);
+			if (k != f->value_len) {
+				char col[140], why[160];
+				const char *what = encoding_invalid(
+					c->enc, f->value + k, f->value_len - k, why,
+					sizeof(why));
 				describe_column(c, i, col, sizeof(col));
-				rb_detail(c->error, sizeof(c->error),
-				          "invalid UTF-8 in %s", col);
+				rb_detail(c->error, sizeof(c->error), "%s in %s%s",
+				          what, col, why);
 				break;
 			}
 		}
@@ -464,11 +482,11 @@ enum rb_status reader_csv_line(struct reader_csv *c, const char *line,
 	return RB_OK;
 }
 
-bool reader_csv_abandon(struct reader_csv *c, long lineno,
+void reader_csv_abandon(struct reader_csv *c, long lineno,
                         struct reader_row *row)
 {
-	bool in_quotes = c->in_record;
-
+	/* a record goes on past a line end only inside a quoted field */
+	c->skip = c->in_record ? SKIP_QUOTED : SKIP_START;
 	row->line = c->in_record ? c->start_line : lineno;
 	/* reset libcsv without submitting anything */
 	csv_set_opts(&c->p, 0);
@@ -482,7 +500,56 @@ bool reader_csv_abandon(struct reader_csv *c, long lineno,
 	row->raw = NULL;
 	row->raw_len = 0;
 	row->error = too_long;
-	return in_quotes;
+}
+
+void reader_csv_skip_text(struct reader_csv *c, const char *s, size_t n)
+{
+	enum skip_state st = c->skip;
+	char delim = c->delim;
+	size_t i;
+
+	for (i = 0; i < n && st != SKIP_BROKEN; i++) {
+		char ch = s[i];
+		bool blank = (ch == ' ' || ch == '\t') && ch != delim;
+
+		switch (st) {
+		case SKIP_START:
+			if (ch == delim || blank)
+				break;
+			st = ch == '"' ? SKIP_QUOTED : SKIP_UNQUOTED;
+			break;
+		case SKIP_UNQUOTED:
+			if (ch == delim)
+				st = SKIP_START;
+			break;
+		case SKIP_QUOTED:
+			if (ch == '"')
+				st = SKIP_QUOTE_SEEN;
+			break;
+		case SKIP_QUOTE_SEEN:
+		case SKIP_QUOTE_SPACES:
+			if (ch == delim)
+				st = SKIP_START;
+			else if (blank)
+				st = SKIP_QUOTE_SPACES;
+			else if (ch == '"' && st == SKIP_QUOTE_SEEN)
+				st = SKIP_QUOTED; /* a doubled quote */
+			else
+				st = SKIP_BROKEN;
+			break;
+		case SKIP_BROKEN:
+			break;
+		}
+	}
+	c->skip = st;
+}
+
+bool reader_csv_skip_eol(struct reader_csv *c)
+{
+	if (c->skip == SKIP_QUOTED)
+		return false;
+	c->skip = SKIP_START;
+	return true;
 }
 
 enum rb_status reader_csv_finish(struct reader_csv *c, struct reader_row *row,

@@ -12,8 +12,9 @@
 
 struct reader_csv;
 
-/* A parser for fields separated by delim; NULL when out of memory. */
-struct reader_csv *reader_csv_new(char delim);
+/* A parser for fields separated by delim, of text converted from enc (for
+ * the reasons of invalid text); NULL when out of memory. */
+struct reader_csv *reader_csv_new(char delim, enum encoding enc);
 void reader_csv_free(struct reader_csv *c); /* accepts NULL */
 
 /* The header from --columns (names copied, trimmed of spaces). */
@@ -39,10 +40,22 @@ enum rb_status reader_csv_line(struct reader_csv *c, const char *line,
 
 /* Drops the record in progress because it is too long; fills *row with the
  * error and the record's first line (lineno when none was in progress).
- * Returns true when the record was inside a quoted field at the start of
- * line lineno, so the caller knows how to find the record's end. */
-bool reader_csv_abandon(struct reader_csv *c, long lineno,
+ * The caller then skips the record's rest from the start of line lineno,
+ * handing its text to reader_csv_skip_text and each line end to
+ * reader_csv_skip_eol, which says where the record ends. */
+void reader_csv_abandon(struct reader_csv *c, long lineno,
                         struct reader_row *row);
+
+/* Follows s[0..n), text of the abandoned record without line endings, by
+ * the parser's own quoting rules: a quote opens a quoted field only at a
+ * field's start (after blanks), a quote inside an unquoted field is text,
+ * a doubled quote inside quotes is text, and text after a closing quote
+ * makes the rest of that line unquoted. */
+void reader_csv_skip_text(struct reader_csv *c, const char *s, size_t n);
+
+/* A line end met while skipping: true when it ends the abandoned record
+ * (false inside a quoted field). */
+bool reader_csv_skip_eol(struct reader_csv *c);
 
 /* At the end of the input: completes a record still open (a last line
  * without a line ending, or an unterminated quoted field). */

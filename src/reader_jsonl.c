@@ -23,15 +23,17 @@ struct reader_jsonl {
 	const struct reader_field **sorted; /* for the repeat check */
 	size_t sorted_cap;
 	char *arena;
+	enum encoding enc; /* what the lines were converted from */
 	char error[320];
 };
 
-struct reader_jsonl *reader_jsonl_new(void)
+struct reader_jsonl *reader_jsonl_new(enum encoding enc)
 {
 	struct reader_jsonl *j = calloc(1, sizeof(*j));
 
 	if (!j)
 		return NULL;
+	j->enc = enc;
 	j->max_toks = 256;
 	j->toks = malloc((size_t)j->max_toks * sizeof(*j->toks));
 	j->arena = malloc(ARENA_CAP);
@@ -183,8 +185,18 @@ enum rb_status reader_jsonl_line(struct reader_jsonl *j, const char *line,
 		row->raw = NULL; /* an oversized line is not kept */
 		row->raw_len = 0;
 		if (st == RB_EINPUT) {
+			size_t ok = json_utf8_valid_len(line, len);
 			row->raw = line;
 			row->raw_len = len;
+			if (ok < len) {
+				/* bytes that are not text say more than where
+				 * the JSON grammar tripped on them */
+				char why[160];
+				const char *what = encoding_invalid(
+					j->enc, line + ok, len - ok, why, sizeof(why));
+				rb_detail(j->error, sizeof(j->error),
+				          "%s at column %zu%s", what, ok + 1, why);
+			}
 		}
 		row->error = st == RB_EINPUT ? j->error
 		                             : "record is longer than 65536 bytes";

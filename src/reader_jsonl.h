@@ -12,7 +12,9 @@
 
 struct reader_jsonl;
 
-struct reader_jsonl *reader_jsonl_new(void); /* NULL when out of memory */
+/* A reader of lines converted from enc (for the reasons of invalid text);
+ * NULL when out of memory. */
+struct reader_jsonl *reader_jsonl_new(enum encoding enc);
 void reader_jsonl_free(struct reader_jsonl *j); /* accepts NULL */
 
 /* Turns line[0..len) (line ending already removed; at most

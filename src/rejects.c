@@ -1,7 +1,12 @@
-/* rejects: the reject file. */
+/* rejects: the reject file. Each reject goes out with one write(2) and no
+ * user-space buffer: once rejects_write returns, the row is in the file even
+ * if the process is killed next, as the result log already says it is.
+ * Lines are made in UTF-8, as rows are read, and encoded back into the
+ * input's encoding just before they are written. */
 #include "rejects.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,15 +14,18 @@
 #include <unistd.h>
 
 struct rejects {
-	FILE *fp;
+	int fd;          /* -1 until the first reject creates the file */
 	char *path;
 	enum config_format format;
 	char delim;
+	enum encoding enc;   /* the input's: the file is written in it */
 	unsigned char *skip; /* CSV: input columns we drop (old reject columns) */
 	size_t nskip;
 	unsigned long count;
-	struct buf header; /* CSV: written when the file is created */
+	struct buf header; /* written when the file is created: a UTF-16 BOM,
+	                      the CSV header; in the input's encoding */
 	struct buf line;
+	struct buf encoded; /* line in the input's encoding */
 	int failed_errno;
 };
 
@@ -53,18 +61,33 @@ static enum rb_status csv_field(struct buf *b, const char *s, size_t n,
 	return buf_putc(b, '"');
 }
 
+/* The byte-order mark a file in e starts with ("" for the 8-bit ones and
+ * UTF-8: an input's UTF-8 BOM is not written back). */
+static const char *bom_of(enum encoding e)
+{
+	return e == ENCODING_UTF16LE   ? "\xff\xfe"
+	       : e == ENCODING_UTF16BE ? "\xfe\xff"
+	                               : "";
+}
+
 struct rejects *rejects_open(const char *path, enum config_format format,
-                             char delimiter, const struct reader_field *hdr,
-                             size_t nhdr, char *err, size_t errlen)
+                             char delimiter, enum encoding enc,
+                             const struct reader_field *hdr, size_t nhdr,
+                             char *err, size_t errlen)
 {
 	struct rejects *rj = calloc(1, sizeof(*rj));
 	size_t i;
 
-	if (!rj || !(rj->path = strdup(path)))
+	if (!rj)
+		goto nomem;
+	rj->fd = -1;
+	if (!(rj->path = strdup(path)))
 		goto nomem;
 	rj->format = format;
 	rj->delim = delimiter ? delimiter : ',';
+	rj->enc = enc;
 	buf_init(&rj->line, 4 * READER_MAX_RECORD + 4096);
+	buf_init(&rj->encoded, 8 * READER_MAX_RECORD + 8192);
 	if (format == CONFIG_FORMAT_CSV && nhdr) {
 		rj->skip = calloc(nhdr, 1);
 		if (!rj->skip)
@@ -88,9 +111,12 @@ struct rejects *rejects_open(const char *path, enum config_format format,
 			return NULL;
 		}
 	}
-	buf_init(&rj->header, 4 * READER_MAX_RECORD);
+	buf_init(&rj->header, 8 * READER_MAX_RECORD);
+	if (buf_puts(&rj->header, bom_of(enc)))
+		goto nomem;
 	if (format == CONFIG_FORMAT_CSV) {
-		struct buf *h = &rj->header;
+		struct buf *h = &rj->line; /* in UTF-8 first */
+		buf_reset(h);
 		buf_puts(h, "rejectLine");
 		buf_putc(h, rj->delim);
 		buf_puts(h, "rejectReason");
@@ -101,8 +127,10 @@ struct rejects *rejects_open(const char *path, enum config_format format,
 			csv_field(h, hdr[i].name ? hdr[i].name : "", hdr[i].name_len,
 			          rj->delim);
 		}
-		if (buf_puts(h, "\n"))
+		if (buf_puts(h, "\n") ||
+		    encoding_encode(enc, h->data, h->len, &rj->header))
 			goto nomem;
+		buf_reset(h);
 	}
 	return rj;
 nomem:
@@ -179,6 +207,21 @@ static void clean_reason(const char *in, char *out, size_t outlen)
 	out[i] = 0;
 }
 
+/* All of data[0..n), retrying on EINTR and short writes. */
+static int write_all(int fd, const char *data, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, data, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		data += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 enum rb_status rejects_write(struct rejects *rj, long line, const char *reason,
                              const char *body, size_t body_len, char *err,
                              size_t errlen)
@@ -219,26 +262,31 @@ enum rb_status rejects_write(struct rejects *rj, long line, const char *reason,
 	}
 	if (!st)
 		st = buf_putc(b, '\n');
+	if (!st && rj->enc != ENCODING_UTF8) {
+		buf_reset(&rj->encoded);
+		st = encoding_encode(rj->enc, b->data, b->len, &rj->encoded);
+		b = &rj->encoded;
+	}
 	if (st) {
 		rb_detail(err, errlen, "%s: reject line too long", rj->path);
 		return st;
 	}
-	if (!rj->fp) {
-		rj->fp = fopen(rj->path, "w");
-		if (!rj->fp) {
+	if (rj->fd < 0) {
+		rj->fd = open(rj->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		              0666);
+		if (rj->fd < 0) {
 			rb_detail(err, errlen, "cannot open '%s': %s", rj->path,
 			          strerror(errno));
 			return RB_EIO;
 		}
 		if (rj->header.len &&
-		    fwrite(rj->header.data, 1, rj->header.len, rj->fp) !=
-		        rj->header.len) {
+		    write_all(rj->fd, rj->header.data, rj->header.len)) {
 			rb_detail(err, errlen, "cannot write '%s': %s", rj->path,
 			          strerror(errno));
 			return RB_EIO;
 		}
 	}
-	if (fwrite(b->data, 1, b->len, rj->fp) != b->len) {
+	if (write_all(rj->fd, b->data, b->len)) {
 		rb_detail(err, errlen, "cannot write '%s': %s", rj->path,
 		          strerror(errno));
 		return RB_EIO;
@@ -254,20 +302,32 @@ unsigned long rejects_count(const struct rejects *rj)
 
 /* A run without rejects removes the reject file an earlier run of the same
  * input left, so nobody fixes rows that have since gone through; only a file
- * that starts the way ours do is touched. */
-static void remove_stale(const char *path)
+ * that starts the way ours do (in the input's encoding) is touched. */
+static void remove_stale(const char *path, enum encoding enc)
 {
-	char head[16] = "";
-	size_t n;
+	static const char *const starts[] = {"rejectLine", "{\"rejectLine\":"};
+	char head[64];
+	size_t n, k;
 	FILE *fp = fopen(path, "r");
 
 	if (!fp)
 		return;
-	n = fread(head, 1, sizeof(head) - 1, fp);
+	n = fread(head, 1, sizeof(head), fp);
 	fclose(fp);
-	head[n] = 0;
-	if (!strncmp(head, "rejectLine", 10) || !strncmp(head, "{\"rejectLine\":", 14))
-		unlink(path);
+	for (k = 0; k < 2; k++) {
+		struct buf want;
+		bool ours;
+
+		buf_init(&want, sizeof(head));
+		ours = !buf_puts(&want, bom_of(enc)) &&
+		       !encoding_encode(enc, starts[k], strlen(starts[k]), &want) &&
+		       n >= want.len && !memcmp(head, want.data, want.len);
+		buf_free(&want);
+		if (ours) {
+			unlink(path);
+			return;
+		}
+	}
 }
 
 enum rb_status rejects_close(struct rejects *rj, char *err, size_t errlen)
@@ -276,14 +336,15 @@ enum rb_status rejects_close(struct rejects *rj, char *err, size_t errlen)
 
 	if (!rj)
 		return RB_OK;
-	if (!rj->fp && rj->path && rj->header.max)
-		remove_stale(rj->path);
-	if (rj->fp && (ferror(rj->fp) | fclose(rj->fp))) {
+	if (rj->fd < 0 && rj->path && rj->header.max)
+		remove_stale(rj->path, rj->enc);
+	if (rj->fd >= 0 && close(rj->fd)) {
 		rb_detail(err, errlen, "cannot write '%s': %s", rj->path,
 		          strerror(errno));
 		st = RB_EIO;
 	}
 	buf_free(&rj->line);
+	buf_free(&rj->encoded);
 	buf_free(&rj->header);
 	free(rj->skip);
 	free(rj->path);

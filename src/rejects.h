@@ -1,7 +1,7 @@
-/* rejects: writes the rows we will not send, in the input's own format, so a
- * person can fix them and feed the file back unchanged. CSV gets columns
- * rejectLine,rejectReason before the input's header; JSON lines get members
- * "rejectLine" and "rejectReason" added to the original object. */
+/* rejects: writes the rows we will not send, in the input's own format and
+ * encoding, so a person can fix them and feed the file back unchanged. CSV
+ * gets columns rejectLine,rejectReason before the input's header; JSON lines
+ * get members "rejectLine" and "rejectReason" added to the original object. */
 #ifndef RB_REJECTS_H
 #define RB_REJECTS_H
 
@@ -9,16 +9,22 @@
 
 #include "buf.h"
 #include "config.h"
+#include "encoding.h"
 #include "reader.h"
 #include "status.h"
 
 struct rejects;
 
 /* Creates (truncates) path. For CSV, hdr/nhdr is the input's header (borrowed
- * for the call) and delimiter the input's. NULL with err set on failure. */
+ * for the call) and delimiter the input's. enc is the input's encoding
+ * (reader_encoding): rows, read as UTF-8, are written back in it, byte for
+ * byte as they were read, after a UTF-16 byte-order mark for UTF-16; a
+ * reason's character the encoding cannot hold becomes '?'. NULL with err
+ * set on failure. */
 struct rejects *rejects_open(const char *path, enum config_format format,
-                             char delimiter, const struct reader_field *hdr,
-                             size_t nhdr, char *err, size_t errlen);
+                             char delimiter, enum encoding enc,
+                             const struct reader_field *hdr, size_t nhdr,
+                             char *err, size_t errlen);
 
 /* Serializes row's content as it will appear in the reject file, without the
  * reject columns, into out (reset first): CSV, the fields re-quoted as needed;
@@ -29,7 +35,9 @@ enum rb_status rejects_format_row(const struct rejects *rj,
 
 /* Writes one reject: line number, reason (one line for a person) and the row
  * as formatted by rejects_format_row (body may be NULL for a JSONL line that
- * could not be kept, e.g. an oversized one). */
+ * could not be kept, e.g. an oversized one). The line goes out with one
+ * write(2) before this returns (the first also writes the CSV header):
+ * nothing is held in a buffer that a kill could lose. */
 enum rb_status rejects_write(struct rejects *rj, long line, const char *reason,
                              const char *body, size_t body_len, char *err,
                              size_t errlen);
@@ -37,7 +45,8 @@ enum rb_status rejects_write(struct rejects *rj, long line, const char *reason,
 /* The count written so far. */
 unsigned long rejects_count(const struct rejects *rj);
 
-/* Flushes and closes; returns non-zero with err set when a write failed. */
+/* Closes (removing a stale reject file of ours when there was no reject);
+ * returns non-zero with err set when closing failed. */
 enum rb_status rejects_close(struct rejects *rj, char *err, size_t errlen);
 
 #endif

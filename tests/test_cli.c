@@ -102,6 +102,7 @@ static void assert_defaults_but_files(const struct config *c)
 	int f;
 
 	assert_int_equal(c->format, CONFIG_FORMAT_AUTO);
+	assert_int_equal(c->encoding, CONFIG_ENCODING_AUTO);
 	assert_int_equal(c->delimiter, 0);
 	for (f = 0; f < CONFIG_FIELD_COUNT; f++)
 		assert_null(c->map[f]);
@@ -426,6 +427,41 @@ static void test_delimiter(void **state)
 #undef BAD_DELIM
 }
 
+static void test_encoding(void **state)
+{
+	static const struct {
+		const char *arg;
+		enum config_encoding e;
+	} cases[] = {
+		{"utf-8", CONFIG_ENCODING_UTF8},
+		{"UTF8", CONFIG_ENCODING_UTF8},
+		{"latin1", CONFIG_ENCODING_LATIN1},
+		{"Latin-1", CONFIG_ENCODING_LATIN1},
+		{"ISO-8859-1", CONFIG_ENCODING_LATIN1},
+		{"windows-1252", CONFIG_ENCODING_WINDOWS_1252},
+		{"CP1252", CONFIG_ENCODING_WINDOWS_1252},
+		{"utf-16", CONFIG_ENCODING_UTF16},
+		{"UTF16", CONFIG_ENCODING_UTF16},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		OK("import", "--dry-run", "--encoding", cases[i].arg, "x");
+		assert_int_equal(cfg.encoding, cases[i].e);
+	}
+	OK("import", "--dry-run", "--encoding=latin1", "--encoding", "utf-16",
+	   "x");
+	assert_int_equal(cfg.encoding, CONFIG_ENCODING_UTF16); /* the last */
+	REFUSED("--encoding: unknown value 'ascii' (utf-8, latin1, windows-1252 "
+	        "or utf-16)", "import", "--dry-run", "--encoding", "ascii", "x");
+	REFUSED("--encoding: unknown value 'utf-16le' (utf-8, latin1, "
+	        "windows-1252 or utf-16)", "import", "--encoding", "utf-16le",
+	        "x");
+	REFUSED("report: --encoding does not apply here", "report", "--encoding",
+	        "latin1", "x.jsonl");
+}
+
 static void test_map(void **state)
 {
 	(void)state;
@@ -461,6 +497,17 @@ static void test_map(void **state)
 	        "--map", "quantity=", "x");
 	REFUSED("--map: '=qty' is not FIELD=COLUMN", "import", "--dry-run",
 	        "--map", "=qty", "x");
+	/* dotted paths into nested JSON; a quoted name keeps its dots */
+	OK("import", "--dry-run", "--map", "subscriptionId=subscription.id",
+	   "--map", "quantity=\"usage.total\"", "x");
+	assert_string_equal(cfg.map[CONFIG_FIELD_SUBSCRIPTION_ID],
+	                    "subscription.id");
+	assert_string_equal(cfg.map[CONFIG_FIELD_QUANTITY], "\"usage.total\"");
+	REFUSED("--map subscriptionId: an empty name in 'subscription.'",
+	        "import", "--dry-run", "--map", "subscriptionId=subscription.",
+	        "x");
+	REFUSED("--map quantity: unterminated quote in '\"usage.total'",
+	        "import", "--dry-run", "--map", "quantity=\"usage.total", "x");
 	REFUSED("report: --map does not apply here", "report", "--map", "a=b",
 	        "log");
 }
@@ -1124,6 +1171,7 @@ int main(void)
 		T(test_shard),
 		T(test_format),
 		T(test_delimiter),
+		T(test_encoding),
 		T(test_map),
 		T(test_columns),
 		T(test_time_zone),

@@ -533,7 +533,9 @@ static void test_csv_malformed(void **state)
 	                    "quote inside a quoted field must be doubled)",
 	           "1|x\"y|3|4");
 	expect_row(g, 3, 5, NULL, "1|5\"N|3|4");
-	expect_row(g, 4, 6, "invalid UTF-8 in column 'c'", NULL);
+	expect_row(g, 4, 6, "invalid UTF-8 in column 'c' (byte 0xFF): the file "
+	                    "looks like Latin-1; pass --encoding latin1 (or "
+	                    "windows-1252)", NULL);
 	expect_row(g, 5, 7, NULL, "1|2|\xc3\xa9|4");
 	expect_row(g, 6, 8, NULL, "1|2|3|4");
 	expect_row(g, 7, 9, "unterminated quoted field in column 'd' (its "
@@ -629,6 +631,89 @@ static void test_csv_oversized(void **state)
 	expect_row(g, 1, 3, "record is longer than 65536 bytes", NULL);
 	expect_row(g, 2, 4, NULL, "ok");
 	got_free(g);
+	free(data);
+}
+
+/* Skipping an oversized record follows the parser's quoting rules: for each
+ * shape of record, the rows after its oversized form start at the same lines
+ * and hold the same values as after its short form, which the parser reads
+ * whole. A quote the parser keeps as text (37.8"N) once made the skip run on
+ * in "quotes" and swallow the next rows, uncounted and unrejected. */
+static void test_csv_oversized_skip_follows_quoting(void **state)
+{
+	static const struct {
+		const char *head, *tail, *why;
+		int pad_lines; /* >0: the padding is that many lines in quotes */
+	} shapes[] = {
+		{"1,", "37.8\"N", "a quote inside an unquoted field is text", 0},
+		{"1,", "x\"y\"z", "two quotes inside an unquoted field", 0},
+		{"1,\"q\"", "\"", "text after a closing quote: the line ends it",
+		 0},
+		{"\"", "\"  \"y", "a quote after a closing quote and spaces", 0},
+		{"\"", "\" x,2", "text after a closing quote and a space", 0},
+		{"\"", "\" ,2", "spaces between a closing quote and a comma", 0},
+		{"1,\"a\"\"b", "\"", "a doubled quote inside quotes", 0},
+		{"1,  \"", "\ny\",2", "a quote after leading spaces opens", 0},
+		{"1,\"", "\nend\"x\"", "text after the closing quote on a later "
+		 "line", 0},
+		{"1,\"", "a\"b\"c", "many quoted lines, then a broken close",
+		 100},
+		{"1,\"", "ab\"\"c\"", "many quoted lines, then a doubled quote",
+		 100},
+	};
+	static const char rows5[] = "g1,1\ng2,2\ng3,3\ng4,4\ng5,5\n";
+	size_t k, big = 70 * 1024;
+	char *data = malloc(big + 200 * 1024);
+
+	(void)state;
+	assert_non_null(data);
+	for (k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++) {
+		struct got *gs = NULL, *gl = NULL;
+		size_t n, i, pad;
+		int long_form;
+
+		for (long_form = 0; long_form < 2; long_form++) {
+			n = (size_t)sprintf(data, "a,b\n%s", shapes[k].head);
+			pad = long_form ? big : 10;
+			if (shapes[k].pad_lines) {
+				int l, lines = long_form ? shapes[k].pad_lines
+				                         : 2;
+				for (l = 0; l < lines; l++) {
+					memset(data + n, 'y', 1000);
+					n += 1000;
+					data[n++] = '\n';
+				}
+			} else {
+				memset(data + n, 'x', pad);
+				n += pad;
+			}
+			n += (size_t)sprintf(data + n, "%s\n%s", shapes[k].tail,
+			                     rows5);
+			if (long_form)
+				gl = read_all(write_file("skipl.csv", data, n));
+			else
+				gs = read_all(write_file("skips.csv", data, n));
+		}
+		if (gl->nrows != 6 || gs->nrows != 6)
+			fail_msg("%s: %zu rows oversized, %zu short (want 6)",
+			         shapes[k].why, gl->nrows, gs->nrows);
+		expect_row(gl, 0, 2, "record is longer than 65536 bytes", "");
+		for (i = 1; i < 6; i++) {
+			long shift = shapes[k].pad_lines
+			                     ? shapes[k].pad_lines - 2
+			                     : 0;
+			char want[16];
+			snprintf(want, sizeof(want), "g%zu|%zu", i, i);
+			expect_row(gs, i, gs->rows[i].line, NULL, want);
+			if (gl->rows[i].line != gs->rows[i].line + shift)
+				fail_msg("%s: row g%zu at line %ld, want %ld",
+				         shapes[k].why, i, gl->rows[i].line,
+				         gs->rows[i].line + shift);
+			expect_row(gl, i, gl->rows[i].line, NULL, want);
+		}
+		got_free(gs);
+		got_free(gl);
+	}
 	free(data);
 }
 
@@ -763,8 +848,9 @@ static void test_jsonl(void **state)
 	expect_row(g, 4, 7, "invalid JSON at column 9: unexpected text after "
 	                    "the JSON value", NULL);
 	expect_row(g, 5, 8, "line is not a JSON object", NULL);
-	expect_row(g, 6, 9, "invalid JSON at column 7: invalid UTF-8 in "
-	                    "string", NULL);
+	expect_row(g, 6, 9, "invalid UTF-8 at column 7 (byte 0xFF): the file "
+	                    "looks like Latin-1; pass --encoding latin1 (or "
+	                    "windows-1252)", NULL);
 	expect_row(g, 7, 10, NULL, "");
 	assert_int_equal(g->rows[7].nfields, 0);
 	expect_row(g, 8, 11, NULL, "no newline");
@@ -837,6 +923,329 @@ static void test_jsonl_oversized_and_sniff(void **state)
 	got_free(g);
 }
 
+/* ---- encodings ---- */
+
+/* UTF-8 text as UTF-16 (decoded here, not with the code under test), with
+ * a BOM when bom; \x01 in text stands for a lone high surrogate. Returns
+ * the byte count written to out. */
+static size_t to_utf16(const char *text, bool be, bool bom, unsigned char *out)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t o = 0;
+
+#define PUT(u)                                                                 \
+	do {                                                                   \
+		unsigned long u_ = (u);                                        \
+		out[o + (be ? 0 : 1)] = (unsigned char)(u_ >> 8);              \
+		out[o + (be ? 1 : 0)] = (unsigned char)(u_ & 0xFF);            \
+		o += 2;                                                        \
+	} while (0)
+	if (bom)
+		PUT(0xFEFF);
+	while (*s) {
+		unsigned long cp;
+		if (*s == 0x01) {
+			cp = 0xD83D;
+			s++;
+		} else if (*s < 0x80) {
+			cp = *s++;
+		} else if (*s < 0xE0) {
+			cp = (unsigned long)(s[0] & 0x1F) << 6 | (s[1] & 0x3F);
+			s += 2;
+		} else if (*s < 0xF0) {
+			cp = (unsigned long)(s[0] & 0x0F) << 12 |
+			     (unsigned long)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
+			s += 3;
+		} else {
+			cp = (unsigned long)(s[0] & 0x07) << 18 |
+			     (unsigned long)(s[1] & 0x3F) << 12 |
+			     (unsigned long)(s[2] & 0x3F) << 6 | (s[3] & 0x3F);
+			s += 4;
+		}
+		if (cp >= 0x10000) {
+			PUT(0xD800 + ((cp - 0x10000) >> 10));
+			PUT(0xDC00 + ((cp - 0x10000) & 0x3FF));
+		} else {
+			PUT(cp);
+		}
+	}
+#undef PUT
+	return o;
+}
+
+static struct got *read_enc(const char *name, const void *data, size_t n,
+                            enum config_encoding enc, char delim)
+{
+	struct config cfg;
+
+	config_defaults(&cfg);
+	cfg.encoding = enc;
+	cfg.delimiter = delim;
+	return read_all_cfg(write_file(name, data, n), &cfg);
+}
+
+/* reader_open's refusal for an input, as cfg says: want with "%s" for the
+ * file's path. */
+static void expect_refused(const char *name, const void *data, size_t n,
+                           enum config_encoding enc, const char *want)
+{
+	struct config cfg;
+	struct reader *r = (struct reader *)1;
+	char err[400], exp[600];
+	const char *path = write_file(name, data, n);
+
+	config_defaults(&cfg);
+	cfg.encoding = enc;
+	{
+		const char *at = strstr(want, "%s");
+		assert_non_null(at);
+		snprintf(exp, sizeof(exp), "%.*s%s%s", (int)(at - want), want,
+		         path, at + 2);
+	}
+	assert_int_equal(reader_open(&r, path, &cfg, err, sizeof(err)),
+	                 RB_EINPUT);
+	assert_null(r);
+	assert_string_equal(err, exp);
+}
+
+static enum encoding encoding_of(const char *name, const void *data, size_t n,
+                                 enum config_encoding enc)
+{
+	struct config cfg;
+	struct reader *r;
+	char err[400];
+	enum encoding e;
+
+	config_defaults(&cfg);
+	cfg.encoding = enc;
+	if (reader_open(&r, write_file(name, data, n), &cfg, err, sizeof(err)))
+		fail_msg("%s: %s", name, err);
+	e = reader_encoding(r);
+	reader_free(r);
+	return e;
+}
+
+static void test_latin1_and_windows_1252(void **state)
+{
+	static const char latin1[] = "id,note\r\ns1,Caf\xe9 \x80\r\n"
+	                             "s2,\"na\xefve\nline\"\r\ns3,\xff\r\n";
+	static const char cp1252[] = "id;note\ns1;\x93quoted\x94 \x80 5\n"
+	                             "s2;\x81\x9d\n";
+	struct got *g;
+
+	(void)state;
+	g = read_enc("l1.csv", latin1, sizeof(latin1) - 1,
+	             CONFIG_ENCODING_LATIN1, 0);
+	assert_int_equal(g->nrows, 3);
+	expect_row(g, 0, 2, NULL, "s1|Caf\xc3\xa9 \xc2\x80"); /* a C1 control */
+	expect_row(g, 1, 3, NULL, "s2|na\xc3\xafve\nline");
+	expect_row(g, 2, 5, NULL, "s3|\xc3\xbf");
+	got_free(g);
+
+	g = read_enc("w.csv", cp1252, sizeof(cp1252) - 1,
+	             CONFIG_ENCODING_WINDOWS_1252, ';');
+	assert_int_equal(g->nrows, 2);
+	expect_row(g, 0, 2, NULL,
+	           "s1|\xe2\x80\x9cquoted\xe2\x80\x9d \xe2\x82\xac 5");
+	expect_row(g, 1, 3, NULL, "s2|\xc2\x81\xc2\x9d");
+	got_free(g);
+
+	/* the same bytes without --encoding: rejected, naming the way out */
+	g = read_enc("w8.csv", cp1252, sizeof(cp1252) - 1, CONFIG_ENCODING_AUTO,
+	             ';');
+	expect_row(g, 0, 2, "invalid UTF-8 in column 'note' (byte 0x93): the "
+	                    "file looks like Windows-1252; pass --encoding "
+	                    "windows-1252", NULL);
+	got_free(g);
+	g = read_enc("l8.csv", latin1, sizeof(latin1) - 1, CONFIG_ENCODING_UTF8,
+	             0);
+	expect_row(g, 0, 2, "invalid UTF-8 in column 'note' (byte 0xE9): the "
+	                    "file looks like Latin-1; pass --encoding latin1 "
+	                    "(or windows-1252)", "s1|Caf\xe9 \x80");
+	got_free(g);
+	assert_int_equal(encoding_of("l1b.csv", latin1, sizeof(latin1) - 1,
+	                             CONFIG_ENCODING_LATIN1),
+	                 ENCODING_LATIN1);
+}
+
+static void test_utf16(void **state)
+{
+	static const char text[] = "subscriptionId\tnote\r\n"
+	                           "s1\tCaf\xc3\xa9 \xe2\x82\xac\r\n"
+	                           "s2\t\"two\r\nlines \xf0\x9f\x98\x80\"\r\n";
+	static unsigned char u[4096];
+	size_t n;
+	struct got *g;
+	int be, bom;
+
+	(void)state;
+	for (be = 0; be < 2; be++)
+		for (bom = 0; bom < 2; bom++) {
+			n = to_utf16(text, be, bom, u);
+			/* a BOM is enough; without one, --encoding utf-16 */
+			g = read_enc("u16.txt", u, n,
+			             bom ? CONFIG_ENCODING_AUTO
+			                 : CONFIG_ENCODING_UTF16,
+			             '\t');
+			assert_int_equal(g->end, RB_END);
+			assert_int_equal(g->nrows, 2);
+			assert_string_equal(g->rows[0].fields[0].name,
+			                    "subscriptionId");
+			expect_row(g, 0, 2, NULL, "s1|Caf\xc3\xa9 \xe2\x82\xac");
+			expect_row(g, 1, 3, NULL,
+			           "s2|two\r\nlines \xf0\x9f\x98\x80");
+			got_free(g);
+			assert_int_equal(encoding_of("u16e.txt", u, n,
+			                             bom ? CONFIG_ENCODING_AUTO
+			                                 : CONFIG_ENCODING_UTF16),
+			                 be ? ENCODING_UTF16BE : ENCODING_UTF16LE);
+		}
+
+	/* JSON lines too, BOM and all */
+	n = to_utf16("{\"subscriptionId\":\"s\xc3\xa9\",\"quantity\":1}\n",
+	             true, true, u);
+	g = read_enc("u16.jsonl", u, n, CONFIG_ENCODING_AUTO, 0);
+	assert_int_equal(g->nrows, 1);
+	expect_row(g, 0, 1, NULL, "s\xc3\xa9|1");
+	assert_string_equal(g->rows[0].raw,
+	                    "{\"subscriptionId\":\"s\xc3\xa9\",\"quantity\":1}");
+	got_free(g);
+}
+
+static void test_utf16_invalid_rows(void **state)
+{
+	static unsigned char u[4096];
+	size_t n;
+	struct got *g;
+
+	(void)state;
+	/* a lone surrogate rejects its row only */
+	n = to_utf16("a,b\nx,\x01y\nz,1\n", false, true, u);
+	g = read_enc("lone.csv", u, n, CONFIG_ENCODING_AUTO, 0);
+	assert_int_equal(g->nrows, 2);
+	expect_row(g, 0, 2, "invalid UTF-16 in column 'b' (a lone surrogate "
+	                    "0xD83D: half of a character whose other half is "
+	                    "missing)", NULL);
+	expect_row(g, 1, 3, NULL, "z|1");
+	got_free(g);
+	/* an odd last byte: the last row is rejected, none lost */
+	n = to_utf16("a,b\nx,1\nz,2", false, true, u);
+	u[n++] = '3';
+	g = read_enc("odd.csv", u, n, CONFIG_ENCODING_AUTO, 0);
+	assert_int_equal(g->end, RB_END);
+	assert_int_equal(g->nrows, 2);
+	expect_row(g, 0, 2, NULL, "x|1");
+	expect_row(g, 1, 3, "invalid UTF-16 in column 'b' (the input ends in "
+	                    "the middle of a character)", NULL);
+	got_free(g);
+	/* in JSON lines */
+	n = to_utf16("{\"a\":\"\x01\"}\n{\"a\":1}\n", false, true, u);
+	g = read_enc("lone.jsonl", u, n, CONFIG_ENCODING_AUTO, 0);
+	assert_int_equal(g->nrows, 2);
+	expect_row(g, 0, 1, "invalid UTF-16 at column 7 (a lone surrogate "
+	                    "0xD83D: half of a character whose other half is "
+	                    "missing)", NULL);
+	expect_row(g, 1, 2, NULL, "1");
+	got_free(g);
+}
+
+static void test_encoding_refusals(void **state)
+{
+	static unsigned char u[256];
+	static const char bom8[] = "\xef\xbb\xbf" "a,b\n1,2\n";
+	size_t n;
+	struct got *g;
+
+	(void)state;
+	/* a byte-order mark names the encoding; --encoding may not contradict */
+	n = to_utf16("a,b\n", false, true, u);
+	expect_refused("bom16.csv", u, n, CONFIG_ENCODING_LATIN1,
+	               "%s starts with a UTF-16 byte-order mark, but --encoding "
+	               "latin1 was given: drop --encoding, or pass --encoding "
+	               "utf-16");
+	expect_refused("bom16.csv", u, n, CONFIG_ENCODING_UTF8,
+	               "%s starts with a UTF-16 byte-order mark, but --encoding "
+	               "utf-8 was given: drop --encoding, or pass --encoding "
+	               "utf-16");
+	expect_refused("bom8.csv", bom8, sizeof(bom8) - 1, CONFIG_ENCODING_UTF16,
+	               "%s starts with a UTF-8 byte-order mark, but --encoding "
+	               "utf-16 was given: drop --encoding, or pass --encoding "
+	               "utf-8");
+	expect_refused("bom8.csv", bom8, sizeof(bom8) - 1,
+	               CONFIG_ENCODING_WINDOWS_1252,
+	               "%s starts with a UTF-8 byte-order mark, but --encoding "
+	               "windows-1252 was given: drop --encoding, or pass "
+	               "--encoding utf-8");
+	g = read_enc("bom8.csv", bom8, sizeof(bom8) - 1, CONFIG_ENCODING_UTF8, 0);
+	assert_int_equal(g->nrows, 1);
+	assert_string_equal(g->rows[0].fields[0].name, "a");
+	got_free(g);
+	/* UTF-16 without a mark is refused unless asked for */
+	n = to_utf16("subscriptionId,quantity\n", false, false, u);
+	expect_refused("no-bom.csv", u, n, CONFIG_ENCODING_AUTO,
+	               "%s looks like UTF-16 without a byte-order mark (every "
+	               "other byte is 0): pass --encoding utf-16");
+	n = to_utf16("{\"a\":1}\n", true, false, u);
+	expect_refused("no-bom.jsonl", u, n, CONFIG_ENCODING_AUTO,
+	               "%s looks like UTF-16 without a byte-order mark (every "
+	               "other byte is 0): pass --encoding utf-16");
+	/* plain text is not taken for it */
+	g = read_enc("plain.csv", "a,b\n1,2\n", 8, CONFIG_ENCODING_AUTO, 0);
+	expect_row(g, 0, 2, NULL, "1|2");
+	got_free(g);
+}
+
+/* Conversion across every window boundary, under gzip too; the record cap
+ * counts the converted (UTF-8) bytes. */
+static void test_encoding_streams(void **state)
+{
+	static char text[400000];
+	static unsigned char u[900000], gz[1 << 20];
+	size_t n = 0, un, zn, i;
+	struct got *g;
+	int round;
+
+	(void)state;
+	n += (size_t)sprintf(text, "a,b\n");
+	for (i = 0; i < 12000; i++)
+		n += (size_t)sprintf(text + n, "r\xc3\xa9%zu,\xf0\x9f\x98\x80%zu\n",
+		                     i, i % 7);
+	for (round = 0; round < 2; round++) {
+		un = to_utf16(text, round == 1, true, u);
+		if (round == 1) {
+			zn = gzip_into((const char *)u, un, gz, sizeof(gz));
+			g = read_enc("big16.csv.gz", gz, zn, CONFIG_ENCODING_AUTO, 0);
+		} else {
+			g = read_enc("big16.csv", u, un, CONFIG_ENCODING_AUTO, 0);
+		}
+		assert_int_equal(g->end, RB_END);
+		assert_int_equal(g->rows_seen, 12000);
+		expect_row(g, 0, 2, NULL, "r\xc3\xa9" "0|\xf0\x9f\x98\x80" "0");
+		expect_row(g, 63, 65, NULL, "r\xc3\xa9" "63|\xf0\x9f\x98\x80" "0");
+		got_free(g);
+	}
+
+	/* 40000 'e' are 80000 bytes of UTF-16 but 40000 of UTF-8: a record;
+	 * 40000 'é' are 80000 of UTF-8: too long */
+	n = (size_t)sprintf(text, "a\n");
+	for (i = 0; i < 40000; i++)
+		text[n++] = 'e';
+	text[n++] = '\n';
+	for (i = 0; i < 40000; i++) {
+		text[n++] = '\xc3';
+		text[n++] = '\xa9';
+	}
+	n += (size_t)sprintf(text + n, "\nok\n");
+	un = to_utf16(text, false, true, u);
+	g = read_enc("cap16.csv", u, un, CONFIG_ENCODING_AUTO, 0);
+	assert_int_equal(g->nrows, 3);
+	expect_row(g, 0, 2, NULL, NULL);
+	assert_int_equal(g->rows[0].fields[0].value_len, 40000);
+	expect_row(g, 1, 3, "record is longer than 65536 bytes", NULL);
+	expect_row(g, 2, 4, NULL, "ok");
+	got_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -849,10 +1258,16 @@ int main(void)
 		cmocka_unit_test(test_csv_malformed),
 		cmocka_unit_test(test_csv_bad_header),
 		cmocka_unit_test(test_csv_oversized),
+		cmocka_unit_test(test_csv_oversized_skip_follows_quoting),
 		cmocka_unit_test(test_gzip),
 		cmocka_unit_test(test_jsonl),
 		cmocka_unit_test(test_jsonl_many_members),
 		cmocka_unit_test(test_jsonl_oversized_and_sniff),
+		cmocka_unit_test(test_latin1_and_windows_1252),
+		cmocka_unit_test(test_utf16),
+		cmocka_unit_test(test_utf16_invalid_rows),
+		cmocka_unit_test(test_encoding_refusals),
+		cmocka_unit_test(test_encoding_streams),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "encoding.h"
 #include "json.h"
 #include "reader.h"
 #include "rejects.h"
@@ -158,8 +159,8 @@ static struct rejects *open_csv(const char *path, char delim,
 	char err[300] = "";
 	size_t n = header(names);
 	struct rejects *rj =
-		rejects_open(path, CONFIG_FORMAT_CSV, delim, hdr_buf, n, err,
-		             sizeof(err));
+		rejects_open(path, CONFIG_FORMAT_CSV, delim, ENCODING_UTF8, hdr_buf,
+		             n, err, sizeof(err));
 
 	assert_non_null(rj);
 	assert_string_equal(err, "");
@@ -170,7 +171,8 @@ static struct rejects *open_jsonl(const char *path)
 {
 	char err[300] = "";
 	struct rejects *rj =
-		rejects_open(path, CONFIG_FORMAT_JSONL, 0, NULL, 0, err, sizeof(err));
+		rejects_open(path, CONFIG_FORMAT_JSONL, 0, ENCODING_UTF8, NULL, 0,
+		             err, sizeof(err));
 
 	assert_non_null(rj);
 	return rj;
@@ -515,6 +517,184 @@ static void test_csv_round_trip_tabs_around(void **state)
 	assert_int_equal(round_trip("tab.rejects.csv", ',', vals, 1, 3, false), 0);
 }
 
+/* ---- written back in the input's encoding ---- */
+
+/* Reads the input file data (in cfg's encoding) and rejects each of its rows
+ * as pipeline.c does, with reason; returns the reject file's path. */
+static const char *reject_all(const char *in_name, const void *data,
+                              size_t n, enum config_encoding enc,
+                              const char *reason)
+{
+	static char out[300];
+	const char *in = path_of(in_name);
+	struct config cfg;
+	struct reader *r;
+	struct rejects *rj;
+	struct reader_row row;
+	const struct reader_field *hdr;
+	struct buf body;
+	size_t nhdr;
+	char err[300] = "";
+	FILE *fp = fopen(in, "wb");
+
+	assert_non_null(fp);
+	assert_int_equal(fwrite(data, 1, n, fp), n);
+	assert_int_equal(fclose(fp), 0);
+	snprintf(out, sizeof(out), "%s.rejects", in);
+	config_defaults(&cfg);
+	cfg.encoding = enc;
+	if (reader_open(&r, in, &cfg, err, sizeof(err)))
+		fail_msg("%s", err);
+	hdr = reader_header(r, &nhdr);
+	rj = rejects_open(out, reader_format(r), 0, reader_encoding(r), hdr,
+	                  nhdr, err, sizeof(err));
+	assert_non_null(rj);
+	buf_init(&body, 1 << 20);
+	while (reader_next(r, &row, err, sizeof(err)) == RB_OK) {
+		assert_int_equal(rejects_format_row(rj, &row, &body), RB_OK);
+		assert_int_equal(rejects_write(rj, row.line,
+		                               row.error ? row.error : reason,
+		                               body.data, body.len, err,
+		                               sizeof(err)),
+		                 RB_OK);
+	}
+	buf_free(&body);
+	close_ok(rj);
+	reader_free(r);
+	return out;
+}
+
+static void assert_bytes(const char *path, const void *want, size_t n)
+{
+	size_t len;
+	char *got = slurp(path, &len);
+
+	assert_non_null(got);
+	assert_int_equal(len, n);
+	assert_memory_equal(got, want, n);
+	free(got);
+}
+
+static void test_written_back_8bit(void **state)
+{
+	static const char latin1[] = "T\xe2" "che,subscriptionId\n"
+	                             "Caf\xe9 \x80\xff,s1\n"
+	                             "\"na\xefve\nline\",s2\n";
+	static const char cp1252[] = "note,subscriptionId\n"
+	                             "\x93quoted\x94 \x80 \x81,s1\n";
+	const char *p;
+
+	(void)state;
+	/* the row's bytes as they came (re-quoted as needed); a reason's
+	 * character Latin-1 has no byte for (the euro sign) becomes '?' */
+	p = reject_all("l1.csv", latin1, sizeof(latin1) - 1,
+	               CONFIG_ENCODING_LATIN1, "price in \xe2\x82\xac");
+	assert_bytes(p, "rejectLine,rejectReason,T\xe2" "che,subscriptionId\n"
+	                "2,price in ?,Caf\xe9 \x80\xff,s1\n"
+	                "3,price in ?,\"na\xefve\nline\",s2\n",
+	             sizeof("rejectLine,rejectReason,T\xe2" "che,"
+	                    "subscriptionId\n2,price in ?,Caf\xe9 \x80\xff,s1\n"
+	                    "3,price in ?,\"na\xefve\nline\",s2\n") - 1);
+	p = reject_all("w.csv", cp1252, sizeof(cp1252) - 1,
+	               CONFIG_ENCODING_WINDOWS_1252, "price in \xe2\x82\xac");
+	assert_bytes(p, "rejectLine,rejectReason,note,subscriptionId\n"
+	                "2,price in \x80,\x93quoted\x94 \x80 \x81,s1\n",
+	             sizeof("rejectLine,rejectReason,note,subscriptionId\n"
+	                    "2,price in \x80,\x93quoted\x94 \x80 \x81,s1\n") - 1);
+	/* fed back with the same --encoding: its bytes again, new reason */
+	{
+		static const char fed[] = "rejectLine,rejectReason,note,"
+		                          "subscriptionId\n2,old,\x93q\x94,s1\n";
+		static const char again[] = "rejectLine,rejectReason,note,"
+		                            "subscriptionId\n2,new,\x93q\x94,s1\n";
+		p = reject_all("w2.csv", fed, sizeof(fed) - 1,
+		               CONFIG_ENCODING_WINDOWS_1252, "new");
+		assert_bytes(p, again, sizeof(again) - 1);
+	}
+}
+
+static void test_written_back_utf16(void **state)
+{
+	/* "note\tsubscriptionId\r\n" "Café €😀\ts1\r\n" with a BOM, LE then BE */
+	static const char text[] = "note,subscriptionId\n"
+	                           "Caf\xc3\xa9 \xe2\x82\xac\xf0\x9f\x98\x80,s1\n";
+	static const char want_text[] =
+		"rejectLine,rejectReason,note,subscriptionId\n"
+		"2,bad,Caf\xc3\xa9 \xe2\x82\xac\xf0\x9f\x98\x80,s1\n";
+	struct buf in, want;
+	int be;
+	const char *p;
+
+	(void)state;
+	for (be = 0; be < 2; be++) {
+		enum encoding e = be ? ENCODING_UTF16BE : ENCODING_UTF16LE;
+		buf_init(&in, 4096);
+		buf_init(&want, 4096);
+		assert_int_equal(buf_append(&in, be ? "\xfe\xff" : "\xff\xfe", 2),
+		                 RB_OK);
+		assert_int_equal(encoding_encode(e, text, strlen(text), &in),
+		                 RB_OK);
+		assert_int_equal(buf_append(&want, be ? "\xfe\xff" : "\xff\xfe",
+		                            2),
+		                 RB_OK);
+		assert_int_equal(encoding_encode(e, want_text, strlen(want_text),
+		                                 &want),
+		                 RB_OK);
+		/* the BOM alone says UTF-16 */
+		p = reject_all(be ? "be.csv" : "le.csv", in.data, in.len,
+		               CONFIG_ENCODING_AUTO, "bad");
+		assert_bytes(p, want.data, want.len);
+		buf_free(&in);
+		buf_free(&want);
+	}
+	/* JSON lines; a lone surrogate goes back as it came */
+	{
+		static const unsigned char le[] = {
+			0xFF, 0xFE, '{', 0, '"', 0, 'a', 0, '"', 0, ':', 0,
+			'"', 0, 0x3D, 0xD8, '"', 0, '}', 0, '\n', 0};
+		char text2[600];
+		size_t i, n = 0;
+
+		p = reject_all("lone.jsonl", le, sizeof(le), CONFIG_ENCODING_AUTO,
+		               "unused");
+		/* {"rejectLine":1,"rejectReason":"invalid UTF-16 ...","raw":..} */
+		{
+			size_t len;
+			char *got = slurp(p, &len);
+			assert_true(len > 4);
+			assert_memory_equal(got, "\xff\xfe{\0\"\0r\0", 8);
+			/* every other byte is 0: ASCII as UTF-16LE throughout */
+			for (i = 2; i < len; i += 2)
+				text2[n++] = got[i];
+			text2[n] = 0;
+			free(got);
+		}
+		assert_non_null(strstr(text2, "\"rejectLine\":1,"));
+		assert_non_null(strstr(text2, "invalid UTF-16 at column 7"));
+	}
+}
+
+static void test_stale_utf16_file_removed(void **state)
+{
+	static const char stale[] = "\xff\xfer\0e\0j\0e\0c\0t\0L\0i\0n\0e\0,\0";
+	static const unsigned char clean[] = {0xFF, 0xFE, 'a', 0, ',', 0, 'b', 0,
+	                                      '\n', 0};
+	char p[300];
+	FILE *fp;
+
+	(void)state;
+	/* an input without rejects, a reject file from an earlier run */
+	snprintf(p, sizeof(p), "%s", path_of("clean16.csv.rejects"));
+	fp = fopen(p, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(stale, 1, sizeof(stale) - 1, fp),
+	                 sizeof(stale) - 1);
+	assert_int_equal(fclose(fp), 0);
+	reject_all("clean16.csv", clean, sizeof(clean), CONFIG_ENCODING_AUTO,
+	           "unused");
+	assert_no_file(p);
+}
+
 /* ---- JSON lines ---- */
 
 static void test_jsonl_spliced(void **state)
@@ -748,6 +928,40 @@ static void test_old_file_replaced_when_rejecting(void **state)
 	               "3,new,s,1\n");
 }
 
+/* Each reject is in the file when rejects_write returns: nothing waits in a
+ * user-space buffer that a second signal's _exit (or a SIGKILL) would lose
+ * while the result log already says the row was rejected. */
+static void test_each_reject_written_at_once(void **state)
+{
+	static const char *const names[] = {"subscriptionId", "quantity", NULL};
+	static const char *const v1[] = {"s1", "-1", NULL};
+	static const char *const v2[] = {"s2", "x", NULL};
+	const char *p = path_of("now.rejects.csv");
+	struct reader_field f[4];
+	struct reader_row row;
+	struct rejects *rj;
+
+	(void)state;
+	rj = open_csv(p, ',', names);
+	row = csv_row(2, f, v1);
+	reject(rj, &row, "negative");
+	assert_file(p, "rejectLine,rejectReason,subscriptionId,quantity\n"
+	               "2,negative,s1,-1\n");
+	row = csv_row(3, f, v2);
+	reject(rj, &row, "not a number");
+	assert_file(p, "rejectLine,rejectReason,subscriptionId,quantity\n"
+	               "2,negative,s1,-1\n3,not a number,s2,x\n");
+	close_ok(rj);
+
+	p = path_of("now.rejects.jsonl");
+	rj = open_jsonl(p);
+	row = json_row(7, "{\"a\":1}", NULL, 0);
+	reject(rj, &row, "no subscriptionId");
+	assert_file(p, "{\"rejectLine\":7,\"rejectReason\":\"no subscriptionId\","
+	               "\"a\":1}\n");
+	close_ok(rj);
+}
+
 static void test_open_refused(void **state)
 {
 	char err[300] = "";
@@ -755,7 +969,8 @@ static void test_open_refused(void **state)
 
 	(void)state;
 	rj = rejects_open("/nonexistent-dir-rbusage/x.rejects.csv",
-	                  CONFIG_FORMAT_JSONL, 0, NULL, 0, err, sizeof(err));
+	                  CONFIG_FORMAT_JSONL, 0, ENCODING_UTF8, NULL, 0, err,
+	                  sizeof(err));
 	assert_null(rj);
 	assert_string_equal(err, "cannot create '/nonexistent-dir-rbusage/"
 	                         "x.rejects.csv': No such file or directory");
@@ -774,6 +989,9 @@ int main(void)
 		cmocka_unit_test(test_csv_format_row_alone),
 		cmocka_unit_test(test_csv_round_trip),
 		cmocka_unit_test(test_csv_round_trip_tabs_around),
+		cmocka_unit_test(test_written_back_8bit),
+		cmocka_unit_test(test_written_back_utf16),
+		cmocka_unit_test(test_stale_utf16_file_removed),
 		cmocka_unit_test(test_jsonl_spliced),
 		cmocka_unit_test(test_jsonl_raw_form),
 		cmocka_unit_test(test_jsonl_raw_invalid_utf8),
@@ -783,6 +1001,7 @@ int main(void)
 		cmocka_unit_test(test_stale_file_removed),
 		cmocka_unit_test(test_other_file_left_alone),
 		cmocka_unit_test(test_old_file_replaced_when_rejecting),
+		cmocka_unit_test(test_each_reject_written_at_once),
 		cmocka_unit_test(test_open_refused),
 	};
 

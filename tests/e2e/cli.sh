@@ -54,7 +54,7 @@ expect_grep "no API key" err
 printf 'subscriptionId,qty\ns1,1\n' > nocol.csv
 refuse "nocol.csv: line 1: no 'quantity' column" import --dry-run nocol.csv
 printf 'subscriptionId,quantity,Quantity\ns1,1,2\n' > dupcol.csv
-refuse "dupcol.csv: line 1: columns 2 and 3 are both 'quantity'" import --dry-run dupcol.csv
+refuse "dupcol.csv: line 1: columns 2 ('quantity') and 3 ('Quantity') both name quantity" import --dry-run dupcol.csv
 # --map resolves it
 run "$RBUSAGE" import --dry-run --stamp-time --map quantity=qty nocol.csv
 expect_rc 0

@@ -19,11 +19,12 @@ if ! echo 'int main(void){return 0;}' >"$T/probe.c" ||
 fi
 
 # What each target links, besides its own file.
-srcs_csv="reader reader_csv reader_jsonl record check json status config"
+srcs_csv="reader reader_csv reader_jsonl record fieldname encoding buf check json status config"
 srcs_jsonl=$srcs_csv
 srcs_check="check json status config"
 srcs_response="response json retry throttle check config buf status"
 srcs_resultlog="resultlog report report_log report_html linemap json buf config status"
+srcs_encoding="encoding buf json status"
 
 # Each source once, two at a time.
 mkdir "$T/obj"
@@ -31,7 +32,7 @@ compile() {
 	$CC $FLAGS -c -o "$T/obj/$1.o" "$TOP/src/$1.c" 2>"$T/obj/$1.err" ||
 		fail "cannot compile src/$1.c: $(cat "$T/obj/$1.err")"
 }
-set -- $(echo "$srcs_csv $srcs_response $srcs_resultlog" | tr ' ' '\n' | sort -u)
+set -- $(echo "$srcs_csv $srcs_response $srcs_resultlog $srcs_encoding" | tr ' ' '\n' | sort -u)
 while [ $# -gt 0 ]; do
 	if [ $# -ge 2 ]; then
 		compile "$1" &
@@ -50,7 +51,7 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 total=0
-for t in csv jsonl check response resultlog; do
+for t in csv jsonl check response resultlog encoding; do
 	objs=""
 	eval "list=\$srcs_$t"
 	for s in $list; do

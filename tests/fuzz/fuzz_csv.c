@@ -1,7 +1,9 @@
-/* fuzz_csv: any bytes as a CSV file, read twice: with the header from the
- * first row (comma, or tab when the first line has a tab and no comma), and
- * headerless with --columns, under a time zone and the epoch formats. Every
- * row must keep fuzz_reader.h's invariants. */
+/* fuzz_csv: any bytes as a CSV file, read three times: with the header from
+ * the first row (comma, or tab when the first line has a tab and no comma),
+ * headerless with --columns, under a time zone and the epoch formats, and
+ * with the header again in another --encoding (Latin-1, Windows-1252 or
+ * UTF-16, by the input's length). Every row must keep fuzz_reader.h's
+ * invariants. */
 #include "fuzz_reader.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -34,6 +36,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.not_before_ms = 0;
 	cfg.has_not_after = true;
 	cfg.not_after_ms = INT64_C(253402300799999);
+	check_policy_from_config(&p, &cfg);
+	fuzz_read_all(path, size, &cfg, &p);
+
+	/* converted as it is read */
+	cfg.columns = NULL;
+	cfg.ncolumns = 0;
+	cfg.encoding = (enum config_encoding)(CONFIG_ENCODING_LATIN1 + size % 3);
 	check_policy_from_config(&p, &cfg);
 	fuzz_read_all(path, size, &cfg, &p);
 	/* cfg.columns is borrowed here: no config_free */
