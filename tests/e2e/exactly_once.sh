@@ -103,7 +103,16 @@ assert any("storedQuantity" in o for o in created), "no row was cut"
 assert all(Decimal(u["quantity"]) > 0 for u in live)
 # 23 subscriptions, 50 each at most
 assert stored <= 23 * 50, stored
+print(stored)
 PY
+# report totals what the server stored, not what was sent
+stored=$(python3 -c '
+import json, sys, urllib.request
+from decimal import Decimal
+led = [json.loads(l) for l in urllib.request.urlopen(sys.argv[1] + "/__ledger")]
+print(format(sum(Decimal(u["quantity"]) for u in led if not u["deleted"]).normalize(), "f"))' "$FAKE_URL")
+run "$RBUSAGE" report cap.results.jsonl
+grep -q "^  total  *$stored\$" out || fail "report does not total the stored $stored: $(cat out)"
 stop_fake
 
 # --- ids Rebilly's filter syntax misreads, ids differing only in case --------
