@@ -1044,13 +1044,19 @@ static enum rb_status send_loop(struct import *im)
 		wait = 100;
 		if (due >= 0 && due - now < wait)
 			wait = due > now ? (int)(due - now) : 0;
-		st = sender_next(im->snd, wait, &res, &have, im->err, im->errlen);
-		if (st)
-			return st;
-		if (have)
-			handle_result(im, &res);
-		if (im->fatal)
-			return im->fatal;
+		/* every result that is ready, then one dispatch: the rows it
+		 * frees go out as one batch behind one fdatasync */
+		do {
+			st = sender_next(im->snd, wait, &res, &have, im->err,
+			                 im->errlen);
+			if (st)
+				return st;
+			if (have)
+				handle_result(im, &res);
+			if (im->fatal)
+				return im->fatal;
+			wait = 0;
+		} while (have);
 		show_progress(im, false);
 	}
 	return RB_OK;
