@@ -9,6 +9,13 @@
 #define PROBE_MAX_MS 15000    /* ... and never further apart */
 #define MISSING_MAX 20        /* counted replies without headers before forgetting */
 #define SAMPLE_MIN_MS 100     /* a shorter "window" is noise */
+/* The one-second bound is kept over a little more than a second, so that
+ * the server, which sees our requests with some jitter, still never sees
+ * rate + 1 in one second (it costs 1% of the rate when the bound binds);
+ * and the first request, which also opens the connection and reaches the
+ * server later than it left, counts as leaving 50 ms later. */
+#define LOG_SPAN_MS 1010
+#define FIRST_SEND_LAG_MS 50
 
 /* ---- the bucket ---------------------------------------------------------- */
 
@@ -37,6 +44,7 @@ static void bucket_init(struct throttle_bucket *b, double rate, int64_t now_ms)
 	b->tokens = 1.0;
 	b->last_ms = now_ms;
 	b->log_head = b->log_len = 0;
+	b->used = false;
 }
 
 /* Brings tokens up to date at now_ms at the current rate. A clock that goes
@@ -87,12 +95,12 @@ static int64_t bucket_wait(struct throttle_bucket *b, int64_t now_ms)
 			wait = 1;
 	}
 	/* a send at s counts in the seconds [x, x + 1000) holding s */
-	while (b->log_len && b->log[b->log_head] <= now_ms - 1000) {
+	while (b->log_len && b->log[b->log_head] <= now_ms - LOG_SPAN_MS) {
 		b->log_head = (b->log_head + 1) % THROTTLE_LOG_MAX;
 		b->log_len--;
 	}
 	if (b->log_len >= log_bound(b->rate)) {
-		int64_t w = b->log[b->log_head] + 1000 - now_ms;
+		int64_t w = b->log[b->log_head] + LOG_SPAN_MS - now_ms;
 
 		if (w > wait)
 			wait = w;
@@ -102,6 +110,10 @@ static int64_t bucket_wait(struct throttle_bucket *b, int64_t now_ms)
 
 static void bucket_take(struct throttle_bucket *b, int64_t now_ms)
 {
+	if (!b->used) {
+		b->used = true;
+		now_ms += FIRST_SEND_LAG_MS;
+	}
 	b->tokens -= 1.0;
 	if (b->log_len == THROTTLE_LOG_MAX) {
 		b->log_head = (b->log_head + 1) % THROTTLE_LOG_MAX;

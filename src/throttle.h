@@ -23,6 +23,7 @@ struct throttle_bucket {
 	int64_t last_ms; /* when tokens was last brought up to date */
 	int64_t log[THROTTLE_LOG_MAX]; /* send times of the last second, a ring */
 	unsigned log_head, log_len;
+	bool used;       /* a request went: the first one is logged late */
 };
 
 /* What the throttle knows about one request it let go; the caller keeps it
