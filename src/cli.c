@@ -35,7 +35,7 @@ const char cli_usage[] =
 "  --aggregate minute|hour|day\n"
 "                             one usage per subscription and UTC bucket; reads\n"
 "                             the whole input first: memory grows with the\n"
-"                             buckets (about 200 bytes each) and rows (8 each)\n"
+"                             buckets (about 300 bytes each) and rows (8-16)\n"
 "Output:\n"
 "  --rejects PATH             reject file (default: <input>.rejects.<ext>)\n"
 "  --log PATH                 result log (default: <input>.results.jsonl)\n"
