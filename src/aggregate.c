@@ -374,7 +374,8 @@ void aggregate_finish(struct aggregate *a)
 		                          : "--aggregate: the sum has over 15 "
 		                            "significant digits";
 	}
-	qsort(a->parts, a->nparts, sizeof(*a->parts), by_first_line);
+	if (a->nparts) /* parts is NULL until the first */
+		qsort(a->parts, a->nparts, sizeof(*a->parts), by_first_line);
 }
 
 size_t aggregate_rows(const struct aggregate *a)

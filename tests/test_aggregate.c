@@ -268,7 +268,7 @@ static void a_full_bucket_goes_as_several_usages(void **state)
 
 	(void)state;
 	for (i = 0; i < AGGREGATE_ROWS_MAX + 5; i++) {
-		char t[32];
+		char t[64];
 
 		snprintf(t, sizeof(t), "2025-03-14T%02ld:%02ld:%02ldZ", 23 - i / 3600,
 		         59 - i / 60 % 60, 59 - i % 60);
@@ -328,7 +328,7 @@ static void backfill_hourly(void **state)
 		int sub = (int)(i % 10), hour = (int)(i * 48 / 6000);
 		int sec = (int)(i * 48 % 6000) * 3600 / 6000;
 		int64_t milli = 1 + (i * 7919) % 50000; /* 0.001 .. 50 */
-		char id[16], q[32], t[32];
+		char id[32], q[48], t[64];
 
 		snprintf(id, sizeof(id), "sub_%d", sub);
 		snprintf(q, sizeof(q), "%lld.%03lld", (long long)(milli / 1000),
@@ -380,7 +380,7 @@ static void memory_is_per_usage_and_row(void **state)
 	(void)state;
 	/* 100,000 buckets of one row, then 100,000 rows in one bucket's parts */
 	for (i = 0; i < 100000; i++) {
-		char id[16];
+		char id[32];
 
 		snprintf(id, sizeof(id), "s%ld", i);
 		add(a, i + 2, id, "1", "2025-03-14T10:00:00Z", -1);
