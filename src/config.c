@@ -16,7 +16,8 @@ void config_defaults(struct config *cfg)
 	cfg->time_format = CONFIG_TIME_ISO;
 	cfg->progress = CONFIG_PROGRESS_AUTO;
 	cfg->base_url = CONFIG_SANDBOX_URL;
-	cfg->rate = 5.0;
+	cfg->rate = 0; /* auto */
+	cfg->rate_window_s = 600;
 	cfg->concurrency = 8;
 	cfg->retries = 6;
 	cfg->timeout_ms = 30000;

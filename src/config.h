@@ -38,6 +38,14 @@ enum config_time_format {
 	CONFIG_TIME_EPOCH_MS, /* milliseconds since 1970 */
 };
 
+/* --aggregate: the UTC bucket rows of one subscription are summed in. */
+enum config_aggregate {
+	CONFIG_AGGREGATE_NONE, /* one usage per row */
+	CONFIG_AGGREGATE_MINUTE,
+	CONFIG_AGGREGATE_HOUR,
+	CONFIG_AGGREGATE_DAY,
+};
+
 enum config_progress {
 	CONFIG_PROGRESS_AUTO, /* on when stderr is a terminal */
 	CONFIG_PROGRESS_ON,
@@ -79,6 +87,7 @@ struct config {
 	int64_t not_after_ms;
 	bool stamp_time; /* --stamp-time: rows without usageTime get the run's start */
 	bool allow_duplicates;
+	enum config_aggregate aggregate;
 
 	/* output */
 	const char *rejects_path; /* borrowed from argv; NULL = beside the input */
@@ -99,7 +108,8 @@ struct config {
 	char *api_key;          /* owned, wiped and freed by config_free; never printed */
 	const char *api_key_file;
 	const char *base_url;   /* API root without /organizations/...; borrowed */
-	double rate;            /* requests per second, > 0 */
+	double rate;            /* --rate N: requests per second at most; 0 = auto */
+	double rate_window_s;   /* --rate-window: the budget's window until seen */
 	unsigned concurrency;   /* 1..256 */
 	unsigned retries;       /* 0..100 */
 	long timeout_ms;        /* per request */

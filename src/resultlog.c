@@ -275,12 +275,15 @@ enum rb_status resultlog_write_run(struct resultlog *lg,
 	if (!st) st = buf_printf(b, ",\"dryRun\":%s", c->dry_run ? "true" : "false");
 	if (!st && !c->dry_run) st = put_str(b, "baseUrl", c->base_url);
 	if (!st && !c->dry_run) st = put_str(b, "organization", c->org);
+	if (!st) /* --rate auto is 0 in cfg */
+		st = c->rate > 0 ? buf_printf(b, ",\"options\":{\"rate\":%g", c->rate)
+		                 : buf_puts(b, ",\"options\":{\"rate\":\"auto\"");
 	if (!st)
 		st = buf_printf(b,
-		                ",\"options\":{\"rate\":%g,\"concurrency\":%u,"
+		                ",\"concurrency\":%u,"
 		                "\"retries\":%u,\"timeoutMs\":%ld,\"reserve\":%u,"
 		                "\"allowDuplicates\":%s,\"stampTime\":%s",
-		                c->rate, c->concurrency, c->retries, c->timeout_ms,
+		                c->concurrency, c->retries, c->timeout_ms,
 		                c->reserve_pct, c->allow_duplicates ? "true" : "false",
 		                c->stamp_time ? "true" : "false");
 	if (!st && c->has_time_zone)

@@ -28,6 +28,9 @@
 #define MAX_RATE_LIMITED 100     /* 429s in a row for one request before giving up */
 #define CONNECT_TIMEOUT_MS 10000L
 #define TRACE_BODY_MAX 2000
+/* A GET the budget does not count, asked for by the throttle at the floor
+ * to learn whether the window has reset. */
+#define PROBE_PATH "/usages?limit=1"
 
 enum req_state { REQ_WAITING, REQ_FLYING, REQ_DONE };
 
@@ -39,6 +42,8 @@ struct req {
 	enum req_state state;
 	uint64_t tag;
 	enum sender_method method;
+	bool probe;             /* the throttle's probe: no result for the caller */
+	struct throttle_ticket ticket; /* the throttle's, from take to observe */
 	char *path;             /* owned; relative to the organization */
 	char *url;              /* owned; the full URL */
 	char *body;             /* owned; POST only */
@@ -85,6 +90,7 @@ struct sender {
 	struct req *flying;
 	struct req *done, *done_tail;       /* FIFO of results not yet taken */
 	unsigned nwaiting, nflying, ndone;
+	unsigned nprobes;       /* probes flying (counted in nflying, not busy) */
 	struct req *returned;   /* the result last handed out: freed next call */
 	CURL **idle;            /* easy handles to reuse */
 	unsigned nidle;
@@ -324,7 +330,8 @@ struct sender *sender_new(const struct config *cfg, char *err, size_t errlen)
 	s->backoff_cap_ms = 30000;
 	s->rng = (uint64_t)clock_wall_ms() * 0x9e3779b97f4a7c15ULL ^
 	         ((uint64_t)getpid() << 32) ^ (uint64_t)clock_mono_ms();
-	throttle_init(&s->th, cfg->rate > 0 ? cfg->rate : 5, cfg->reserve_pct,
+	throttle_init(&s->th, cfg->rate, cfg->reserve_pct,
+	              cfg->rate_window_s > 0 ? cfg->rate_window_s : 600,
 	              clock_mono_ms());
 
 	/* the URLs: base without trailing slashes, then the organization */
@@ -393,7 +400,7 @@ void sender_set_backoff(struct sender *s, long base_ms, long cap_ms)
 
 unsigned sender_busy(const struct sender *s)
 {
-	return s->nwaiting + s->nflying + s->ndone;
+	return s->nwaiting + s->nflying - s->nprobes + s->ndone;
 }
 
 unsigned sender_room(const struct sender *s)
@@ -405,19 +412,15 @@ unsigned sender_room(const struct sender *s)
 	return busy < s->concurrency ? s->concurrency - busy : 0;
 }
 
-enum rb_status sender_submit(struct sender *s, uint64_t tag,
-                             enum sender_method method, const char *path,
-                             const char *body, size_t body_len)
+static struct req *req_new(struct sender *s, uint64_t tag,
+                           enum sender_method method, const char *path,
+                           const char *body, size_t body_len)
 {
 	struct req *r;
 	size_t plen = strlen(path), blen = strlen(s->base);
 
-	if (s->aborted)
-		return RB_EINTR;
-	if (!sender_room(s))
-		return RB_ETOOBIG;
 	if (!(r = calloc(1, sizeof(*r))))
-		return RB_ENOMEM;
+		return NULL;
 	r->s = s;
 	r->tag = tag;
 	r->method = method;
@@ -433,10 +436,25 @@ enum rb_status sender_submit(struct sender *s, uint64_t tag,
 	}
 	if (!r->path || !r->url || (method == SENDER_POST && !r->body)) {
 		req_free(r);
-		return RB_ENOMEM;
+		return NULL;
 	}
 	memcpy(r->url, s->base, blen);
 	memcpy(r->url + blen, path, plen + 1);
+	return r;
+}
+
+enum rb_status sender_submit(struct sender *s, uint64_t tag,
+                             enum sender_method method, const char *path,
+                             const char *body, size_t body_len)
+{
+	struct req *r;
+
+	if (s->aborted)
+		return RB_EINTR;
+	if (!sender_room(s))
+		return RB_ETOOBIG;
+	if (!(r = req_new(s, tag, method, path, body, body_len)))
+		return RB_ENOMEM;
 	r->state = REQ_WAITING;
 	push(&s->waiting, &s->waiting_tail, r);
 	s->nwaiting++;
@@ -764,6 +782,24 @@ static void failure_reason(struct req *r, long http, CURLcode code,
 		         curl_why(r, code));
 }
 
+/* A probe came back: the throttle has read its headers; a 429 still pauses
+ * everything, like any other. */
+static void probe_done(struct sender *s, struct req *r, long http, int64_t now)
+{
+	if (s->verbose)
+		fprintf(stderr, "< %ld %ld ms (rate probe)\n", http,
+		        (long)(now - r->start_ms));
+	if (http == 429) {
+		struct retry_hint hint = retry_hint_parse(
+			r->xrl_retry_after[0] ? r->xrl_retry_after : NULL,
+			r->retry_after[0] ? r->retry_after : NULL, clock_wall_ms());
+
+		throttle_pause_until(&s->th, now + (hint.have ? hint.wait_ms : 1000));
+	}
+	s->nprobes--;
+	req_free(r);
+}
+
 static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 {
 	long http = 0;
@@ -775,8 +811,12 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &http);
 	s->stats.replies[http >= 100 && http < SENDER_HTTP_CODES ? http : 0]++;
 	land(s, r);
-	if (r->limit[0] || r->remaining[0])
-		throttle_observe(&s->th, r->limit, r->remaining, now);
+	throttle_observe(&s->th, &r->ticket, http, r->limit[0] ? r->limit : NULL,
+	                 r->remaining[0] ? r->remaining : NULL, now);
+	if (r->probe) {
+		probe_done(s, r, http, now);
+		return;
+	}
 	cls = retry_classify(http, code, r->method != SENDER_POST,
 	                     r->body_read || r->got_bytes);
 	if (unreachable_now(s, r, http, code, now)) {
@@ -839,6 +879,9 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 		                        clock_wall_ms());
 		if (hint.have) {
 			wait = hint.wait_ms;
+			/* the window ends then; a GET's limit may be another one */
+			if (r->method != SENDER_GET)
+				throttle_reset_at(&s->th, now + wait, now);
 			retry_hint_describe(&hint, line, sizeof(line));
 			/* every request in flight meets the same 429: say it once */
 			if (hint.capped && now >= s->capped_told_until) {
@@ -958,47 +1001,94 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
  * 20 ms or more) the stretch only applies to the last few milliseconds.
  */
 #define TOKEN_BATCH_MS 10.0
+static double bucket_room_ms(const struct throttle_bucket *b)
+{
+	return (b->capacity - 1.0) * 1000.0 / b->rate / 2;
+}
+
 static int64_t token_sleep_ms(const struct sender *s, int64_t t)
 {
-	double room_ms = (s->th.capacity - 1.0) * 1000.0 / throttle_rate(&s->th) / 2;
+	double room_ms = bucket_room_ms(&s->th.all) < bucket_room_ms(&s->th.paced)
+	                         ? bucket_room_ms(&s->th.all)
+	                         : bucket_room_ms(&s->th.paced);
 	int64_t floor_ms = (int64_t)(room_ms < TOKEN_BATCH_MS ? room_ms
 	                                                      : TOKEN_BATCH_MS);
 
 	return t < floor_ms ? floor_ms : t;
 }
 
+/* At the budget's floor the throttle may want a probe: a GET it reads the
+ * headers of, whose result nobody takes. */
+static enum rb_status start_probe(struct sender *s, int64_t now, int64_t *wait)
+{
+	struct throttle_ticket tk;
+	struct req *r;
+	enum rb_status st;
+	int64_t t;
+
+	if (s->nflying >= s->concurrency || s->aborted)
+		return RB_OK;
+	t = throttle_probe(&s->th, now, &tk);
+	if (t > 0 && (*wait < 0 || t < *wait))
+		*wait = t;
+	if (t != 0)
+		return RB_OK;
+	if (!(r = req_new(s, 0, SENDER_GET, PROBE_PATH, NULL, 0))) {
+		throttle_observe(&s->th, &tk, 0, NULL, NULL, now);
+		return RB_ENOMEM;
+	}
+	r->probe = true;
+	r->ticket = tk;
+	if ((st = start(s, r, now))) {
+		throttle_observe(&s->th, &r->ticket, 0, NULL, NULL, now);
+		req_free(r);
+		return st;
+	}
+	s->nprobes++;
+	return RB_OK;
+}
+
 /* Starts every waiting request whose time has come, as far as the
- * throttle allows. Returns how long until the next one could start, -1 when
- * only a finishing transfer can change that. */
+ * throttle allows: the budget counts every non-GET, so a GET (a lookup)
+ * need not wait behind a POST held at the budget's floor. Returns how long
+ * until the next one could start, -1 when only a finishing transfer can
+ * change that. */
 static enum rb_status start_ready(struct sender *s, int64_t now, int64_t *wait)
 {
 	struct req *prev = NULL, *r = s->waiting, *next;
 	enum rb_status st;
+	bool held[2] = {false, false}; /* [counted]: the throttle said wait */
 
 	*wait = -1;
 	for (; r; r = next) {
 		int64_t t;
+		bool counted = r->method != SENDER_GET;
 
 		next = r->next;
 		if (s->nflying >= s->concurrency)
 			break;
-		if (r->ready_ms > now) {
+		if (held[counted] || r->ready_ms > now) {
 			t = r->ready_ms - now;
-			if (*wait < 0 || t < *wait)
+			if (!held[counted] && (*wait < 0 || t < *wait))
 				*wait = t;
 			prev = r;
 			continue;
 		}
-		t = throttle_take(&s->th, now);
+		t = throttle_take(&s->th, counted, now, &r->ticket);
 		if (t > 0) {
 			t = token_sleep_ms(s, t);
 			if (*wait < 0 || t < *wait)
 				*wait = t;
-			break;
+			held[counted] = true;
+			if (held[!counted])
+				break;
+			prev = r;
+			continue;
 		}
 		unlink_req(&s->waiting, &s->waiting_tail, prev, r);
 		s->nwaiting--;
 		if ((st = start(s, r, now))) {
+			throttle_observe(&s->th, &r->ticket, 0, NULL, NULL, now);
 			/* put it back where it was; the caller stops the run */
 			r->state = REQ_WAITING;
 			if (prev) {
@@ -1013,7 +1103,7 @@ static enum rb_status start_ready(struct sender *s, int64_t now, int64_t *wait)
 			return st;
 		}
 	}
-	return RB_OK;
+	return held[true] ? start_probe(s, now, wait) : RB_OK;
 }
 
 static void reap(struct sender *s)
@@ -1107,6 +1197,12 @@ void sender_abort(struct sender *s)
 	s->aborted = true;
 	while ((r = s->flying)) {
 		land(s, r);
+		throttle_observe(&s->th, &r->ticket, 0, NULL, NULL, now);
+		if (r->probe) {
+			s->nprobes--;
+			req_free(r);
+			continue;
+		}
 		if (r->method == SENDER_POST && (r->body_read || r->got_bytes)) {
 			snprintf(r->res.reason, sizeof(r->res.reason),
 			         "interrupted after sending; outcome unknown");

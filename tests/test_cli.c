@@ -114,6 +114,7 @@ static void assert_defaults_but_files(const struct config *c)
 	assert_false(c->has_not_after);
 	assert_false(c->stamp_time);
 	assert_false(c->allow_duplicates);
+	assert_int_equal(c->aggregate, CONFIG_AGGREGATE_NONE);
 	assert_null(c->rejects_path);
 	assert_null(c->log_path);
 	assert_false(c->emit);
@@ -126,7 +127,8 @@ static void assert_defaults_but_files(const struct config *c)
 	assert_null(c->api_key);
 	assert_null(c->api_key_file);
 	assert_string_equal(c->base_url, "https://api-sandbox.rebilly.com");
-	assert_true(c->rate == 5.0);
+	assert_true(c->rate == 0); /* auto */
+	assert_true(c->rate_window_s == 600);
 	assert_int_equal(c->concurrency, 8);
 	assert_int_equal(c->retries, 6);
 	assert_int_equal(c->timeout_ms, 30000);
@@ -231,31 +233,80 @@ static void test_rate(void **state)
 	assert_true(cfg.rate == 0.5);
 	OK("import", "--dry-run", "--rate", "7.", "x");
 	assert_true(cfg.rate == 7);
-	REFUSED("--rate: '0' is not a number from 0.001 to 1000", "import",
+	REFUSED("--rate: '0' is not auto or a number from 0.001 to 1000", "import",
 	        "--dry-run", "--rate", "0", "x");
-	REFUSED("--rate: '0.0009' is not a number from 0.001 to 1000", "import",
+	REFUSED("--rate: '0.0009' is not auto or a number from 0.001 to 1000", "import",
 	        "--dry-run", "--rate", "0.0009", "x");
-	REFUSED("--rate: '1000.01' is not a number from 0.001 to 1000", "import",
+	REFUSED("--rate: '1000.01' is not auto or a number from 0.001 to 1000", "import",
 	        "--dry-run", "--rate=1000.01", "x");
-	REFUSED("--rate: '-1' is not a number from 0.001 to 1000", "import",
+	REFUSED("--rate: '-1' is not auto or a number from 0.001 to 1000", "import",
 	        "--dry-run", "--rate", "-1", "x");
-	REFUSED("--rate: '1e2' is not a number from 0.001 to 1000", "import",
+	REFUSED("--rate: '1e2' is not auto or a number from 0.001 to 1000", "import",
 	        "--dry-run", "--rate", "1e2", "x");
-	REFUSED("--rate: '' is not a number from 0.001 to 1000", "import",
+	REFUSED("--rate: '' is not auto or a number from 0.001 to 1000", "import",
 	        "--dry-run", "--rate=", "x");
-	REFUSED("--rate: ' 5' is not a number from 0.001 to 1000", "import",
+	REFUSED("--rate: ' 5' is not auto or a number from 0.001 to 1000", "import",
 	        "--dry-run", "--rate", " 5", "x");
-	REFUSED("--rate: 'inf' is not a number from 0.001 to 1000", "import",
+	REFUSED("--rate: 'inf' is not auto or a number from 0.001 to 1000", "import",
 	        "--dry-run", "--rate", "inf", "x");
-	REFUSED("--rate: '.' is not a number from 0.001 to 1000", "import",
+	REFUSED("--rate: '.' is not auto or a number from 0.001 to 1000", "import",
 	        "--dry-run", "--rate", ".", "x");
-	REFUSED("--rate: '1.2.3' is not a number from 0.001 to 1000", "import",
+	REFUSED("--rate: '1.2.3' is not auto or a number from 0.001 to 1000", "import",
 	        "--dry-run", "--rate", "1.2.3", "x");
-	REFUSED("--rate: '5/s' is not a number from 0.001 to 1000", "import",
+	REFUSED("--rate: '5/s' is not auto or a number from 0.001 to 1000", "import",
 	        "--dry-run", "--rate", "5/s", "x");
 	/* undo sends too */
 	OK("undo", "--org", "o", "--rate", "3", "log");
 	assert_true(cfg.rate == 3);
+	OK("import", "--dry-run", "--rate", "7", "--rate", "auto", "x");
+	assert_true(cfg.rate == 0);
+	OK("import", "--dry-run", "--rate=auto", "x");
+	assert_true(cfg.rate == 0);
+	REFUSED("--rate: 'AUTO' is not auto or a number from 0.001 to 1000",
+	        "import", "--dry-run", "--rate", "AUTO", "x");
+	REFUSED("--rate: 'auto5' is not auto or a number from 0.001 to 1000",
+	        "import", "--dry-run", "--rate", "auto5", "x");
+}
+
+static void test_rate_window(void **state)
+{
+	(void)state;
+	OK("import", "--dry-run", "--rate-window", "10", "x");
+	assert_true(cfg.rate_window_s == 10);
+	OK("undo", "--org", "o", "--rate-window=2.5", "log");
+	assert_true(cfg.rate_window_s == 2.5);
+	OK("import", "--dry-run", "--rate-window", "86400", "x");
+	assert_true(cfg.rate_window_s == 86400);
+	REFUSED("--rate-window: '0.5' is not a number of seconds from 1 to 86400",
+	        "import", "--dry-run", "--rate-window", "0.5", "x");
+	REFUSED("--rate-window: '86401' is not a number of seconds from 1 to "
+	        "86400", "import", "--dry-run", "--rate-window", "86401", "x");
+	REFUSED("--rate-window: '10m' is not a number of seconds from 1 to 86400",
+	        "import", "--dry-run", "--rate-window", "10m", "x");
+	REFUSED("--rate-window: '' is not a number of seconds from 1 to 86400",
+	        "import", "--dry-run", "--rate-window=", "x");
+	REFUSED("report: --rate-window does not apply here", "report",
+	        "--rate-window", "10", "log");
+}
+
+static void test_aggregate(void **state)
+{
+	(void)state;
+	OK("import", "--dry-run", "--aggregate", "minute", "x");
+	assert_int_equal(cfg.aggregate, CONFIG_AGGREGATE_MINUTE);
+	OK("import", "--dry-run", "--aggregate=hour", "x");
+	assert_int_equal(cfg.aggregate, CONFIG_AGGREGATE_HOUR);
+	OK("import", "--aggregate", "day", "--org", "o", "x");
+	assert_int_equal(cfg.aggregate, CONFIG_AGGREGATE_DAY);
+	REFUSED("--aggregate: unknown value 'week' (minute, hour or day)",
+	        "import", "--dry-run", "--aggregate", "week", "x");
+	REFUSED("--aggregate: unknown value 'Hour' (minute, hour or day)",
+	        "import", "--dry-run", "--aggregate", "Hour", "x");
+	REFUSED("--aggregate: unknown value '' (minute, hour or day)",
+	        "import", "--dry-run", "--aggregate=", "x");
+	REFUSED("--aggregate needs a value", "import", "--dry-run", "--aggregate");
+	REFUSED("undo: --aggregate does not apply here", "undo", "--org", "o",
+	        "--aggregate", "hour", "log");
 }
 
 static void test_concurrency(void **state)
@@ -714,7 +765,7 @@ static void test_files(void **state)
 	assert_string_equal(cfg.files[1], "-x");
 	assert_string_equal(cfg.files[2], "-");
 	assert_string_equal(cfg.files[3], "--");
-	assert_true(cfg.rate == 5.0);
+	assert_true(cfg.rate == 0);
 
 	REFUSED("import: no FILE given (see 'rbusage --help')", "import",
 	        "--dry-run");
@@ -1164,6 +1215,8 @@ int main(void)
 		T(test_parse_defaults),
 		T(test_help_and_version),
 		T(test_rate),
+		T(test_rate_window),
+		T(test_aggregate),
 		T(test_concurrency),
 		T(test_retries),
 		T(test_timeout),

@@ -121,7 +121,7 @@ static void write_row(struct resultlog *lg, const struct resultlog_row *r)
 #define RUN_HEAD "{\"type\":\"run\",\"tool\":\"rbusage\",\"version\":\"" \
 	RBUSAGE_VERSION "\""
 #define DEFAULT_OPTIONS                                                     \
-	"\"options\":{\"rate\":5,\"concurrency\":8,\"retries\":6,"              \
+	"\"options\":{\"rate\":\"auto\",\"concurrency\":8,\"retries\":6,"              \
 	"\"timeoutMs\":30000,\"reserve\":20,\"allowDuplicates\":false,"         \
 	"\"stampTime\":false}"
 
@@ -299,7 +299,7 @@ static void test_run_line_options(void **state)
 	assert_file(p, RUN_HEAD ",\"command\":\"undo\",\"input\":"
 	               "\"x.results.jsonl\",\"dryRun\":false,\"baseUrl\":"
 	               "\"http://127.0.0.1:8080\",\"organization\":\"o\","
-	               "\"options\":{\"rate\":5,\"concurrency\":8,\"retries\":6,"
+	               "\"options\":{\"rate\":\"auto\",\"concurrency\":8,\"retries\":6,"
 	               "\"timeoutMs\":30000,\"reserve\":20,\"allowDuplicates\":"
 	               "false,\"stampTime\":false,\"timeFormat\":"
 	               "\"epoch\"}}\n");

@@ -16,7 +16,7 @@ refuse() { # refuse "expected message" ARGS...
 refuse "no command given" 
 refuse "unknown command 'imprt'" imprt ok.csv
 refuse "unknown option '--bogus'" import --dry-run --bogus ok.csv
-refuse "--rate: '0' is not a number from 0.001 to 1000" import --dry-run --rate 0 ok.csv
+refuse "--rate: '0' is not auto or a number from 0.001 to 1000" import --dry-run --rate 0 ok.csv
 refuse "--concurrency: '300' is not a whole number from 1 to 256" import --concurrency 300 ok.csv
 refuse "--emit goes with --dry-run" import --emit ok.csv
 refuse "--rejects and --log go with a single FILE" import --dry-run --log x ok.csv ok.csv
@@ -73,6 +73,7 @@ expect_rc 0
 for o in --format --delimiter --map --columns --time-zone --time-format \
 	--not-before --not-after --stamp-time --allow-duplicates --rejects \
 	--log --emit --org --api-key-file --sandbox --live --base-url --rate \
+	--rate-window --aggregate \
 	--concurrency --retries --timeout --reserve --cacert --verbose --progress \
 	--no-progress --quiet --shard --dry-run; do
 	expect_grep "$o" out

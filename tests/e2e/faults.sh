@@ -41,13 +41,13 @@ assert len(live) == int(sys.argv[1]), "%d usages, want %s" % (len(live), sys.arg
 # --- lost replies, resets, 503s: every row once, reruns converge -----------
 mkrows chaos.csv 200 chaos
 restart_fake --lost-reply 0.1 --reset 0.1 --fail 0.15 --seed 7
-run "$RBUSAGE" import --rate 500 --concurrency 8 --retries 2 --timeout 5 --no-progress chaos.csv
+run "$RBUSAGE" import --rate 500 --concurrency 8 --retries 2 --timeout 5 --settle 0.2 --no-progress chaos.csv
 [ "$rc" -eq 0 ] || [ "$rc" -eq 1 ] || fail "chaos run exit $rc"
 expect_invariant chaos.results.jsonl
 expect_grep "found again after a lost reply" err
 tries=0
 while [ "$rc" -ne 0 ] && [ $tries -lt 10 ]; do
-	run "$RBUSAGE" import --rate 500 --concurrency 8 --retries 2 --timeout 5 --no-progress chaos.csv
+	run "$RBUSAGE" import --rate 500 --concurrency 8 --retries 2 --timeout 5 --settle 0.2 --no-progress chaos.csv
 	tries=$((tries + 1))
 done
 expect_rc 0

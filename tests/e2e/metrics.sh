@@ -21,7 +21,7 @@ printf '# HELP x a \\\\ b\\n c\n# TYPE x gauge\nx{a="q\\"\\\\\\n"} -1.5e3\nx +In
 $PARSE good.prom > /dev/null || fail "prom_parse refused a valid file"
 
 printf 'sub_ok_0\nsub_ok_1\nsub_ok_2\nsub_ok_3\nsub_ok_4\nsub_ok_5\nsub_ok_6\nsub_ok_7\n' > subs.txt
-start_fake --subscriptions "$T/subs.txt" --rate-limit 4/1
+start_fake --subscriptions "$T/subs.txt" --rate-limit 20/3
 {
 	printf 'subscriptionId,quantity,usageTime\n'
 	i=0
@@ -33,6 +33,18 @@ start_fake --subscriptions "$T/subs.txt" --rate-limit 4/1
 	printf 'sub_ok_0,0,2026-11-20T10:00:00Z\n'    # rejected here
 	printf 'sub_ok_1,1.2345,2026-11-20T10:00:00Z\n' # rejected here
 } > night.csv
+# Another client of the organization has just spent the window's budget, so
+# the import's first requests meet a 429 and pause.
+python3 - "$FAKE_URL" "$KEY" <<'PY'
+import sys, urllib.error, urllib.request
+for i in range(20):
+    req = urllib.request.Request(sys.argv[1] + "/organizations/org-e2e/usages/none-%d" % i,
+                                 method="DELETE", headers={"REB-APIKEY": sys.argv[2]})
+    try:
+        urllib.request.urlopen(req)
+    except urllib.error.HTTPError as e:
+        assert e.code == 404, e.code
+PY
 t0=$(date +%s)
 run "$RBUSAGE" import --rate 100 --reserve 0 --no-progress --metrics-file night.prom night.csv
 expect_rc 1

@@ -440,14 +440,17 @@ class TestOptions(FakeTestCase):
         out = subprocess.run([sys.executable, FAKE, "--help"], capture_output=True,
                              text=True, timeout=10)
         self.assertEqual(out.returncode, 0)
-        for flag in ("--port", "--api-key", "--org", "--rate-limit", "--latency",
+        for flag in ("--port", "--api-key", "--org", "--rate-limit",
+                     "--rate-window-kind", "--latency",
                      "--jitter", "--fail", "--reset", "--lost-reply", "--seed",
                      "--subscriptions", "--invoiced", "--ledger", "--tls",
                      "--fault-gets", "--requests-log", "--verbose", "/__ledger"):
             self.assertIn(flag, out.stdout)
 
     def test_bad_flags_exit_2(self):
-        for args in (["--fail", "2"], ["--rate-limit", "x"], ["--subscriptions", "/nonexistent"]):
+        for args in (["--fail", "2"], ["--rate-limit", "x"],
+                     ["--rate-window-kind", "rolling"],
+                     ["--subscriptions", "/nonexistent"]):
             out = subprocess.run([sys.executable, FAKE, "--port", "0"] + args,
                                  capture_output=True, text=True, timeout=10)
             self.assertEqual(out.returncode, 2, args)
@@ -508,6 +511,70 @@ class TestOptions(FakeTestCase):
         st, h, _ = f.post(usage())
         self.assertEqual(st, 201)
         self.assertEqual(h["X-RateLimit-Remaining"], "0")
+
+    def test_rate_window_numbers_and_counted_at(self):
+        f = self.start("--rate-limit", "2/0.3")
+        t0 = time.time()
+        for _ in range(3):
+            f.post(usage())
+        time.sleep(0.35)  # the window itself is the event being tested
+        f.post(usage())
+        reqs = [r for r in f.requests() if r["method"] == "POST"]
+        self.assertEqual([r["status"] for r in reqs], [201, 201, 429, 201])
+        self.assertEqual([r["window"] for r in reqs], [1, 1, None, 2])
+        self.assertEqual([r["counted"] for r in reqs], [True, True, False, True])
+        self.assertIsNone(reqs[2]["countedAt"])
+        for r in (reqs[0], reqs[1], reqs[3]):
+            self.assertGreaterEqual(r["countedAt"], r["arrival"])
+            self.assertGreaterEqual(r["countedAt"], t0)
+
+    def test_sliding_window(self):
+        f = self.start("--rate-limit", "3/0.5", "--rate-window-kind", "sliding")
+        st, h, _ = f.post(usage())
+        self.assertEqual((st, h["X-RateLimit-Remaining"]), (201, "2"))
+        first = f.requests()[0]["countedAt"]
+        time.sleep(0.2)  # the second and third land 0.2 s after the first
+        self.assertEqual(f.post(usage())[0], 201)
+        st, h, _ = f.post(usage())
+        self.assertEqual((st, h["X-RateLimit-Remaining"]), (201, "0"))
+        st, h, body = f.post(usage())
+        self.assertProblem((st, h, body), 429)
+        self.assertIn("sliding", json.loads(body)["detail"])
+        # a slot frees when the oldest request leaves the last 0.5 s
+        self.assertEqual(int(h["X-RateLimit-Retry-After"]),
+                         int(-(-(first + 0.5) // 1)))
+        time.sleep(max(0, first + 0.55 - time.time()))
+        # the first has left the window; the other two have not
+        st, h, _ = f.request("GET", USAGES, headers=AUTH)
+        self.assertEqual(h["X-RateLimit-Remaining"], "1")
+        st, h, _ = f.post(usage())
+        self.assertEqual((st, h["X-RateLimit-Remaining"]), (201, "0"))
+        self.assertEqual(f.post(usage())[0], 429)
+        reqs = [r for r in f.requests() if r["method"] == "POST"]
+        self.assertEqual([r["window"] for r in reqs], [None] * 6)
+        self.assertEqual(sum(r["counted"] for r in reqs), 4)
+
+    def test_rate_headers_on_every_reply(self):
+        f = self.start("--rate-limit", "5/60", "--fail", "1.0", "--seed", "1")
+        h_json = dict(JSON_AUTH)
+        cases = [
+            ("POST", USAGES, usage(), h_json, 503),          # injected failure
+            ("POST", USAGES, usage(), {"REB-APIKEY": "x",
+                                       "Content-Type": "application/json"}, 401),
+            ("POST", "/organizations/other/usages", usage(), h_json, 403),
+            ("PUT", USAGES, usage(), h_json, 405),
+            ("POST", USAGES + "/x/y", usage(), h_json, 404),
+            ("GET", USAGES, None, AUTH, 200),
+        ]
+        for method, path, body, hdrs, status in cases:
+            st, h, _ = f.request(method, path, body, hdrs)
+            self.assertEqual(st, status, (method, path))
+            self.assertEqual(h["X-RateLimit-Limit"], "5", (method, path))
+            self.assertRegex(h["X-RateLimit-Remaining"], r"^\d+$")
+        g = self.start("--rate-limit", "5/60")
+        st, h, _ = g.post(usage(qty="0"))
+        self.assertEqual(st, 422)
+        self.assertEqual(h["X-RateLimit-Remaining"], "4")  # a 422 counts
 
     def test_fail(self):
         f = self.start("--fail", "1.0", "--seed", "1")

@@ -245,33 +245,41 @@ static void check_http_date(const char *s)
 static void check_throttle(const char *limit, const char *remaining,
                            size_t size)
 {
-	static const double rates[] = { 0.1, 1, 5, 30, 1000 };
+	static const double rates[] = { THROTTLE_AUTO, 0.1, 5, 30, 1000 };
 	static const unsigned reserves[] = { 0, 1, 20, 90, 100 };
 	struct throttle t;
 	double rate = rates[size % 5], r;
 	int64_t now = 1000, w;
 	int k;
 
-	throttle_init(&t, rate, reserves[(size / 5) % 5], now);
-	for (k = 0; k < 4; k++) {
-		throttle_observe(&t, k % 2 ? remaining : limit,
-		                 k % 2 ? limit : remaining, now);
-		FUZZ_CHECK(t.limit == -1 ||
-		                   (t.limit > 0 && t.remaining >= 0 &&
-		                    t.remaining <= t.limit),
-		           "limit %ld remaining %ld", t.limit, t.remaining);
-		FUZZ_CHECK(t.factor >= 0 && t.factor <= 1, "factor %g",
-		           t.factor);
-		r = throttle_rate(&t);
-		FUZZ_CHECK(r <= rate && r >= (rate < THROTTLE_MIN_RATE
-		                                      ? rate
-		                                      : THROTTLE_MIN_RATE),
-		           "rate %g of %g", r, rate);
-		w = throttle_take(&t, now);
-		FUZZ_CHECK(w >= 0 && w <= (int64_t)(1000.0 / r) + 1,
-		           "wait %lld at rate %g", (long long)w, r);
-		FUZZ_CHECK(t.tokens >= -1e-9 && t.tokens <= t.capacity + 1e-9,
-		           "tokens %g of %g", t.tokens, t.capacity);
+	throttle_init(&t, rate, reserves[(size / 5) % 5], 10, now);
+	for (k = 0; k < 6; k++) {
+		struct throttle_ticket tk;
+		bool counted = k != 2;
+
+		w = throttle_take(&t, counted, now, &tk);
+		/* a token, the one-second log, or the floor's 1 s poll */
+		FUZZ_CHECK(w >= 0 && w <= (int64_t)(1000.0 / t.paced.rate) + 1011,
+		           "wait %lld at pace %g", (long long)w, t.paced.rate);
+		if (!w)
+			throttle_observe(&t, &tk, k == 4 ? 429 : 201,
+			                 k % 2 ? remaining : limit,
+			                 k % 2 ? limit : remaining, now + 1);
+		if (throttle_probe(&t, now, &tk) == 0)
+			throttle_observe(&t, &tk, 200, limit, remaining, now + 2);
+		FUZZ_CHECK(!t.known || (t.limit > 0 && t.last_raw >= 0 &&
+		                        t.last_raw <= t.limit),
+		           "limit %ld remaining %ld", t.limit, t.last_raw);
+		FUZZ_CHECK(throttle_floor(&t) >= 0 &&
+		                   (!t.known || throttle_floor(&t) <= t.limit),
+		           "floor %ld of %ld", throttle_floor(&t), t.limit);
+		r = throttle_rate(&t, now);
+		FUZZ_CHECK(r > 0 && r <= t.cap, "rate %g of %g", r, t.cap);
+		FUZZ_CHECK(t.all.tokens <= t.all.capacity + 1e-9 &&
+		                   t.paced.tokens <= t.paced.capacity + 1e-9,
+		           "tokens %g of %g, %g of %g", t.all.tokens,
+		           t.all.capacity, t.paced.tokens, t.paced.capacity);
+		FUZZ_CHECK(t.inflight == 0, "%u in flight", t.inflight);
 		now += w + k;
 	}
 }
