@@ -29,17 +29,4 @@ bool match_usage(const struct usage *row, const struct response_usage *cand,
 /* Compares two canonical decimal texts ("5", "5.25", "0.001"): <0, 0, >0. */
 int match_decimal_cmp(const char *a, const char *b);
 
-/* --skip-existing: the usages the server holds in a file's time window, to
- * take one for each row that matches one. */
-struct match_pool;
-struct match_pool *match_pool_new(void); /* NULL when out of memory */
-void match_pool_free(struct match_pool *p); /* accepts NULL */
-/* Adds a listed usage (copied). A usage whose quantity or usageTime cannot
- * be read is left out (it matches nothing). 0, or -1 out of memory. */
-int match_pool_add(struct match_pool *p, const struct response_usage *u);
-/* Takes the first usage not taken yet that matches row: 1 with its id in
- * id (idlen bytes), 0 when none. */
-int match_pool_take(struct match_pool *p, const struct usage *row, char *id,
-                    size_t idlen);
-
 #endif

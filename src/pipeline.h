@@ -40,11 +40,4 @@ enum rb_status pipeline_import(const struct config *cfg,
                                struct pipeline_outcome *out, char *err,
                                size_t errlen);
 
-/* Default paths beside the input: "x.csv" -> "x.rejects.csv" and
- * "x.results.jsonl" (".gz" and the format's extension are dropped; "-" gives
- * "stdin.*" in the current directory). */
-void pipeline_default_paths(const char *input, enum config_format format,
-                            char delimiter, char *rejects, char *log,
-                            size_t len);
-
 #endif

@@ -334,6 +334,17 @@ static enum config_format by_extension(const char *path, bool *tsv)
 	return CONFIG_FORMAT_AUTO;
 }
 
+char reader_delimiter_for(const struct config *cfg, const char *path)
+{
+	bool tsv = false;
+
+	if (cfg->delimiter)
+		return cfg->delimiter;
+	if (strcmp(path, "-"))
+		(void)by_extension(path, &tsv);
+	return tsv ? '\t' : ',';
+}
+
 /* The encoding of an input whose first bytes are s[0..n) (n < 4 only for a
  * shorter input), as asked: a byte-order mark names UTF-16 (or UTF-8) by
  * itself, and an --encoding that contradicts it is refused; so is UTF-16
@@ -587,7 +598,7 @@ enum rb_status reader_open(struct reader **out, const char *path,
 {
 	struct reader *r;
 	enum rb_status st = RB_ENOMEM;
-	bool stdin_ = !strcmp(path, "-"), tsv = false;
+	bool stdin_ = !strcmp(path, "-"), tsv;
 	enum config_format ext;
 	char delim;
 
@@ -630,7 +641,7 @@ enum rb_status reader_open(struct reader **out, const char *path,
 		*out = r;
 		return RB_OK;
 	}
-	delim = cfg->delimiter ? cfg->delimiter : tsv ? '\t' : ',';
+	delim = reader_delimiter_for(cfg, path);
 	if (!(r->csv = reader_csv_new(delim, r->enc)))
 		goto nomem;
 	if (cfg->ncolumns) {

@@ -77,6 +77,10 @@ enum rb_status reader_open(struct reader **out, const char *path,
 enum rb_status reader_next(struct reader *r, struct reader_row *row, char *err,
                            size_t errlen);
 
+/* The CSV field delimiter for path: --delimiter, else a tab for .tsv (also
+ * under .gz, any case), else ','. No I/O. */
+char reader_delimiter_for(const struct config *cfg, const char *path);
+
 /* The format actually read (after detection). */
 enum config_format reader_format(const struct reader *r);
 

@@ -1,4 +1,4 @@
-/* report: what a person reads. The live progress line and the end-of-run
+/* report: what a person reads at the end of a run: the
  * summary on stderr (counts, and reject reasons grouped by kind, each with
  * one real example), and `rbusage report LOG...` over finished, interrupted
  * or crashed logs. */
@@ -65,19 +65,5 @@ struct report_summary {
 /* The end-of-run summary, several lines. */
 void report_summary(FILE *out, const struct report_summary *s);
 
-/* The rows a file holds, estimated from the rows read so far and the share
- * of its bytes they took (consumed of total; for a compressed file both in
- * compressed bytes), never fewer than rows_read; -1 when total is unknown
- * (a pipe) or nothing is consumed yet. */
-double report_estimate_rows(unsigned long rows_read, uint64_t consumed,
-                            int64_t total);
-
-/* One progress line: on a terminal (tty) redrawn in place with '\r' and an
- * erase-line code; elsewhere (--progress into a file) a plain line each time,
- * with no escape codes. consumed and total as for report_estimate_rows. */
-void report_progress(FILE *out, const struct run_counts *c, uint64_t consumed,
-                     int64_t total, long elapsed_ms, bool tty);
-/* Clears a terminal's progress line before other output. */
-void report_progress_clear(FILE *out);
 
 #endif

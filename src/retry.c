@@ -422,3 +422,68 @@ void retry_hint_describe(const struct retry_hint *h, char *out, size_t outlen)
 	         (long long)y, m, d, (int)(rem / 3600), (int)(rem / 60 % 60),
 	         (int)(rem % 60), h->capped ? ", capped at 15 minutes" : "");
 }
+
+bool retry_no_connection(long http, int curl_code, bool maybe_sent)
+{
+	if (http || maybe_sent)
+		return false;
+	switch (curl_code) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SSL_CONNECT_ERROR:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool retry_reach_note(struct retry_reach *r, bool no_connection, long http,
+                      unsigned retries, int64_t now_ms)
+{
+	if (!no_connection) {
+		if (http)
+			r->got_reply = true;
+		r->fails = 0;
+		return false;
+	}
+	if (r->fails++ == 0)
+		r->since_ms = now_ms;
+	return r->fails > retries &&
+	       now_ms - r->since_ms >= (r->got_reply ? RETRY_UNREACHABLE_LATER_MS
+	                                             : RETRY_UNREACHABLE_FIRST_MS);
+}
+
+int64_t retry_rate_limited_wait_ms(const struct retry_hint *h,
+                                   unsigned rate_limited, uint64_t *rng)
+{
+	int64_t wait;
+
+	if (h->have)
+		wait = h->wait_ms;
+	else /* no hint: back off, at least a second, longer each time */
+		wait = 1000 + retry_backoff_ms(rate_limited ? rate_limited - 1 : 0,
+		                               1000, 60000, rng);
+	if (rate_limited > 1) {
+		unsigned k = rate_limited - 2 < 5 ? rate_limited - 2 : 5;
+		int64_t floor_ms = 1000LL << k;
+
+		if (floor_ms > 30000)
+			floor_ms = 30000;
+		if (wait < floor_ms)
+			wait = floor_ms;
+	}
+	return wait;
+}
+
+int64_t retry_safe_wait_ms(unsigned attempts, int64_t base_ms, int64_t cap_ms,
+                           const struct retry_hint *h, uint64_t *rng)
+{
+	int64_t wait = retry_backoff_ms(attempts ? attempts - 1 : 0, base_ms,
+	                                cap_ms, rng);
+
+	if (h->have && h->wait_ms > wait)
+		wait = h->wait_ms < cap_ms ? h->wait_ms : cap_ms;
+	return wait;
+}

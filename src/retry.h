@@ -81,4 +81,38 @@ void retry_hint_describe(const struct retry_hint *h, char *out, size_t outlen);
  * for tests. */
 bool retry_parse_http_date(const char *s, int64_t *unix_s);
 
+/* Is the API reachable at all? A connection-level failure (no reply, nothing
+ * sent: DNS, refused, unreachable, a connect or TLS handshake that timed
+ * out) counts; anything else ends the streak. */
+bool retry_no_connection(long http, int curl_code, bool maybe_sent);
+
+struct retry_reach {
+	bool got_reply;    /* some HTTP reply came in this run */
+	unsigned fails;    /* connection-level failures in a row */
+	int64_t since_ms;  /* when the streak began */
+};
+
+#define RETRY_UNREACHABLE_FIRST_MS 5000  /* no reply yet: a short streak */
+#define RETRY_UNREACHABLE_LATER_MS 60000 /* the API answered before */
+
+/* Counts one attempt (no_connection as retry_no_connection says; http its
+ * status, 0 for none) at now_ms. True when the API is to be taken as
+ * unreachable: more than retries failures in a row, over 5 s when no reply
+ * ever came, over 60 s when one did. */
+bool retry_reach_note(struct retry_reach *r, bool no_connection, long http,
+                      unsigned retries, int64_t now_ms);
+
+/* How long everything waits after a 429, the rate_limited'th in a row for
+ * one request: the server's hint (h, already capped), else a backoff of at
+ * least a second; and when the same request is turned away again although
+ * it waited as told (clocks apart?), at least 1, 2, 4... 30 s. */
+int64_t retry_rate_limited_wait_ms(const struct retry_hint *h,
+                                   unsigned rate_limited, uint64_t *rng);
+
+/* The wait before attempt attempts + 1 of a request that may be retried:
+ * full jitter backoff (attempts counts from 1), or a 503's Retry-After hint
+ * when longer, within cap_ms. */
+int64_t retry_safe_wait_ms(unsigned attempts, int64_t base_ms, int64_t cap_ms,
+                           const struct retry_hint *h, uint64_t *rng);
+
 #endif

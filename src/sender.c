@@ -15,19 +15,15 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "attempt.h"
 #include "clock.h"
+#include "endpoint.h"
 #include "response.h"
 #include "retry.h"
 #include "throttle.h"
 
-#ifndef RBUSAGE_VERSION
-#define RBUSAGE_VERSION "0.0.0-dev"
-#endif
 
-#define REPLY_MAX (1024 * 1024)  /* a usage is < 1 KiB; a list page of 1000 fits */
 #define MAX_RATE_LIMITED 100     /* 429s in a row for one request before giving up */
-#define CONNECT_TIMEOUT_MS 10000L
-#define TRACE_BODY_MAX 2000
 /* A GET the budget does not count, asked for by the throttle at the floor
  * to learn whether the window has reset. */
 #define PROBE_PATH "/usages?limit=1"
@@ -49,19 +45,8 @@ struct req {
 	char *body;             /* owned; POST only */
 	size_t body_len;
 
-	/* this attempt */
-	CURL *easy;             /* while flying */
-	size_t body_off;        /* next byte the read callback hands out */
-	bool body_read;         /* some of the body went to libcurl */
-	bool got_bytes;         /* some of a reply came back */
-	bool too_big;           /* the reply went over REPLY_MAX */
+	struct attempt at;       /* this attempt */
 	int64_t start_ms;
-	struct buf reply;
-	char limit[24], remaining[24];
-	char xrl_retry_after[64], retry_after[64];
-	char location[512];
-	char page_total[24];
-	char errbuf[CURL_ERROR_SIZE];
 
 	/* across attempts */
 	unsigned attempts;      /* real attempts (429 re-sends taken back) */
@@ -98,11 +83,10 @@ struct sender {
 	int64_t capped_told_until; /* the capped-wait notice, said once a pause */
 
 	/* Is the API reachable at all? (see SENDER_UNREACHABLE) */
-	bool got_reply;         /* some HTTP reply came back in this run */
-	unsigned conn_fails;    /* connection-level failures in a row */
-	int64_t conn_fail_since_ms;
+	struct retry_reach reach;
 	struct sender_stats stats;
 	int64_t paused_until;      /* for stats: the pause a 429 set */
+	int64_t grace_until;       /* sender_wind_down: 0 before its first call */
 };
 
 static const char *method_name(enum sender_method m)
@@ -155,132 +139,12 @@ static void req_free(struct req *r)
 	free(r->path);
 	free(r->url);
 	free(r->body);
-	buf_free(&r->reply);
+	attempt_free(&r->at);
 	free(r);
 }
 
 /* ---- set-up ---- */
 
-
-static bool is_loopback(const char *host)
-{
-	struct in_addr a4;
-	struct in6_addr a6;
-	char tmp[64];
-	size_t n = strlen(host);
-
-	if (!strcasecmp(host, "localhost"))
-		return true;
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	if (n >= 2 && n < sizeof(tmp) && host[0] == '[' && host[n - 1] == ']') {
-		memcpy(tmp, host + 1, n - 2);
-		tmp[n - 2] = 0;
-		if (inet_pton(AF_INET6, tmp, &a6) == 1)
-			return !memcmp(&a6, &in6addr_loopback, sizeof(a6));
-	}
-	return false;
-}
-
-bool sender_check_base_url(const char *url, char *err, size_t errlen)
-{
-	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL, *part = NULL;
-	bool ok = false;
-
-	if (!u) {
-		rb_detail(err, errlen, "out of memory");
-		return false;
-	}
-	if (curl_url_set(u, CURLUPART_URL, url, 0) ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0)) {
-		rb_detail(err, errlen, "invalid base URL '%s'", url);
-		goto out;
-	}
-	if (!curl_url_get(u, CURLUPART_USER, &part, 0) ||
-	    !curl_url_get(u, CURLUPART_PASSWORD, &part, 0)) {
-		rb_detail(err, errlen, "the base URL must not hold credentials "
-		                       "(the key comes from --api-key-file or "
-		                       "$REBILLY_API_KEY)");
-		goto out;
-	}
-	if (!curl_url_get(u, CURLUPART_QUERY, &part, 0) ||
-	    !curl_url_get(u, CURLUPART_FRAGMENT, &part, 0)) {
-		rb_detail(err, errlen, "the base URL '%s' must not have a query or "
-		                       "a fragment", url);
-		goto out;
-	}
-	{
-		/* "http://127.0.0.1:" parses as port 80: a port left out by
-		 * mistake must not send anywhere */
-		const char *a = strstr(url, "://");
-		size_t n = a ? strcspn(a + 3, "/?#") : 0;
-		if (n && a[3 + n - 1] == ':') {
-			rb_detail(err, errlen, "the base URL '%s' has an empty port",
-			          url);
-			goto out;
-		}
-	}
-	if (!strcasecmp(scheme, "http")) {
-		if (!is_loopback(host)) {
-			rb_detail(err, errlen,
-			          "refusing to send the API key over plain http:// to "
-			          "'%s': use https:// (http:// is accepted only for "
-			          "loopback addresses such as the local fake server)",
-			          host);
-			goto out;
-		}
-	} else if (strcasecmp(scheme, "https")) {
-		rb_detail(err, errlen, "the base URL '%s' must start with https://",
-		          url);
-		goto out;
-	}
-	ok = true;
-out:
-	curl_free(part);
-	curl_free(scheme);
-	curl_free(host);
-	curl_url_cleanup(u);
-	return ok;
-}
-
-bool sender_check_cacert(const char *path, char *err, size_t errlen)
-{
-	struct stat sb;
-	int fd;
-
-	if (!path)
-		return true;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		rb_detail(err, errlen, "--cacert: cannot read '%s': %s", path,
-		          fd < 0 ? strerror(errno) : "not a regular file");
-		if (fd >= 0)
-			close(fd);
-		return false;
-	}
-	close(fd);
-	return true;
-}
-
-static void wipe(char *p)
-{
-	volatile char *v = p;
-
-	while (v && *v)
-		*v++ = 0;
-}
-
-static struct curl_slist *add_header(struct curl_slist *list, const char *h,
-                                     bool *oom)
-{
-	struct curl_slist *n = curl_slist_append(list, h);
-
-	if (!n)
-		*oom = true;
-	return n ? n : list;
-}
 
 struct sender *sender_new(const struct config *cfg, char *err, size_t errlen)
 {
@@ -288,7 +152,6 @@ struct sender *sender_new(const struct config *cfg, char *err, size_t errlen)
 	struct buf b;
 	const char *p;
 	size_t n;
-	bool oom = false;
 
 	buf_init(&b, 64 * 1024);
 	if (!cfg->org || !*cfg->org) {
@@ -316,7 +179,7 @@ struct sender *sender_new(const struct config *cfg, char *err, size_t errlen)
 		rb_detail(err, errlen, "cannot initialize libcurl");
 		return NULL;
 	}
-	if (!sender_check_base_url(cfg->base_url, err, errlen))
+	if (!endpoint_check_base_url(cfg->base_url, err, errlen))
 		goto fail_global;
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -352,20 +215,7 @@ struct sender *sender_new(const struct config *cfg, char *err, size_t errlen)
 		goto oom;
 
 	/* headers; libcurl does not copy the list, so it lives here */
-	buf_reset(&b);
-	if (buf_printf(&b, "REB-APIKEY: %s", cfg->api_key))
-		goto oom;
-	s->headers = add_header(NULL, buf_cstr(&b), &oom);
-	wipe(b.data);
-	s->headers = add_header(s->headers, "Content-Type: application/json", &oom);
-	s->headers = add_header(s->headers,
-	                        "Accept: application/json, application/problem+json",
-	                        &oom);
-	s->headers = add_header(s->headers, "User-Agent: rbusage/" RBUSAGE_VERSION,
-	                        &oom);
-	/* no "Expect: 100-continue" round trip before a body */
-	s->headers = add_header(s->headers, "Expect:", &oom);
-	if (oom)
+	if (!(s->headers = attempt_headers(cfg->api_key)))
 		goto oom;
 
 	if (!(s->idle = calloc(s->concurrency, sizeof(*s->idle))))
@@ -425,7 +275,7 @@ static struct req *req_new(struct sender *s, uint64_t tag,
 	r->tag = tag;
 	r->method = method;
 	r->first_ms = -1;
-	buf_init(&r->reply, REPLY_MAX);
+	attempt_init(&r->at);
 	r->path = strdup(path);
 	r->url = malloc(blen + plen + 1);
 	if (method == SENDER_POST) {
@@ -461,166 +311,7 @@ enum rb_status sender_submit(struct sender *s, uint64_t tag,
 	return RB_OK;
 }
 
-/* ---- libcurl callbacks ---- */
-
-static size_t on_read(char *dst, size_t size, size_t nitems, void *userp)
-{
-	struct req *r = userp;
-	size_t room = size * nitems, left = r->body_len - r->body_off;
-	size_t n = left < room ? left : room;
-
-	if (n) {
-		memcpy(dst, r->body + r->body_off, n);
-		r->body_off += n;
-		r->body_read = true;
-	}
-	return n;
-}
-
-/* libcurl rewinds the body to send it again by itself: on a reused
- * connection that died, after an auth round trip... For a POST that is how
- * a usage gets stored twice (the server may have stored it and lost the
- * reply), so once any byte was handed out, rewinding is refused and the
- * transfer fails with CURLE_SEND_FAIL_REWIND: an unknown outcome for the
- * caller to reconcile. A rewind before anything was read changes nothing and
- * is allowed. */
-static int on_seek(void *userp, curl_off_t offset, int origin)
-{
-	struct req *r = userp;
-
-	if (offset == 0 && origin == SEEK_SET && !r->body_read) {
-		r->body_off = 0;
-		return CURL_SEEKFUNC_OK;
-	}
-	return CURL_SEEKFUNC_FAIL;
-}
-
-static size_t on_write(char *data, size_t size, size_t nmemb, void *userp)
-{
-	struct req *r = userp;
-	size_t n = size * nmemb;
-
-	r->got_bytes = true;
-	if (buf_append(&r->reply, data, n)) {
-		r->too_big = true;
-		return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
-	}
-	return n;
-}
-
-/* Copies a header's value, trimmed, into dst (truncated to fit). */
-static void header_value(const char *v, size_t n, char *dst, size_t cap)
-{
-	while (n && (*v == ' ' || *v == '\t')) {
-		v++;
-		n--;
-	}
-	while (n && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' ' ||
-	             v[n - 1] == '\t'))
-		n--;
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(dst, v, n);
-	dst[n] = 0;
-}
-
-static void clear_headers(struct req *r)
-{
-	r->limit[0] = r->remaining[0] = r->xrl_retry_after[0] = 0;
-	r->retry_after[0] = r->location[0] = r->page_total[0] = 0;
-}
-
-static size_t on_header(char *data, size_t size, size_t nitems, void *userp)
-{
-	static const struct {
-		const char *name;
-		size_t off, cap;
-	} want[] = {
-		{"x-ratelimit-limit", offsetof(struct req, limit), 24},
-		{"x-ratelimit-remaining", offsetof(struct req, remaining), 24},
-		{"x-ratelimit-retry-after", offsetof(struct req, xrl_retry_after), 64},
-		{"retry-after", offsetof(struct req, retry_after), 64},
-		{"location", offsetof(struct req, location), 512},
-		{"pagination-total", offsetof(struct req, page_total), 24},
-	};
-	struct req *r = userp;
-	size_t n = size * nitems, i;
-	const char *colon;
-
-	r->got_bytes = true;
-	if (n >= 5 && !memcmp(data, "HTTP/", 5)) {
-		clear_headers(r); /* a new response (after a 1xx) starts over */
-		return n;
-	}
-	colon = memchr(data, ':', n);
-	if (!colon)
-		return n;
-	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		size_t len = strlen(want[i].name);
-
-		if ((size_t)(colon - data) == len && !strncasecmp(data, want[i].name, len))
-			header_value(colon + 1, n - len - 1, (char *)r + want[i].off,
-			             want[i].cap);
-	}
-	return n;
-}
-
-/* ---- reachability ---- */
-
-/* The request never reached the server: no connection (DNS, refused,
- * unreachable, a connect or TLS handshake that timed out). */
-static bool no_connection(const struct req *r, long http, CURLcode code)
-{
-	if (http || r->got_bytes || r->body_read)
-		return false;
-	switch (code) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_OPERATION_TIMEDOUT:
-	case CURLE_SSL_CONNECT_ERROR:
-		return true;
-	default:
-		return false;
-	}
-}
-
-#define UNREACHABLE_FIRST_MS 5000   /* no reply yet: a short streak will do */
-#define UNREACHABLE_LATER_MS 60000  /* the API answered before: be patient */
-
-/* Counts an attempt for the reachability check; true when the API is to be
- * taken as unreachable now. */
-static bool unreachable_now(struct sender *s, const struct req *r, long http,
-                            CURLcode code, int64_t now)
-{
-	if (!no_connection(r, http, code)) {
-		if (http)
-			s->got_reply = true;
-		s->conn_fails = 0;
-		return false;
-	}
-	if (s->conn_fails++ == 0)
-		s->conn_fail_since_ms = now;
-	return s->conn_fails > s->retries &&
-	       now - s->conn_fail_since_ms >=
-	               (s->got_reply ? UNREACHABLE_LATER_MS : UNREACHABLE_FIRST_MS);
-}
-
 /* ---- one attempt ---- */
-
-static void trace_request(struct sender *s, struct req *r)
-{
-	if (!s->verbose)
-		return;
-	fprintf(stderr, "> %s %s%s", method_name(r->method), s->shown_prefix,
-	        r->path);
-	if (r->method == SENDER_POST) {
-		int n = r->body_len > TRACE_BODY_MAX ? TRACE_BODY_MAX : (int)r->body_len;
-		fprintf(stderr, " %.*s%s", n, r->body,
-		        r->body_len > TRACE_BODY_MAX ? "..." : "");
-	}
-	fputc('\n', stderr);
-}
 
 static enum rb_status start(struct sender *s, struct req *r, int64_t now)
 {
@@ -628,67 +319,14 @@ static enum rb_status start(struct sender *s, struct req *r, int64_t now)
 
 	if (!e)
 		return RB_ENOMEM;
-	curl_easy_reset(e); /* options go; its connection and DNS caches stay */
-	r->easy = e;
-	r->body_off = 0;
-	r->body_read = r->got_bytes = r->too_big = false;
-	buf_reset(&r->reply);
-	clear_headers(r);
-	r->errbuf[0] = 0;
-
-	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
-	curl_easy_setopt(e, CURLOPT_URL, r->url);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, s->headers);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, s->timeout_ms);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-	                 s->timeout_ms < CONNECT_TIMEOUT_MS ? s->timeout_ms
-	                                                    : CONNECT_TIMEOUT_MS);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	/* --cacert: with Debian's OpenSSL libcurl, CAINFO replaces the default
-	 * bundle file but the default CA directory (/etc/ssl/certs) stays, so
-	 * the system store is still trusted "too". */
-	if (s->cacert)
-		curl_easy_setopt(e, CURLOPT_CAINFO, s->cacert);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-	/* HTTP/2 where TLS offers it. PIPEWAIT makes a new transfer wait for a
-	 * connection still in its handshake that may multiplex, instead of
-	 * opening one more; over https ALPN settles that within the handshake.
-	 * Plain http (loopback only) never multiplexes here, and PIPEWAIT would
-	 * hold each new transfer until the first reply: off. */
-	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	if (s->https)
-		curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
-	else /* loopback: never through a proxy, which would see the key */
-		curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
-	switch (r->method) {
-	case SENDER_POST:
-		curl_easy_setopt(e, CURLOPT_POST, 1L);
-		curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
-		curl_easy_setopt(e, CURLOPT_READDATA, r);
-		curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_seek);
-		curl_easy_setopt(e, CURLOPT_SEEKDATA, r);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-		                 (curl_off_t)r->body_len);
-		break;
-	case SENDER_GET:
-		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-		break;
-	case SENDER_DELETE:
-		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "DELETE");
-		break;
-	}
+	attempt_setup(&r->at, e, &(struct attempt_opts){
+		.url = r->url, .method = r->method, .body = r->body,
+		.body_len = r->body_len, .headers = s->headers,
+		.timeout_ms = s->timeout_ms, .cacert = s->cacert,
+		.https = s->https, .priv = r});
 	if (curl_multi_add_handle(s->multi, e)) {
 		curl_easy_cleanup(e);
-		r->easy = NULL;
+		r->at.easy = NULL;
 		return RB_ENOMEM;
 	}
 	r->attempts++;
@@ -699,7 +337,10 @@ static enum rb_status start(struct sender *s, struct req *r, int64_t now)
 	r->next = s->flying;
 	s->flying = r;
 	s->nflying++;
-	trace_request(s, r);
+	if (s->verbose)
+		attempt_trace(stderr, method_name(r->method), s->shown_prefix,
+		              r->path, r->method == SENDER_POST ? r->body : NULL,
+		              r->body_len);
 	return RB_OK;
 }
 
@@ -713,12 +354,12 @@ static void land(struct sender *s, struct req *r)
 	if (q)
 		unlink_req(&s->flying, NULL, p, r);
 	s->nflying--;
-	curl_multi_remove_handle(s->multi, r->easy);
+	curl_multi_remove_handle(s->multi, r->at.easy);
 	if (s->nidle < s->concurrency)
-		s->idle[s->nidle++] = r->easy;
+		s->idle[s->nidle++] = r->at.easy;
 	else
-		curl_easy_cleanup(r->easy);
-	r->easy = NULL;
+		curl_easy_cleanup(r->at.easy);
+	r->at.easy = NULL;
 }
 
 static void finish(struct sender *s, struct req *r, enum sender_outcome o,
@@ -729,12 +370,12 @@ static void finish(struct sender *s, struct req *r, enum sender_outcome o,
 	r->res.http = http;
 	r->res.attempts = r->attempts;
 	r->res.ms = r->first_ms < 0 ? 0 : (long)(now - r->first_ms);
-	r->res.body = r->reply.data ? r->reply.data : "";
-	r->res.body_len = r->reply.len;
+	r->res.body = r->at.reply.data ? r->at.reply.data : "";
+	r->res.body_len = r->at.reply.len;
 	r->res.page_total = -1;
-	if (r->page_total[0] >= '0' && r->page_total[0] <= '9' &&
-	    strlen(r->page_total) < 16)
-		r->res.page_total = atol(r->page_total);
+	if (r->at.page_total[0] >= '0' && r->at.page_total[0] <= '9' &&
+	    strlen(r->at.page_total) < 16)
+		r->res.page_total = atol(r->at.page_total);
 	if (o == SENDER_DONE)
 		r->res.reason[0] = 0;
 	r->state = REQ_DONE;
@@ -753,34 +394,7 @@ static void requeue(struct sender *s, struct req *r, int64_t ready_ms, bool fron
 	s->nwaiting++;
 }
 
-/* What went wrong at the transport level, for a person. */
-static const char *curl_why(const struct req *r, CURLcode code)
-{
-	if (r->too_big)
-		return "reply over the 1 MiB cap";
-	if (code == CURLE_SEND_FAIL_REWIND)
-		return "the connection closed before any reply, and sending the "
-		       "request again by itself was refused";
-	return r->errbuf[0] ? r->errbuf : curl_easy_strerror(code);
-}
 
-/* The reason for a failed request: the server's own words when a whole reply
- * came, else what broke (a reply cut off, e.g. over the cap, says little by
- * its start); prefix goes before the transport error when nothing came. */
-static void failure_reason(struct req *r, long http, CURLcode code,
-                           const char *prefix)
-{
-	if (http && code)
-		snprintf(r->res.reason, sizeof(r->res.reason),
-		         "HTTP %ld but the reply broke off: %s", http,
-		         curl_why(r, code));
-	else if (http)
-		response_error_reason(http, r->reply.data, r->reply.len,
-		                      r->res.reason, sizeof(r->res.reason));
-	else
-		snprintf(r->res.reason, sizeof(r->res.reason), "%s%s", prefix,
-		         curl_why(r, code));
-}
 
 /* A probe came back: the throttle has read its headers; a 429 still pauses
  * everything, like any other. */
@@ -791,8 +405,8 @@ static void probe_done(struct sender *s, struct req *r, long http, int64_t now)
 		        (long)(now - r->start_ms));
 	if (http == 429) {
 		struct retry_hint hint = retry_hint_parse(
-			r->xrl_retry_after[0] ? r->xrl_retry_after : NULL,
-			r->retry_after[0] ? r->retry_after : NULL, clock_wall_ms());
+			r->at.xrl_retry_after[0] ? r->at.xrl_retry_after : NULL,
+			r->at.retry_after[0] ? r->at.retry_after : NULL, clock_wall_ms());
 
 		throttle_pause_until(&s->th, now + (hint.have ? hint.wait_ms : 1000));
 	}
@@ -808,18 +422,21 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 	struct retry_hint hint;
 	char line[256];
 
-	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &http);
+	curl_easy_getinfo(r->at.easy, CURLINFO_RESPONSE_CODE, &http);
 	s->stats.replies[http >= 100 && http < SENDER_HTTP_CODES ? http : 0]++;
 	land(s, r);
-	throttle_observe(&s->th, &r->ticket, http, r->limit[0] ? r->limit : NULL,
-	                 r->remaining[0] ? r->remaining : NULL, now);
+	throttle_observe(&s->th, &r->ticket, http, r->at.limit[0] ? r->at.limit : NULL,
+	                 r->at.remaining[0] ? r->at.remaining : NULL, now);
 	if (r->probe) {
 		probe_done(s, r, http, now);
 		return;
 	}
 	cls = retry_classify(http, code, r->method != SENDER_POST,
-	                     r->body_read || r->got_bytes);
-	if (unreachable_now(s, r, http, code, now)) {
+	                     r->at.body_read || r->at.got_bytes);
+	if (retry_reach_note(&s->reach,
+	                     retry_no_connection(http, code, r->at.body_read ||
+	                                                         r->at.got_bytes),
+	                     http, s->retries, now)) {
 		char *host = NULL;
 		CURLU *u = curl_url();
 
@@ -828,8 +445,9 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 		snprintf(r->res.reason, sizeof(r->res.reason),
 		         "cannot reach %s: %s (%u attempts in a row over %lld s "
 		         "could not connect)",
-		         host ? host : "the API", curl_why(r, code), s->conn_fails,
-		         (long long)((now - s->conn_fail_since_ms) / 1000));
+		         host ? host : "the API", attempt_why(&r->at, code),
+		         s->reach.fails,
+		         (long long)((now - s->reach.since_ms) / 1000));
 		curl_free(host);
 		curl_url_cleanup(u);
 		finish(s, r, SENDER_UNREACHABLE, 0, now);
@@ -839,16 +457,16 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 		if (http)
 			fprintf(stderr, "< %ld %ld ms%s%s\n", http,
 			        (long)(now - r->start_ms), code ? ": " : "",
-			        code ? curl_why(r, code) : "");
+			        code ? attempt_why(&r->at, code) : "");
 		else
 			fprintf(stderr, "< no reply %ld ms: %s\n",
-			        (long)(now - r->start_ms), curl_why(r, code));
+			        (long)(now - r->start_ms), attempt_why(&r->at, code));
 	}
 	switch (cls) {
 	case RETRY_DONE:
 		if (r->method == SENDER_POST &&
-		    !response_usage_id(r->reply.data, r->reply.len,
-		                       r->location[0] ? r->location : NULL,
+		    !response_usage_id(r->at.reply.data, r->at.reply.len,
+		                       r->at.location[0] ? r->at.location : NULL,
 		                       r->res.usage_id, sizeof(r->res.usage_id))) {
 			/* Stored, but we cannot tell which usage it is: the caller
 			 * finds it by reconciling, as for any unknown outcome. */
@@ -861,12 +479,12 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 		finish(s, r, SENDER_DONE, http, now);
 		return;
 	case RETRY_REFUSED:
-		response_error_reason(http, r->reply.data, r->reply.len,
+		response_error_reason(http, r->at.reply.data, r->at.reply.len,
 		                      r->res.reason, sizeof(r->res.reason));
 		finish(s, r, SENDER_REFUSED, http, now);
 		return;
 	case RETRY_AUTH:
-		response_error_reason(http, r->reply.data, r->reply.len,
+		response_error_reason(http, r->at.reply.data, r->at.reply.len,
 		                      r->res.reason, sizeof(r->res.reason));
 		finish(s, r, SENDER_AUTH, http, now);
 		return;
@@ -874,14 +492,14 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 		/* Not an attempt: the server turned it away unread. */
 		r->attempts--;
 		r->rate_limited++;
-		hint = retry_hint_parse(r->xrl_retry_after[0] ? r->xrl_retry_after : NULL,
-		                        r->retry_after[0] ? r->retry_after : NULL,
+		hint = retry_hint_parse(r->at.xrl_retry_after[0] ? r->at.xrl_retry_after : NULL,
+		                        r->at.retry_after[0] ? r->at.retry_after : NULL,
 		                        clock_wall_ms());
+		wait = retry_rate_limited_wait_ms(&hint, r->rate_limited, &s->rng);
 		if (hint.have) {
-			wait = hint.wait_ms;
 			/* the window ends then; a GET's limit may be another one */
 			if (r->method != SENDER_GET)
-				throttle_reset_at(&s->th, now + wait, now);
+				throttle_reset_at(&s->th, now + hint.wait_ms, now);
 			retry_hint_describe(&hint, line, sizeof(line));
 			/* every request in flight meets the same 429: say it once */
 			if (hint.capped && now >= s->capped_told_until) {
@@ -889,22 +507,7 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 				s->capped_told_until = now + wait;
 			}
 		} else {
-			/* no hint: back off, at least a second, longer each time */
-			wait = 1000 + retry_backoff_ms(r->rate_limited - 1, 1000, 60000,
-			                               &s->rng);
 			snprintf(line, sizeof(line), "no wait hint from the server");
-		}
-		/* The same request turned away again although we waited as told:
-		 * the hint is off (clocks apart?). Wait longer each time rather
-		 * than hammer: 1, 2, 4... 30 s. */
-		if (r->rate_limited > 1) {
-			unsigned k = r->rate_limited - 2 < 5 ? r->rate_limited - 2 : 5;
-			int64_t floor_ms = 1000LL << k;
-
-			if (floor_ms > 30000)
-				floor_ms = 30000;
-			if (wait < floor_ms)
-				wait = floor_ms;
 		}
 		if (s->verbose)
 			fprintf(stderr, "  429: all sending paused for %lld ms (%s)\n",
@@ -915,7 +518,7 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 			s->paused_until = now + wait;
 		throttle_pause_until(&s->th, now + wait);
 		if (r->rate_limited >= MAX_RATE_LIMITED) {
-			response_error_reason(http, r->reply.data, r->reply.len,
+			response_error_reason(http, r->at.reply.data, r->at.reply.len,
 			                      r->res.reason, sizeof(r->res.reason));
 			snprintf(line, sizeof(line), " (rate limited %u times in a "
 			         "row; gave up, nothing stored)", r->rate_limited);
@@ -929,7 +532,8 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 	case RETRY_SAFE:
 		r->rate_limited = 0;
 		r->res.http = http; /* kept should an abort end the wait */
-		failure_reason(r, http, code, "no reply: ");
+		attempt_failure(&r->at, http, code, "no reply: ", r->res.reason,
+		                sizeof(r->res.reason));
 		if (r->attempts > s->retries) {
 			snprintf(line, sizeof(line), " (gave up after %u attempt%s)",
 			         r->attempts, r->attempts == 1 ? "" : "s");
@@ -938,14 +542,11 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 			finish(s, r, SENDER_FAILED, http, now);
 			return;
 		}
-		wait = retry_backoff_ms(r->attempts - 1, s->backoff_base_ms,
-		                        s->backoff_cap_ms, &s->rng);
-		/* a 503 may say when to come back; within our cap, honor it */
-		hint = retry_hint_parse(NULL, r->retry_after[0] ? r->retry_after : NULL,
+		/* a 503 may say when to come back; within our cap, honored */
+		hint = retry_hint_parse(NULL, r->at.retry_after[0] ? r->at.retry_after : NULL,
 		                        clock_wall_ms());
-		if (hint.have && hint.wait_ms > wait)
-			wait = hint.wait_ms < s->backoff_cap_ms ? hint.wait_ms
-			                                        : s->backoff_cap_ms;
+		wait = retry_safe_wait_ms(r->attempts, s->backoff_base_ms,
+		                          s->backoff_cap_ms, &hint, &s->rng);
 		if (s->verbose)
 			fprintf(stderr, "  retrying in %lld ms (attempt %u of %u): %s\n",
 			        (long long)wait, r->attempts + 1, s->retries + 1,
@@ -953,27 +554,13 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 		requeue(s, r, now + wait, false);
 		return;
 	case RETRY_UNKNOWN:
-		if (http && !code) {
-			/* a 5xx: the server's words, and what they do not prove */
-			char said[sizeof(r->res.reason) - 80];
-
-			response_error_reason(http, r->reply.data, r->reply.len,
-			                      said, sizeof(said));
-			snprintf(r->res.reason, sizeof(r->res.reason),
-			         "%s; outcome unknown (a 5xx may come after the "
-			         "usage was stored)", said);
-		} else if (http)
-			snprintf(r->res.reason, sizeof(r->res.reason),
-			         "HTTP %ld but the reply broke off (%s); outcome unknown",
-			         http, curl_why(r, code));
-		else
-			snprintf(r->res.reason, sizeof(r->res.reason),
-			         "sent, but no reply came (%s); outcome unknown",
-			         curl_why(r, code));
+		attempt_unknown(&r->at, http, code, r->res.reason,
+		                sizeof(r->res.reason));
 		finish(s, r, SENDER_UNKNOWN, http, now);
 		return;
 	case RETRY_GIVE_UP:
-		failure_reason(r, http, code, "");
+		attempt_failure(&r->at, http, code, "", r->res.reason,
+		                sizeof(r->res.reason));
 		if (http >= 300 && http < 400)
 			strncat(r->res.reason, " (a redirect: not followed, so the "
 			        "key goes nowhere else; check --base-url)",
@@ -987,35 +574,6 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 	}
 }
 
-/*
- * How long to sleep when the throttle says a token comes in t ms. At a high
- * --rate a token comes every millisecond or so, and waking for each one
- * costs a timer wakeup, a poll and a curl_multi_perform per request: at
- * --rate 1000 that was over a third of the client's CPU (bench/send). The
- * bucket holds more than one token (throttle.c: 30 ms worth above 50 per
- * second), so sleeping a little longer loses none: what accrues meanwhile
- * starts as a small batch, at the same long-run rate and within the same
- * rate + capacity bound on any window. The sleep is stretched to at most
- * TOKEN_BATCH_MS and to half the bucket's room above one token, so the
- * other half still absorbs a late wakeup. At low rates (a token every
- * 20 ms or more) the stretch only applies to the last few milliseconds.
- */
-#define TOKEN_BATCH_MS 10.0
-static double bucket_room_ms(const struct throttle_bucket *b)
-{
-	return (b->capacity - 1.0) * 1000.0 / b->rate / 2;
-}
-
-static int64_t token_sleep_ms(const struct sender *s, int64_t t)
-{
-	double room_ms = bucket_room_ms(&s->th.all) < bucket_room_ms(&s->th.paced)
-	                         ? bucket_room_ms(&s->th.all)
-	                         : bucket_room_ms(&s->th.paced);
-	int64_t floor_ms = (int64_t)(room_ms < TOKEN_BATCH_MS ? room_ms
-	                                                      : TOKEN_BATCH_MS);
-
-	return t < floor_ms ? floor_ms : t;
-}
 
 /* At the budget's floor the throttle may want a probe: a GET it reads the
  * headers of, whose result nobody takes. */
@@ -1076,7 +634,7 @@ static enum rb_status start_ready(struct sender *s, int64_t now, int64_t *wait)
 		}
 		t = throttle_take(&s->th, counted, now, &r->ticket);
 		if (t > 0) {
-			t = token_sleep_ms(s, t);
+			t = throttle_sleep_ms(&s->th, t);
 			if (*wait < 0 || t < *wait)
 				*wait = t;
 			held[counted] = true;
@@ -1189,6 +747,18 @@ enum rb_status sender_next(struct sender *s, int timeout_ms,
 	}
 }
 
+void sender_wind_down(struct sender *s, bool hard)
+{
+	int64_t now = clock_mono_ms();
+
+	if (s->aborted)
+		return;
+	if (!s->grace_until)
+		s->grace_until = now + SENDER_GRACE_MS;
+	if (hard || now > s->grace_until)
+		sender_abort(s);
+}
+
 void sender_abort(struct sender *s)
 {
 	int64_t now = clock_mono_ms();
@@ -1203,7 +773,7 @@ void sender_abort(struct sender *s)
 			req_free(r);
 			continue;
 		}
-		if (r->method == SENDER_POST && (r->body_read || r->got_bytes)) {
+		if (r->method == SENDER_POST && (r->at.body_read || r->at.got_bytes)) {
 			snprintf(r->res.reason, sizeof(r->res.reason),
 			         "interrupted after sending; outcome unknown");
 			finish(s, r, SENDER_UNKNOWN, 0, now);
@@ -1239,7 +809,6 @@ void sender_stats(const struct sender *s, struct sender_stats *out)
 void sender_free(struct sender *s)
 {
 	struct req *r;
-	struct curl_slist *h;
 	unsigned i;
 
 	if (!s)
@@ -1256,9 +825,7 @@ void sender_free(struct sender *s)
 	for (i = 0; i < s->nidle; i++)
 		curl_easy_cleanup(s->idle[i]);
 	free(s->idle);
-	for (h = s->headers; h; h = h->next)
-		wipe(h->data);
-	curl_slist_free_all(s->headers);
+	attempt_headers_free(s->headers);
 	free(s->base);
 	free(s->shown_prefix);
 	free(s->cacert);

@@ -73,15 +73,6 @@ struct sender_stats {
  * (RB_EUSAGE-like: a message for a person, never holding the key). */
 struct sender *sender_new(const struct config *cfg, char *err, size_t errlen);
 
-/* The base URL policy alone, with no I/O: https anywhere, http only to
- * loopback, no credentials, query or fragment. The pipeline runs it before
- * any file is written, so a refused URL (perhaps holding a pasted key)
- * leaves no trace. False with err set when refused. */
-bool sender_check_base_url(const char *url, char *err, size_t errlen);
-/* --cacert names a readable regular file (or is NULL). Checked before
- * anything is written or sent, so a typo is a configuration error (exit 2),
- * not a run cut short. False with err set otherwise. */
-bool sender_check_cacert(const char *path, char *err, size_t errlen);
 void sender_free(struct sender *s); /* accepts NULL; abandons what is in flight */
 
 /* Backoff between retries of transient failures: full jitter over
@@ -114,6 +105,14 @@ enum rb_status sender_next(struct sender *s, int timeout_ms,
 
 /* Copies the counts so far into out. */
 void sender_stats(const struct sender *s, struct sender_stats *out);
+
+/* The run is stopping: what is in flight gets SENDER_GRACE_MS to end by
+ * itself (its result comes back as usual), then it is dropped as
+ * sender_abort does; hard (a second signal, credentials refused, an
+ * unreachable API) drops it at once. Call it on each turn of the caller's
+ * loop while stopping; the grace starts at the first call. */
+#define SENDER_GRACE_MS 5000
+void sender_wind_down(struct sender *s, bool hard);
 
 /* Drops every queued and in-flight request: each comes back from sender_next
  * (at once, without waiting) so the caller's books stay whole: a POST whose

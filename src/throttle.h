@@ -131,4 +131,9 @@ long throttle_floor(const struct throttle *t);
 /* The window length in use: learned, else --rate-window. */
 int64_t throttle_window_ms(const struct throttle *t);
 
+/* How long a sender should sleep when a token comes in t ms: a little
+ * longer at high rates, so what accrues meanwhile goes as a small batch
+ * (within the same bound on any window), never shorter than t. */
+int64_t throttle_sleep_ms(const struct throttle *th, int64_t t);
+
 #endif

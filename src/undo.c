@@ -15,12 +15,12 @@
 #include "clock.h"
 #include "check.h"
 #include "linemap.h"
+#include "outputs.h"
 #include "report.h"
 #include "resultlog.h"
+#include "endpoint.h"
 #include "sender.h"
 
-#define PATH_BYTES 4096
-#define GRACE_MS 5000 /* in-flight requests may finish after a signal */
 
 struct undo_slot {
 	bool busy;
@@ -269,7 +269,7 @@ enum rb_status undo_run(const struct config *cfg,
 {
 	struct undo ud;
 	struct resultlog_run run = {0};
-	char undo_path[PATH_BYTES], started[CHECK_TIME_MAX];
+	char undo_path[OUTPUTS_PATH_MAX], started[CHECK_TIME_MAX];
 	const char *log = cfg->files[0];
 	int64_t t0 = clock_mono_ms();
 	enum rb_status st;
@@ -285,8 +285,8 @@ enum rb_status undo_run(const struct config *cfg,
 		snprintf(undo_path, sizeof(undo_path), "%s", cfg->log_path);
 	else
 		snprintf(undo_path, sizeof(undo_path), "%s.undo.jsonl", log);
-	if (!sender_check_base_url(cfg->base_url, err, errlen) ||
-	    !sender_check_cacert(cfg->cacert, err, errlen)) {
+	if (!endpoint_check_base_url(cfg->base_url, err, errlen) ||
+	    !endpoint_check_cacert(cfg->cacert, err, errlen)) {
 		st = RB_EUSAGE;
 		goto out;
 	}
@@ -358,17 +358,10 @@ enum rb_status undo_run(const struct config *cfg,
 	st = resultlog_read(log, undo_cb, &ud, err, errlen);
 	if (!st)
 		st = ud.fatal;
-	{
-		int64_t grace_until = clock_mono_ms() + GRACE_MS;
-		bool aborted = false;
-		while (!st && sender_busy(ud.snd)) {
-			if (!aborted && ud.stop &&
-			    (ud.auth_stop || *signals > 1 || clock_mono_ms() > grace_until)) {
-				sender_abort(ud.snd);
-				aborted = true;
-			}
-			st = undo_step(&ud);
-		}
+	while (!st && sender_busy(ud.snd)) {
+		if (ud.stop)
+			sender_wind_down(ud.snd, ud.auth_stop || *signals > 1);
+		st = undo_step(&ud);
 	}
 	if (!st && ud.auth_stop)
 		st = RB_EAUTH;

@@ -1,5 +1,5 @@
 /* The rules that tell a listed usage is a row's: exact ids, whole seconds,
- * partial quantities; and the pool --skip-existing takes from. */
+ * partial quantities. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -107,54 +107,11 @@ static void rules(void **state)
 	}
 }
 
-static void pool(void **state)
-{
-	struct match_pool *p = match_pool_new();
-	struct usage a = row_of("s", "5", T0, -1), b = row_of("s", "5", T0 + 1000, -1);
-	char id[64];
-	int i;
-
-	(void)state;
-	assert_non_null(p);
-	/* two identical usages, one of another second, one unreadable */
-	assert_int_equal(match_pool_add(p, &(struct response_usage){"u1", "s", "5", true, "2026-11-20T10:00:00.250Z"}), 0);
-	assert_int_equal(match_pool_add(p, &(struct response_usage){"u2", "s", "5", true, "2026-11-20T10:00:00Z"}), 0);
-	assert_int_equal(match_pool_add(p, &(struct response_usage){"u3", "s", "5", true, "2026-11-20T10:00:01.250Z"}), 0);
-	assert_int_equal(match_pool_add(p, &(struct response_usage){"u4", "s", "x", false, "2026-11-20T10:00:00.250Z"}), 0);
-	/* each taken once: two rows of the first second, one of the next */
-	assert_int_equal(match_pool_take(p, &a, id, sizeof(id)), 1);
-	assert_int_equal(match_pool_take(p, &a, id, sizeof(id)), 1);
-	assert_int_equal(match_pool_take(p, &a, id, sizeof(id)), 0);
-	assert_int_equal(match_pool_take(p, &b, id, sizeof(id)), 1);
-	assert_string_equal(id, "u3");
-	assert_int_equal(match_pool_take(p, &b, id, sizeof(id)), 0);
-	match_pool_free(p);
-
-	/* many: the index grows */
-	p = match_pool_new();
-	for (i = 0; i < 5000; i++) {
-		struct response_usage c = cand("", "s", "1", true, "");
-		snprintf(c.id, sizeof(c.id), "u%d", i);
-		check_format_time(T0 + (int64_t)i * 1000, c.usage_time);
-		assert_int_equal(match_pool_add(p, &c), 0);
-	}
-	for (i = 4999; i >= 0; i--) {
-		struct usage r = row_of("s", "1", T0 + (int64_t)i * 1000, -1);
-		char want[16];
-		snprintf(want, sizeof(want), "u%d", i);
-		assert_int_equal(match_pool_take(p, &r, id, sizeof(id)), 1);
-		assert_string_equal(id, want);
-	}
-	match_pool_free(p);
-	match_pool_free(NULL);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(decimals),
 		cmocka_unit_test(rules),
-		cmocka_unit_test(pool),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

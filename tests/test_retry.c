@@ -272,6 +272,67 @@ static void http_dates(void **state)
 	assert_false(retry_parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT x", &s));
 }
 
+/* The API is unreachable after more than --retries connection failures in
+ * a row: over 5 s when no reply ever came, 60 s when one did. */
+static void reachability(void **state)
+{
+	struct retry_reach r = {0};
+	unsigned i;
+
+	(void)state;
+	assert_true(retry_no_connection(0, CURLE_COULDNT_CONNECT, false));
+	assert_true(retry_no_connection(0, CURLE_COULDNT_RESOLVE_HOST, false));
+	assert_true(retry_no_connection(0, CURLE_OPERATION_TIMEDOUT, false));
+	assert_false(retry_no_connection(0, CURLE_OPERATION_TIMEDOUT, true));
+	assert_false(retry_no_connection(503, CURLE_OK, false));
+	assert_false(retry_no_connection(0, CURLE_RECV_ERROR, false));
+	/* 3 retries: the fourth failure in a row, 5 s after the first */
+	for (i = 0; i < 3; i++)
+		assert_false(retry_reach_note(&r, true, 0, 3, 1000 + i));
+	assert_false(retry_reach_note(&r, true, 0, 3, 5999)); /* not 5 s yet */
+	assert_true(retry_reach_note(&r, true, 0, 3, 6000));
+	/* any reply ends the streak, and from then on it takes 60 s */
+	assert_false(retry_reach_note(&r, false, 503, 3, 7000));
+	assert_true(r.got_reply);
+	for (i = 0; i < 10; i++)
+		assert_false(retry_reach_note(&r, true, 0, 3, 8000 + i * 1000));
+	assert_true(retry_reach_note(&r, true, 0, 3, 68000));
+	/* a failure that is not a connection's ends it too */
+	assert_false(retry_reach_note(&r, false, 0, 3, 69000));
+	assert_int_equal(r.fails, 0);
+}
+
+static void waits(void **state)
+{
+	struct retry_hint none = {false, 0, 0, false};
+	struct retry_hint hint = {true, 2500, 0, false};
+	uint64_t rng = 7;
+	int i;
+
+	(void)state;
+	/* a 429 with a hint: the hint; again and again: 1, 2, 4... 30 s floors */
+	assert_int_equal(retry_rate_limited_wait_ms(&hint, 1, &rng), 2500);
+	assert_int_equal(retry_rate_limited_wait_ms(&hint, 2, &rng), 2500);
+	assert_int_equal(retry_rate_limited_wait_ms(&hint, 4, &rng), 4000);
+	assert_int_equal(retry_rate_limited_wait_ms(&hint, 50, &rng), 30000);
+	/* without a hint: at least a second, at most a minute more */
+	for (i = 0; i < 100; i++) {
+		int64_t w = retry_rate_limited_wait_ms(&none, 1, &rng);
+		assert_true(w >= 1000 && w <= 2000);
+		w = retry_rate_limited_wait_ms(&none, 20, &rng);
+		assert_true(w >= 30000 && w <= 61000);
+	}
+	/* a retry: full jitter, or a longer Retry-After within the cap */
+	for (i = 0; i < 100; i++) {
+		int64_t w = retry_safe_wait_ms(3, 100, 30000, &none, &rng);
+		assert_true(w >= 0 && w <= 400);
+		w = retry_safe_wait_ms(1, 100, 30000, &hint, &rng);
+		assert_int_equal(w, 2500);
+		w = retry_safe_wait_ms(1, 100, 1000, &hint, &rng);
+		assert_int_equal(w, 1000);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +340,8 @@ int main(void)
 		cmocka_unit_test(jitter_covers_the_range),
 		cmocka_unit_test(rng_zero_state_is_fixed),
 		cmocka_unit_test(classification_table),
+		cmocka_unit_test(reachability),
+		cmocka_unit_test(waits),
 		cmocka_unit_test(xrl_timestamp),
 		cmocka_unit_test(past_timestamp_means_now),
 		cmocka_unit_test(absurd_waits_are_capped),

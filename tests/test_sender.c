@@ -23,6 +23,7 @@
 #include <curl/curl.h>
 
 #include "config.h"
+#include "endpoint.h"
 #include "sender.h"
 
 #define KEY "sk_test_sender"
@@ -840,13 +841,13 @@ static void refuses_bad_setups(void **state)
 	assert_string_equal(err, "the base URL 'http://127.0.0.1:' has an empty "
 	                         "port");
 	/* --cacert: a readable regular file, or nothing */
-	assert_true(sender_check_cacert(NULL, err, sizeof(err)));
-	assert_true(sender_check_cacert("/etc/hostname", err, sizeof(err)) ||
+	assert_true(endpoint_check_cacert(NULL, err, sizeof(err)));
+	assert_true(endpoint_check_cacert("/etc/hostname", err, sizeof(err)) ||
 	            access("/etc/hostname", R_OK) != 0);
-	assert_false(sender_check_cacert("/nonexistent/ca.pem", err, sizeof(err)));
+	assert_false(endpoint_check_cacert("/nonexistent/ca.pem", err, sizeof(err)));
 	assert_string_equal(err, "--cacert: cannot read '/nonexistent/ca.pem': "
 	                         "No such file or directory");
-	assert_false(sender_check_cacert("/tmp", err, sizeof(err)));
+	assert_false(endpoint_check_cacert("/tmp", err, sizeof(err)));
 	assert_string_equal(err, "--cacert: cannot read '/tmp': not a regular "
 	                         "file");
 	cfg.base_url = "https://api.rebilly.com";

@@ -1,0 +1,178 @@
+/* intake: reading and checking the rows of one input. */
+#include "intake.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "record.h"
+
+struct intake {
+	const struct config *cfg;
+	struct reader *rd;
+	struct record_map *map;
+	struct check_policy pol;
+	struct dedup *dd;       /* NULL with --allow-duplicates */
+	int64_t now_wall_ms;
+	char stamped[CHECK_TIME_MAX];
+	int64_t stamped_ms;
+};
+
+void intake_free(struct intake *in)
+{
+	if (!in)
+		return;
+	reader_free(in->rd);
+	record_map_free(in->map);
+	dedup_free(in->dd);
+	free(in);
+}
+
+enum rb_status intake_open(struct intake **out, const struct config *cfg,
+                           const char *path, int64_t now_wall_ms, char *err,
+                           size_t errlen)
+{
+	struct intake *in = calloc(1, sizeof(*in));
+	const struct reader_field *hdr;
+	char why[512];
+	size_t nhdr;
+	enum rb_status st;
+
+	*out = NULL;
+	if (!in) {
+		rb_detail(err, errlen, "out of memory");
+		return RB_ENOMEM;
+	}
+	in->cfg = cfg;
+	in->now_wall_ms = now_wall_ms;
+	check_policy_from_config(&in->pol, cfg);
+	intake_set_stamped(in, now_wall_ms / 1000 * 1000);
+	if ((st = reader_open(&in->rd, path, cfg, err, errlen))) {
+		intake_free(in);
+		return st == RB_ENOMEM ? st : RB_EUSAGE;
+	}
+	if (!(in->map = record_map_new(cfg)) ||
+	    (!cfg->allow_duplicates && !(in->dd = dedup_new()))) {
+		intake_free(in);
+		rb_detail(err, errlen, "out of memory");
+		return RB_ENOMEM;
+	}
+	hdr = reader_header(in->rd, &nhdr);
+	if (reader_format(in->rd) == CONFIG_FORMAT_CSV && nhdr == 0) {
+		/* An export always has its header, even with no rows: an empty
+		 * file is an export that failed, not a quiet night. */
+		rb_detail(err, errlen, "%s: no header line (the file is empty)",
+		          path);
+		intake_free(in);
+		return RB_EINPUT;
+	}
+	if (reader_format(in->rd) == CONFIG_FORMAT_CSV &&
+	    record_map_header(in->map, hdr, nhdr, why, sizeof(why))) {
+		rb_detail(err, errlen, "%s: %s", path, why);
+		intake_free(in);
+		return RB_EINPUT;
+	}
+	*out = in;
+	return RB_OK;
+}
+
+void intake_set_stamped(struct intake *in, int64_t stamped_ms)
+{
+	in->stamped_ms = stamped_ms;
+	check_format_time(stamped_ms, in->stamped);
+}
+
+const char *intake_stamped(const struct intake *in, int64_t *ms)
+{
+	*ms = in->stamped_ms;
+	return in->stamped;
+}
+
+const struct reader *intake_reader(const struct intake *in)
+{
+	return in->rd;
+}
+
+/* FNV-1a 64 of the trimmed subscriptionId text picks the shard (the value is
+ * documented: it must never change). */
+static uint64_t fnv1a(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* --shard K/N: the row's trimmed subscriptionId text (valid or not), FNV-1a
+ * 64, modulo N, is shard K-1. Rows without one (missing, null or empty) and
+ * unreadable rows go to shard 1, so every row is reported by exactly one
+ * process. */
+static bool in_shard(const struct config *cfg, const struct record *rec)
+{
+	const struct record_value *v = &rec->v[CONFIG_FIELD_SUBSCRIPTION_ID];
+	const char *s = v->text;
+	size_t n = v->len;
+
+	if (!cfg->shard_n)
+		return true;
+	if (!v->present)
+		return cfg->shard_k == 1;
+	while (n && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (!n)
+		return cfg->shard_k == 1; /* empty is missing */
+	return fnv1a(s, n) % cfg->shard_n == cfg->shard_k - 1;
+}
+
+enum rb_status intake_next(struct intake *in, struct intake_row *out,
+                           char *err, size_t errlen)
+{
+	const struct config *cfg = in->cfg;
+	struct record rec;
+	enum rb_status st;
+	int seen;
+
+	if ((st = reader_next(in->rd, &out->row, err, errlen)))
+		return st;
+	out->why[0] = 0;
+	if (out->row.error ||
+	    record_from_row(in->map, &out->row, &rec, out->why, sizeof(out->why))) {
+		if (out->row.error)
+			snprintf(out->why, sizeof(out->why), "%s", out->row.error);
+		/* unreadable rows are shard 1's */
+		out->kind = cfg->shard_n && cfg->shard_k != 1 ? INTAKE_OTHER_SHARD
+		                                              : INTAKE_REJECTED;
+		return RB_OK;
+	}
+	if (!in_shard(cfg, &rec)) {
+		out->kind = INTAKE_OTHER_SHARD;
+		return RB_OK;
+	}
+	out->kind = INTAKE_REJECTED;
+	if (check_record(&in->pol, &rec, in->now_wall_ms, &out->u, out->why,
+	                 sizeof(out->why)))
+		return RB_OK;
+	if (!out->u.usage_time[0]) {
+		memcpy(out->u.usage_time, in->stamped, sizeof(out->u.usage_time));
+		out->u.usage_time_ms = in->stamped_ms;
+	}
+	if (in->dd && (seen = dedup_seen(in->dd, &out->u)) != 0) {
+		if (seen < 0) {
+			rb_detail(err, errlen, "out of memory");
+			return RB_ENOMEM;
+		}
+		snprintf(out->why, sizeof(out->why),
+		         "repeats an earlier row with the same subscriptionId, "
+		         "usageTime and quantity; pass --allow-duplicates if both are "
+		         "meant");
+		return RB_OK;
+	}
+	out->kind = INTAKE_VALID;
+	return RB_OK;
+}
