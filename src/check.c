@@ -3,6 +3,7 @@
  * allocation and no printf: values are scanned once and copied. Reasons are
  * only formatted when a row fails. */
 #include "check.h"
+#include "hash.h"
 #include "utf8.h"
 
 #include <inttypes.h>
@@ -1092,95 +1093,6 @@ int check_record(const struct check_policy *p, const struct record *rec,
 
 /* ---- duplicate detection ------------------------------------------------ */
 
-/* XXH64 (Yann Collet's xxHash, 64-bit; public reference algorithm): fast on
- * short keys and well mixed in every bit, so the top bits pick a sub-table of
- * the duplicate set and the low ones a slot in it. */
-#define XP1 UINT64_C(0x9E3779B185EBCA87)
-#define XP2 UINT64_C(0xC2B2AE3D27D4EB4F)
-#define XP3 UINT64_C(0x165667B19E3779F9)
-#define XP4 UINT64_C(0x85EBCA77C2B2AE63)
-#define XP5 UINT64_C(0x27D4EB2F165667C5)
-
-static uint64_t rotl64(uint64_t x, int r)
-{
-	return (x << r) | (x >> (64 - r));
-}
-
-static uint64_t read64(const unsigned char *p)
-{
-	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-	       (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 |
-	       (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
-	       (uint64_t)p[7] << 56;
-}
-
-static uint64_t read32(const unsigned char *p)
-{
-	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-	       (uint64_t)p[3] << 24;
-}
-
-static uint64_t xxh_round(uint64_t acc, uint64_t in)
-{
-	acc += in * XP2;
-	acc = rotl64(acc, 31);
-	return acc * XP1;
-}
-
-static uint64_t xxh_merge(uint64_t acc, uint64_t v)
-{
-	acc ^= xxh_round(0, v);
-	return acc * XP1 + XP4;
-}
-
-uint64_t check_hash64(const void *data, size_t len, uint64_t seed)
-{
-	const unsigned char *p = data, *end = p + len;
-	uint64_t h;
-
-	if (len >= 32) {
-		uint64_t v1 = seed + XP1 + XP2, v2 = seed + XP2, v3 = seed,
-		         v4 = seed - XP1;
-
-		do {
-			v1 = xxh_round(v1, read64(p));
-			v2 = xxh_round(v2, read64(p + 8));
-			v3 = xxh_round(v3, read64(p + 16));
-			v4 = xxh_round(v4, read64(p + 24));
-			p += 32;
-		} while (end - p >= 32);
-		h = rotl64(v1, 1) + rotl64(v2, 7) + rotl64(v3, 12) +
-		    rotl64(v4, 18);
-		h = xxh_merge(h, v1);
-		h = xxh_merge(h, v2);
-		h = xxh_merge(h, v3);
-		h = xxh_merge(h, v4);
-	} else {
-		h = seed + XP5;
-	}
-	h += (uint64_t)len;
-	while (end - p >= 8) {
-		h ^= xxh_round(0, read64(p));
-		h = rotl64(h, 27) * XP1 + XP4;
-		p += 8;
-	}
-	if (end - p >= 4) {
-		h ^= read32(p) * XP1;
-		h = rotl64(h, 23) * XP2 + XP3;
-		p += 4;
-	}
-	while (p < end) {
-		h ^= *p++ * XP5;
-		h = rotl64(h, 11) * XP1;
-	}
-	h ^= h >> 33;
-	h *= XP2;
-	h ^= h >> 29;
-	h *= XP3;
-	h ^= h >> 32;
-	return h;
-}
-
 /* The set is DEDUP_SUBS sub-tables picked by the top bits of the hash, each
  * open addressing with linear probing over bare 64-bit hashes (0 = empty; a
  * hash of 0 is stored as 1). A sub-table grows when it would pass 3/4 full,
@@ -1547,7 +1459,7 @@ static uint64_t dedup_key_hash(const struct usage *u)
 	memcpy(key, u->subscription_id, a + 1);
 	memcpy(key + a + 1, u->usage_time, b + 1);
 	memcpy(key + a + 1 + b + 1, u->quantity, c);
-	return check_hash64(key, a + b + c + 2, 0);
+	return hash_xxh64(key, a + b + c + 2, 0);
 }
 
 int dedup_seen(struct dedup *d, const struct usage *u)
@@ -1557,7 +1469,7 @@ int dedup_seen(struct dedup *d, const struct usage *u)
 
 int dedup_seen_key(struct dedup *d, const void *key, size_t len)
 {
-	return dedup_add(d, check_hash64(key, len, 0));
+	return dedup_add(d, hash_xxh64(key, len, 0));
 }
 
 size_t dedup_count(const struct dedup *d)

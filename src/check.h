@@ -98,10 +98,6 @@ int check_parse_time_arg(const char *s, int64_t *ms, char *reason,
  * -330). Returns 0, or -1 leaving *minutes alone. */
 int check_parse_offset(const char *s, int *minutes);
 
-/* XXH64 of data (the reference algorithm: stable across versions and
- * machines, so it may also pick a row's --shard). */
-uint64_t check_hash64(const void *data, size_t len, uint64_t seed);
-
 /* Duplicate detection: a compact hash set of (subscriptionId, usageTime,
  * quantity), kept as 64-bit hashes in 1024 sub-tables of 8-byte slots, each
  * with a filter of 1 byte per slot that answers most new keys from cache;

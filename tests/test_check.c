@@ -974,14 +974,6 @@ static void test_policy_from_config(void **state)
 
 /* ---- duplicates --------------------------------------------------------- */
 
-static void test_hash_vectors(void **state)
-{
-	(void)state;
-	/* reference XXH64 values, seed 0 */
-	assert_true(check_hash64("", 0, 0) == UINT64_C(0xEF46DB3751D8E999));
-	assert_true(check_hash64("abc", 3, 0) == UINT64_C(0x44BC2CF5AD770999));
-}
-
 static void usage_of(struct usage *u, const char *id, const char *t,
                      const char *q)
 {
@@ -1366,7 +1358,6 @@ int main(void)
 		cmocka_unit_test(test_record_kinds),
 		cmocka_unit_test(test_record_first_failure),
 		cmocka_unit_test(test_policy_from_config),
-		cmocka_unit_test(test_hash_vectors),
 		cmocka_unit_test(test_dedup_basic),
 		cmocka_unit_test(test_dedup_many),
 		cmocka_unit_test(test_dedup_million),
