@@ -4,7 +4,7 @@
  * only formatted when a row fails. */
 #include "check.h"
 #include "hash.h"
-#include "utf8.h"
+#include "quote.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -12,8 +12,6 @@
 
 #define MS_PER_DAY INT64_C(86400000)
 #define UPPER_SLACK_MS (5 * 60 * 1000) /* default upper bound: now + 5 minutes */
-#define QUOTE_CHARS 40                 /* characters of a value quoted in a reason */
-#define QUOTE_MAX (QUOTE_CHARS * 4 + 4) /* UTF-8 bytes of those, "..." and NUL */
 #define QUANTITY_MAX_DIGITS 15
 #define QUANTITY_MAX_DECIMALS 3
 #define FRACTION_MAX_DIGITS 9 /* nanoseconds; more is certainly not a time */
@@ -44,35 +42,6 @@ static inline void trim(const char **s, size_t *n)
 		len--;
 	*s = p;
 	*n = len;
-}
-
-/* A value as it may appear inside a reason: at most QUOTE_CHARS characters
- * (then "..."), control characters and invalid UTF-8 replaced by '?', so a
- * reason is always one printable line whatever the input held. */
-static const char *quote(char out[QUOTE_MAX], const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, o = 0, chars = 0, k;
-
-	while (i < n) {
-		if (chars == QUOTE_CHARS) {
-			memcpy(out + o, "...", 3);
-			o += 3;
-			break;
-		}
-		k = utf8_seq(p + i, n - i);
-		if (k == 0 || (k == 1 && (p[i] < 0x20 || p[i] == 0x7f))) {
-			out[o++] = '?';
-			i += k ? k : 1;
-		} else {
-			memcpy(out + o, p + i, k);
-			o += k;
-			i += k;
-		}
-		chars++;
-	}
-	out[o] = 0;
-	return out;
 }
 
 /* ---- subscriptionId ----------------------------------------------------- */
@@ -213,7 +182,7 @@ static int bad_decimal(const char *s, size_t len, char *reason,
 	rb_detail(reason, reasonlen,
 	          "quantity '%s' is not a decimal number (digits with an "
 	          "optional '.', no sign, exponent, separators or units)",
-	          quote(q, s, len));
+	          quote_value(q, s, len));
 	return -1;
 }
 
@@ -324,13 +293,13 @@ int check_quantity(const char *s, size_t len, bool is_json_number,
 			return bad_decimal(s, len, reason, reasonlen);
 		rb_detail(reason, reasonlen,
 		          "quantity %s is below the minimum 0.001",
-		          quote(q, s, len));
+		          quote_value(q, s, len));
 		return -1;
 	}
 	if (neg) {
 		rb_detail(reason, reasonlen,
 		          "quantity %s is negative; it must be at least 0.001",
-		          quote(q, s, len));
+		          quote_value(q, s, len));
 		return -1;
 	}
 	for (l = total - 1; digit_at(&d, l) == '0'; l--)
@@ -342,14 +311,14 @@ int check_quantity(const char *s, size_t len, bool is_json_number,
 	if (n + k <= -QUANTITY_MAX_DECIMALS) {
 		rb_detail(reason, reasonlen,
 		          "quantity %s is below the minimum 0.001",
-		          quote(q, s, len));
+		          quote_value(q, s, len));
 		return -1;
 	}
 	if (k < -QUANTITY_MAX_DECIMALS) {
 		rb_detail(reason, reasonlen,
 		          "quantity %s has %" PRId64 " decimals; at most %d are "
 		          "allowed",
-		          quote(q, s, len), -k, QUANTITY_MAX_DECIMALS);
+		          quote_value(q, s, len), -k, QUANTITY_MAX_DECIMALS);
 		return -1;
 	}
 	/* An integer's own trailing zeros are digits of the value sent
@@ -359,14 +328,14 @@ int check_quantity(const char *s, size_t len, bool is_json_number,
 		rb_detail(reason, reasonlen,
 		          "quantity %s is too large; at most %d significant "
 		          "digits are allowed",
-		          quote(q, s, len), QUANTITY_MAX_DIGITS);
+		          quote_value(q, s, len), QUANTITY_MAX_DIGITS);
 		return -1;
 	}
 	if (sig > QUANTITY_MAX_DIGITS) {
 		rb_detail(reason, reasonlen,
 		          "quantity %s has %" PRId64 " significant digits; at "
 		          "most %d are allowed",
-		          quote(q, s, len), sig, QUANTITY_MAX_DIGITS);
+		          quote_value(q, s, len), sig, QUANTITY_MAX_DIGITS);
 		return -1;
 	}
 
@@ -397,7 +366,7 @@ int check_quantity(const char *s, size_t len, bool is_json_number,
 
 not_json:
 	rb_detail(reason, reasonlen, "quantity '%s' is not a valid JSON number",
-	          quote(q, s, len));
+	          quote_value(q, s, len));
 	return -1;
 }
 
@@ -656,7 +625,7 @@ static int iso_parse(const char *s, size_t n, const char *pfx,
 					rb_detail(reason, reasonlen,
 					          "%s'%s' has offset %c%02d:%02d; "
 					          "offsets are -23:59 to +23:59",
-					          pfx, quote(q, s, n), *p, hh,
+					          pfx, quote_value(q, s, n), *p, hh,
 					          mm);
 					return -1;
 				}
@@ -668,19 +637,19 @@ static int iso_parse(const char *s, size_t n, const char *pfx,
 		rb_detail(reason, reasonlen,
 		          "%s'%s' has a fraction of %zu digits; at most %d are "
 		          "allowed",
-		          pfx, quote(q, s, n), fd, FRACTION_MAX_DIGITS);
+		          pfx, quote_value(q, s, n), fd, FRACTION_MAX_DIGITS);
 		return -1;
 	}
 	if (y < 1) {
 		rb_detail(reason, reasonlen,
 		          "%s'%s' has year 0000; years are 0001-9999", pfx,
-		          quote(q, s, n));
+		          quote_value(q, s, n));
 		return -1;
 	}
 	if (mo < 1 || mo > 12) {
 		rb_detail(reason, reasonlen,
 		          "%s'%s' has month %02d; months are 01-12", pfx,
-		          quote(q, s, n), mo);
+		          quote_value(q, s, n), mo);
 		return -1;
 	}
 	if (d < 1 || d > days_in_month(y, mo)) {
@@ -691,33 +660,33 @@ static int iso_parse(const char *s, size_t n, const char *pfx,
 		};
 		rb_detail(reason, reasonlen,
 		          "%s'%s' has day %02d; %s %04d has %d days", pfx,
-		          quote(q, s, n), d, names[mo - 1], y,
+		          quote_value(q, s, n), d, names[mo - 1], y,
 		          days_in_month(y, mo));
 		return -1;
 	}
 	if (h > 23) {
 		rb_detail(reason, reasonlen,
 		          "%s'%s' has hour %02d; hours are 00-23", pfx,
-		          quote(q, s, n), h);
+		          quote_value(q, s, n), h);
 		return -1;
 	}
 	if (mi > 59) {
 		rb_detail(reason, reasonlen,
 		          "%s'%s' has minute %02d; minutes are 00-59", pfx,
-		          quote(q, s, n), mi);
+		          quote_value(q, s, n), mi);
 		return -1;
 	}
 	if (sec == 60) {
 		/* Rebilly stores instants; a leap second names none. */
 		rb_detail(reason, reasonlen,
 		          "%s'%s' is a leap second (:60); seconds are 00-59",
-		          pfx, quote(q, s, n));
+		          pfx, quote_value(q, s, n));
 		return -1;
 	}
 	if (sec > 59) {
 		rb_detail(reason, reasonlen,
 		          "%s'%s' has second %02d; seconds are 00-59", pfx,
-		          quote(q, s, n), sec);
+		          quote_value(q, s, n), sec);
 		return -1;
 	}
 	t->local_ms = days_from_civil(y, mo, d) * MS_PER_DAY +
@@ -728,7 +697,7 @@ syntax:
 	rb_detail(reason, reasonlen,
 	          "%s'%s' is not an RFC 3339 date-time "
 	          "(YYYY-MM-DDTHH:MM:SS[.fff] with Z or an offset like +02:00)%s",
-	          pfx, quote(q, s, n),
+	          pfx, quote_value(q, s, n),
 	          n && all_digits(s, n) ? "; for Unix times pass --time-format "
 	                                  "epoch or epoch-ms"
 	                                : "");
@@ -745,7 +714,7 @@ static int out_of_range(const char *pfx, const char *s, size_t n, int64_t ms,
 	rb_detail(reason, reasonlen,
 	          "%s'%s' is outside 0001-01-01T00:00:00Z to "
 	          "9999-12-31T23:59:59.999Z",
-	          pfx, quote(q, s, n));
+	          pfx, quote_value(q, s, n));
 	return -1;
 }
 
@@ -783,7 +752,7 @@ static int epoch_parse(const char *s, size_t n, bool millis, int64_t *ms,
 		rb_detail(reason, reasonlen,
 		          "usageTime '%s' has a fraction of %zu digits; at most "
 		          "%d are allowed",
-		          quote(q, s, n), fd, FRACTION_MAX_DIGITS);
+		          quote_value(q, s, n), fd, FRACTION_MAX_DIGITS);
 		return -1;
 	}
 	if (!millis && !big && v > TIME_MAX_MS / 1000)
@@ -791,7 +760,7 @@ static int epoch_parse(const char *s, size_t n, bool millis, int64_t *ms,
 	if (big) {
 		rb_detail(reason, reasonlen,
 		          "usageTime '%s' is after 9999-12-31T23:59:59.999Z%s",
-		          quote(q, s, n),
+		          quote_value(q, s, n),
 		          millis ? "" : "; for milliseconds pass --time-format "
 		                        "epoch-ms");
 		return -1;
@@ -806,7 +775,7 @@ syntax:
 	                 : "usageTime '%s' is not a Unix time in seconds "
 	                   "(digits with an optional fraction, --time-format "
 	                   "epoch)",
-	          quote(q, s, n));
+	          quote_value(q, s, n));
 	return -1;
 }
 
@@ -845,13 +814,13 @@ int check_usage_time(const struct check_policy *p, const char *s, size_t len,
 				          "usageTime '%s' has no time zone; add Z "
 				          "or an offset like +02:00, or pass "
 				          "--time-zone",
-				          quote(q, s, len));
+				          quote_value(q, s, len));
 			else
 				rb_detail(reason, reasonlen,
 				          "usageTime '%s' is a date without a "
 				          "time zone; write %.10sT00:00:00Z (or "
 				          "with an offset), or pass --time-zone",
-				          quote(q, s, len), s);
+				          quote_value(q, s, len), s);
 			return -1;
 		}
 		ms = t.local_ms - (int64_t)(t.has_zone ? t.offset_min
@@ -878,7 +847,7 @@ int check_usage_time(const struct check_policy *p, const char *s, size_t len,
 		bool same = len == strlen(out_text) &&
 		            memcmp(s, out_text, len) == 0;
 
-		shown = same ? "" : quote(q, s, len);
+		shown = same ? "" : quote_value(q, s, len);
 		if (ms > upper) {
 			check_format_time(upper, b);
 			rb_detail(reason, reasonlen,
@@ -920,7 +889,7 @@ int check_parse_time_arg(const char *s, int64_t *ms, char *reason,
 		rb_detail(reason, reasonlen,
 		          "'%s' has no time zone; add Z or an offset like "
 		          "+02:00",
-		          quote(q, s, len));
+		          quote_value(q, s, len));
 		return -1;
 	}
 	*ms = t.local_ms - (int64_t)t.offset_min * 60000;
@@ -984,7 +953,7 @@ int check_bool(const char *s, size_t len, int *out, char *reason,
 	rb_detail(reason, reasonlen,
 	          "acceptPartialQuantity '%s' is not a boolean (true/false, "
 	          "1/0, yes/no)",
-	          quote(q, s, len));
+	          quote_value(q, s, len));
 	return -1;
 }
 
@@ -1081,7 +1050,7 @@ int check_record(const struct check_policy *p, const struct record *rec,
 		rb_detail(reason, reasonlen,
 		          "acceptPartialQuantity %s is a number; use true or "
 		          "false",
-		          quote(q, v->text, v->len));
+		          quote_value(q, v->text, v->len));
 		return -1;
 	default:
 		rb_detail(reason, reasonlen,
