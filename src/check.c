@@ -10,11 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MS_PER_DAY INT64_C(86400000)
 #define UPPER_SLACK_MS (5 * 60 * 1000) /* default upper bound: now + 5 minutes */
 #define QUANTITY_MAX_DIGITS 15
 #define QUANTITY_MAX_DECIMALS 3
-#define FRACTION_MAX_DIGITS 9 /* nanoseconds; more is certainly not a time */
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -370,421 +368,13 @@ not_json:
 	return -1;
 }
 
-/* ---- civil time --------------------------------------------------------- */
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * algorithm): exact for every year, no timegm, no TZ environment. */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (unsigned)((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1);
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-	int64_t era;
-	unsigned doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
-static int is_leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int days_in_month(int y, int m)
-{
-	static const int dim[12] = { 31, 28, 31, 30, 31, 30,
-		                     31, 31, 30, 31, 30, 31 };
-
-	return m == 2 && is_leap(y) ? 29 : dim[m - 1];
-}
-
-/* 0001-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the years four
- * digits can write. */
-#define TIME_MIN_MS (INT64_C(-62135596800000))
-#define TIME_MAX_MS (INT64_C(253402300799999))
-
-static void put2(char *p, int v)
-{
-	p[0] = (char)('0' + v / 10);
-	p[1] = (char)('0' + v % 10);
-}
-
-void check_format_time(int64_t ms, char out[CHECK_TIME_MAX])
-{
-	int64_t days, rem, y;
-	int m, d, sec, msec;
-
-	if (ms < TIME_MIN_MS)
-		ms = TIME_MIN_MS;
-	if (ms > TIME_MAX_MS)
-		ms = TIME_MAX_MS;
-	days = ms / MS_PER_DAY;
-	rem = ms % MS_PER_DAY;
-	if (rem < 0) {
-		rem += MS_PER_DAY;
-		days--;
-	}
-	civil_from_days(days, &y, &m, &d);
-	put2(out, (int)(y / 100));
-	put2(out + 2, (int)(y % 100));
-	out[4] = '-';
-	put2(out + 5, m);
-	out[7] = '-';
-	put2(out + 8, d);
-	out[10] = 'T';
-	sec = (int)(rem / 1000);
-	msec = (int)(rem % 1000);
-	put2(out + 11, sec / 3600);
-	out[13] = ':';
-	put2(out + 14, sec / 60 % 60);
-	out[16] = ':';
-	put2(out + 17, sec % 60);
-	if (msec) {
-		out[19] = '.';
-		out[20] = (char)('0' + msec / 100);
-		put2(out + 21, msec % 100);
-		out[23] = 'Z';
-		out[24] = 0;
-	} else {
-		out[19] = 'Z';
-		out[20] = 0;
-	}
-}
-
-/* ---- ISO 8601 / RFC 3339 parsing ---------------------------------------- */
-
-struct iso_time {
-	bool has_time; /* false: a bare date */
-	bool has_zone;
-	int64_t local_ms; /* the wall-clock value read as if it were UTC */
-	int offset_min;   /* when has_zone: minutes east of UTC */
-};
-
-static int num2(const char *p)
-{
-	return (p[0] - '0') * 10 + (p[1] - '0');
-}
-
-static bool all_digits(const char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!is_digit(p[i]))
-			return false;
-	return true;
-}
-
-/* Reads "+HH:MM", "+HHMM" or "+HH" (or '-') of exactly n bytes into minutes
- * east of UTC. Returns 0, 1 for bad syntax, 2 for a bad range (*hh, *mm say
- * what was read). */
-static int parse_offset_digits(const char *p, size_t n, int *minutes, int *hh,
-                               int *mm)
-{
-	int sign;
-
-	if (n < 3 || (p[0] != '+' && p[0] != '-') || !all_digits(p + 1, 2))
-		return 1;
-	sign = p[0] == '-' ? -1 : 1;
-	*hh = num2(p + 1);
-	*mm = 0;
-	if (n == 6 && p[3] == ':' && all_digits(p + 4, 2))
-		*mm = num2(p + 4);
-	else if (n == 5 && all_digits(p + 3, 2))
-		*mm = num2(p + 3);
-	else if (n != 3)
-		return 1;
-	if (*hh > 23 || *mm > 59)
-		return 2;
-	*minutes = sign * (*hh * 60 + *mm);
-	return 0;
-}
-
-/* True when the 8 bytes at p hold a digit where tmpl has '0' and tmpl's own
- * byte everywhere else (tmpl is ASCII, so no term carries into the next
- * byte; the masks fold to constants for a literal tmpl). */
-static inline bool shape8(const char *p, const char *tmpl)
-{
-	const uint64_t ones = 0x0101010101010101ULL, highs = ones * 0x80;
-	uint64_t w, t, x, dm, pm;
-
-	memcpy(&w, p, 8);
-	memcpy(&t, tmpl, 8);
-	x = t ^ (ones * '0');
-	dm = ~(((x & ~highs) + ~highs) | x) & highs; /* 0x80 where tmpl is '0' */
-	pm = ~((dm >> 7) * 0xff);                    /* 0xff where it is not */
-	return !(w & highs) && ((w + ones * 0x50) & dm) == dm &&
-	       !((w + ones * 0x46) & dm) && (w & pm) == (t & pm);
-}
-
-/* The usual form, YYYY-MM-DDTHH:MM:SS[.fff]Z, when it is also a valid
- * instant: checked a word at a time. false sends anything else, valid or
- * not, to iso_parse's general path, which gives the reasons. */
-static bool iso_fast(const char *p, size_t n, struct iso_time *t)
-{
-	int y, mo, d, h, mi, sec, ms = 0;
-
-	if (n == 24) {
-		if (!shape8(p + 16, ":00.000Z"))
-			return false;
-		ms = (p[20] - '0') * 100 + num2(p + 21);
-	} else if (n != 20 || !shape8(p + 12, "0:00:00Z")) {
-		return false;
-	}
-	if (!shape8(p, "0000-00-") || !shape8(p + 8, "00T00:00"))
-		return false;
-	y = num2(p) * 100 + num2(p + 2);
-	mo = num2(p + 5);
-	d = num2(p + 8);
-	h = num2(p + 11);
-	mi = num2(p + 14);
-	sec = num2(p + 17);
-	if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
-	    h > 23 || mi > 59 || sec > 59)
-		return false;
-	t->has_time = true;
-	t->has_zone = true;
-	t->offset_min = 0;
-	t->local_ms = days_from_civil(y, mo, d) * MS_PER_DAY +
-	              (int64_t)((h * 60 + mi) * 60 + sec) * 1000 + ms;
-	return true;
-}
-
-/* Parses YYYY-MM-DD[(T|t| )HH:MM:SS[.f{1,9}][Z|z|+HH:MM|+HHMM|+HH]] exactly
- * (s trimmed by the caller). Fractions beyond milliseconds are truncated.
- * pfx starts every reason ("usageTime " or ""). */
-static int iso_parse(const char *s, size_t n, const char *pfx,
-                     struct iso_time *t, char *reason, size_t reasonlen)
-{
-	char q[QUOTE_MAX];
-	const char *p = s, *end = s + n;
-	int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0, hh, mm;
-	size_t fd = 0, i;
-
-	if (iso_fast(s, n, t))
-		return 0;
-	t->has_time = false;
-	t->has_zone = false;
-	t->offset_min = 0;
-	if (n < 10 || !all_digits(p, 4) || p[4] != '-' ||
-	    !all_digits(p + 5, 2) || p[7] != '-' || !all_digits(p + 8, 2))
-		goto syntax;
-	y = num2(p) * 100 + num2(p + 2);
-	mo = num2(p + 5);
-	d = num2(p + 8);
-	p += 10;
-	if (p < end) {
-		if ((*p != 'T' && *p != 't' && *p != ' ') || end - p < 9 ||
-		    !all_digits(p + 1, 2) || p[3] != ':' ||
-		    !all_digits(p + 4, 2) || p[6] != ':' ||
-		    !all_digits(p + 7, 2))
-			goto syntax;
-		t->has_time = true;
-		h = num2(p + 1);
-		mi = num2(p + 4);
-		sec = num2(p + 7);
-		p += 9;
-		if (p < end && *p == '.') {
-			p++;
-			for (; p < end && is_digit(*p); p++, fd++)
-				if (fd < 3)
-					ms = ms * 10 + (*p - '0');
-			if (fd == 0)
-				goto syntax;
-			for (i = fd; i < 3; i++)
-				ms *= 10;
-		}
-		if (p < end) {
-			if ((*p == 'Z' || *p == 'z') && end - p == 1) {
-				t->has_zone = true;
-			} else {
-				int rc = parse_offset_digits(p, (size_t)(end - p),
-				                             &t->offset_min, &hh,
-				                             &mm);
-				if (rc == 1)
-					goto syntax;
-				if (rc == 2) {
-					rb_detail(reason, reasonlen,
-					          "%s'%s' has offset %c%02d:%02d; "
-					          "offsets are -23:59 to +23:59",
-					          pfx, quote_value(q, s, n), *p, hh,
-					          mm);
-					return -1;
-				}
-				t->has_zone = true;
-			}
-		}
-	}
-	if (fd > FRACTION_MAX_DIGITS) {
-		rb_detail(reason, reasonlen,
-		          "%s'%s' has a fraction of %zu digits; at most %d are "
-		          "allowed",
-		          pfx, quote_value(q, s, n), fd, FRACTION_MAX_DIGITS);
-		return -1;
-	}
-	if (y < 1) {
-		rb_detail(reason, reasonlen,
-		          "%s'%s' has year 0000; years are 0001-9999", pfx,
-		          quote_value(q, s, n));
-		return -1;
-	}
-	if (mo < 1 || mo > 12) {
-		rb_detail(reason, reasonlen,
-		          "%s'%s' has month %02d; months are 01-12", pfx,
-		          quote_value(q, s, n), mo);
-		return -1;
-	}
-	if (d < 1 || d > days_in_month(y, mo)) {
-		static const char *const names[12] = {
-			"January", "February", "March",     "April",
-			"May",     "June",     "July",      "August",
-			"September", "October", "November", "December",
-		};
-		rb_detail(reason, reasonlen,
-		          "%s'%s' has day %02d; %s %04d has %d days", pfx,
-		          quote_value(q, s, n), d, names[mo - 1], y,
-		          days_in_month(y, mo));
-		return -1;
-	}
-	if (h > 23) {
-		rb_detail(reason, reasonlen,
-		          "%s'%s' has hour %02d; hours are 00-23", pfx,
-		          quote_value(q, s, n), h);
-		return -1;
-	}
-	if (mi > 59) {
-		rb_detail(reason, reasonlen,
-		          "%s'%s' has minute %02d; minutes are 00-59", pfx,
-		          quote_value(q, s, n), mi);
-		return -1;
-	}
-	if (sec == 60) {
-		/* Rebilly stores instants; a leap second names none. */
-		rb_detail(reason, reasonlen,
-		          "%s'%s' is a leap second (:60); seconds are 00-59",
-		          pfx, quote_value(q, s, n));
-		return -1;
-	}
-	if (sec > 59) {
-		rb_detail(reason, reasonlen,
-		          "%s'%s' has second %02d; seconds are 00-59", pfx,
-		          quote_value(q, s, n), sec);
-		return -1;
-	}
-	t->local_ms = days_from_civil(y, mo, d) * MS_PER_DAY +
-	              (int64_t)((h * 60 + mi) * 60 + sec) * 1000 + ms;
-	return 0;
-
-syntax:
-	rb_detail(reason, reasonlen,
-	          "%s'%s' is not an RFC 3339 date-time "
-	          "(YYYY-MM-DDTHH:MM:SS[.fff] with Z or an offset like +02:00)%s",
-	          pfx, quote_value(q, s, n),
-	          n && all_digits(s, n) ? "; for Unix times pass --time-format "
-	                                  "epoch or epoch-ms"
-	                                : "");
-	return -1;
-}
-
-static int out_of_range(const char *pfx, const char *s, size_t n, int64_t ms,
-                        char *reason, size_t reasonlen)
-{
-	char q[QUOTE_MAX];
-
-	if (ms >= TIME_MIN_MS && ms <= TIME_MAX_MS)
-		return 0;
-	rb_detail(reason, reasonlen,
-	          "%s'%s' is outside 0001-01-01T00:00:00Z to "
-	          "9999-12-31T23:59:59.999Z",
-	          pfx, quote_value(q, s, n));
-	return -1;
-}
-
-/* Unix time text: seconds with an optional fraction (truncated to ms), or
- * integer milliseconds. No sign, no exponent. */
-static int epoch_parse(const char *s, size_t n, bool millis, int64_t *ms,
-                       char *reason, size_t reasonlen)
-{
-	char q[QUOTE_MAX];
-	const char *p = s, *end = s + n;
-	int64_t v = 0;
-	int frac = 0;
-	size_t id = 0, fd = 0, i;
-	bool big = false;
-
-	for (; p < end && is_digit(*p); p++, id++) {
-		v = v * 10 + (*p - '0');
-		if (v > TIME_MAX_MS) {
-			big = true;
-			v = TIME_MAX_MS; /* keeps v * 10 within int64 */
-		}
-	}
-	if (!millis && p < end && *p == '.') {
-		for (p++; p < end && is_digit(*p); p++, fd++)
-			if (fd < 3)
-				frac = frac * 10 + (*p - '0');
-		if (fd == 0)
-			goto syntax; /* "5." has no fraction digits */
-		for (i = fd; i < 3; i++)
-			frac *= 10;
-	}
-	if (p != end || id == 0)
-		goto syntax;
-	if (fd > FRACTION_MAX_DIGITS) {
-		rb_detail(reason, reasonlen,
-		          "usageTime '%s' has a fraction of %zu digits; at most "
-		          "%d are allowed",
-		          quote_value(q, s, n), fd, FRACTION_MAX_DIGITS);
-		return -1;
-	}
-	if (!millis && !big && v > TIME_MAX_MS / 1000)
-		big = true;
-	if (big) {
-		rb_detail(reason, reasonlen,
-		          "usageTime '%s' is after 9999-12-31T23:59:59.999Z%s",
-		          quote_value(q, s, n),
-		          millis ? "" : "; for milliseconds pass --time-format "
-		                        "epoch-ms");
-		return -1;
-	}
-	*ms = millis ? v : v * 1000 + frac;
-	return 0;
-
-syntax:
-	rb_detail(reason, reasonlen,
-	          millis ? "usageTime '%s' is not a Unix time in milliseconds "
-	                   "(digits only, --time-format epoch-ms)"
-	                 : "usageTime '%s' is not a Unix time in seconds "
-	                   "(digits with an optional fraction, --time-format "
-	                   "epoch)",
-	          quote_value(q, s, n));
-	return -1;
-}
+/* ---- usageTime ---------------------------------------------------------- */
 
 int check_usage_time(const struct check_policy *p, const char *s, size_t len,
                      int64_t now_ms, int64_t *out_ms,
                      char out_text[CHECK_TIME_MAX], char *reason,
                      size_t reasonlen)
 {
-	struct iso_time t;
 	int64_t ms, upper;
 	char q[QUOTE_MAX], a[CHECK_TIME_MAX], b[CHECK_TIME_MAX];
 	const char *shown;
@@ -801,35 +391,9 @@ int check_usage_time(const struct check_policy *p, const char *s, size_t len,
 		          "run's start time");
 		return -1;
 	}
-	if (p->time_format != CONFIG_TIME_ISO) {
-		if (epoch_parse(s, len, p->time_format == CONFIG_TIME_EPOCH_MS,
-		                &ms, reason, reasonlen))
-			return -1;
-	} else {
-		if (iso_parse(s, len, "usageTime ", &t, reason, reasonlen))
-			return -1;
-		if (!t.has_zone && !p->has_time_zone) {
-			if (t.has_time)
-				rb_detail(reason, reasonlen,
-				          "usageTime '%s' has no time zone; add Z "
-				          "or an offset like +02:00, or pass "
-				          "--time-zone",
-				          quote_value(q, s, len));
-			else
-				rb_detail(reason, reasonlen,
-				          "usageTime '%s' is a date without a "
-				          "time zone; write %.10sT00:00:00Z (or "
-				          "with an offset), or pass --time-zone",
-				          quote_value(q, s, len), s);
-			return -1;
-		}
-		ms = t.local_ms - (int64_t)(t.has_zone ? t.offset_min
-		                                       : p->time_zone_offset_min) *
-		                          60000;
-		if (out_of_range("usageTime ", s, len, ms, reason, reasonlen))
-			return -1;
-	}
-	if (p->time_format == CONFIG_TIME_ISO &&
+	if (timefmt_read(&p->time, s, len, &ms, reason, reasonlen))
+		return -1;
+	if (p->time.kind == TIMEFMT_ISO &&
 	    ((len == 20 && s[10] == 'T' && s[19] == 'Z') ||
 	     (len == 24 && s[10] == 'T' && s[19] == '.' && s[23] == 'Z' &&
 	      ms % 1000))) {
@@ -838,7 +402,7 @@ int check_usage_time(const struct check_policy *p, const char *s, size_t len,
 		memcpy(out_text, s, len);
 		out_text[len] = 0;
 	} else {
-		check_format_time(ms, out_text);
+		timefmt_format(ms, out_text);
 	}
 	upper = p->has_not_after ? p->not_after_ms : now_ms + UPPER_SLACK_MS;
 	if ((p->has_not_before && ms < p->not_before_ms) || ms > upper) {
@@ -849,7 +413,7 @@ int check_usage_time(const struct check_policy *p, const char *s, size_t len,
 
 		shown = same ? "" : quote_value(q, s, len);
 		if (ms > upper) {
-			check_format_time(upper, b);
+			timefmt_format(upper, b);
 			rb_detail(reason, reasonlen,
 			          "usageTime %s%s%s%s is after %s %s%s",
 			          same ? "" : shown, same ? "" : " (",
@@ -862,7 +426,7 @@ int check_usage_time(const struct check_policy *p, const char *s, size_t len,
 			                  : " (now + 5 minutes); pass "
 			                    "--not-after to change it");
 		} else {
-			check_format_time(p->not_before_ms, a);
+			timefmt_format(p->not_before_ms, a);
 			rb_detail(reason, reasonlen,
 			          "usageTime %s%s%s%s is before --not-before %s",
 			          same ? "" : shown, same ? "" : " (",
@@ -873,41 +437,6 @@ int check_usage_time(const struct check_policy *p, const char *s, size_t len,
 	}
 	*out_ms = ms;
 	return 0;
-}
-
-int check_parse_time_arg(const char *s, int64_t *ms, char *reason,
-                         size_t reasonlen)
-{
-	struct iso_time t;
-	size_t len = strlen(s);
-	char q[QUOTE_MAX];
-
-	trim(&s, &len);
-	if (iso_parse(s, len, "", &t, reason, reasonlen))
-		return -1;
-	if (t.has_time && !t.has_zone) {
-		rb_detail(reason, reasonlen,
-		          "'%s' has no time zone; add Z or an offset like "
-		          "+02:00",
-		          quote_value(q, s, len));
-		return -1;
-	}
-	*ms = t.local_ms - (int64_t)t.offset_min * 60000;
-	return out_of_range("", s, len, *ms, reason, reasonlen);
-}
-
-int check_parse_offset(const char *s, int *minutes)
-{
-	size_t n = strlen(s);
-	int hh, mm;
-
-	if ((n == 1 && (s[0] == 'Z' || s[0] == 'z')) ||
-	    (n == 3 && (s[0] == 'U' || s[0] == 'u') &&
-	     (s[1] == 'T' || s[1] == 't') && (s[2] == 'C' || s[2] == 'c'))) {
-		*minutes = 0;
-		return 0;
-	}
-	return parse_offset_digits(s, n, minutes, &hh, &mm) ? -1 : 0;
 }
 
 /* ---- acceptPartialQuantity ---------------------------------------------- */
@@ -962,9 +491,11 @@ int check_bool(const char *s, size_t len, int *out, char *reason,
 void check_policy_from_config(struct check_policy *p, const struct config *cfg)
 {
 	memset(p, 0, sizeof(*p));
-	p->has_time_zone = cfg->has_time_zone;
-	p->time_zone_offset_min = cfg->time_zone_offset_min;
-	p->time_format = cfg->time_format;
+	p->time.kind = cfg->time_format == CONFIG_TIME_EPOCH      ? TIMEFMT_EPOCH
+	               : cfg->time_format == CONFIG_TIME_EPOCH_MS ? TIMEFMT_EPOCH_MS
+	                                                          : TIMEFMT_ISO;
+	p->time.has_zone = cfg->has_time_zone;
+	p->time.zone_offset_min = cfg->time_zone_offset_min;
 	p->has_not_before = cfg->has_not_before;
 	p->not_before_ms = cfg->not_before_ms;
 	p->has_not_after = cfg->has_not_after;

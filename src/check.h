@@ -12,10 +12,11 @@
 #include "config.h"
 #include "record.h"
 #include "status.h"
+#include "timefmt.h"
 
 #define CHECK_ID_MAX 50
 #define CHECK_QUANTITY_MAX 24 /* 15 significant digits, a point, NUL, slack */
-#define CHECK_TIME_MAX 32     /* "YYYY-MM-DDTHH:MM:SS.fffZ" + NUL */
+#define CHECK_TIME_MAX TIMEFMT_MAX /* "YYYY-MM-DDTHH:MM:SS.fffZ" + NUL */
 
 /* A checked, normalized usage, ready to send. */
 struct usage {
@@ -29,9 +30,7 @@ struct usage {
 };
 
 struct check_policy {
-	bool has_time_zone;
-	int time_zone_offset_min;
-	enum config_time_format time_format;
+	struct timefmt_reader time; /* how usageTime text is read */
 	bool has_not_before;
 	int64_t not_before_ms;
 	bool has_not_after;    /* else: now_ms + 5 minutes */
@@ -64,16 +63,11 @@ int check_subscription_id(const char *s, size_t len, char out[CHECK_ID_MAX + 1],
  * canonical text: "005.2500" -> "5.25", ".5" -> "0.5", "5." -> "5". */
 int check_quantity(const char *s, size_t len, bool is_json_number,
                    char out[CHECK_QUANTITY_MAX], char *reason, size_t reasonlen);
-/* usageTime text, or a JSON number's text with epoch formats. out_text gets the
- * canonical UTC form. Window checks are done here too (now_ms for the default).
- * ISO: YYYY-MM-DD, then T, t or a space, HH:MM:SS, an optional fraction of 1-9
- * digits (truncated to milliseconds, never rounded), then Z, z, +HH:MM, +HHMM
- * or +HH (offsets up to 23:59). Without a zone, or a bare date (midnight), only
- * with p->has_time_zone. Second 60 (leap second) is rejected. Years
- * 0001-9999, also after applying the offset. Epoch: digits with an optional
- * fraction of 1-9 digits (truncated to ms); epoch-ms: digits only; no sign or
- * exponent. Absent or empty (after trimming) is missing: 0 with out_text ""
- * and *out_ms 0, when p->stamp_time; else a reject naming --stamp-time. */
+/* usageTime text, or a JSON number's text with epoch formats, trimmed and
+ * read by timefmt_read with p->time. out_text gets the canonical UTC form.
+ * Window checks are done here too (now_ms for the default). Absent or empty
+ * (after trimming) is missing: 0 with out_text "" and *out_ms 0, when
+ * p->stamp_time; else a reject naming --stamp-time. */
 int check_usage_time(const struct check_policy *p, const char *s, size_t len,
                      int64_t now_ms, int64_t *out_ms,
                      char out_text[CHECK_TIME_MAX], char *reason,
@@ -81,22 +75,6 @@ int check_usage_time(const struct check_policy *p, const char *s, size_t len,
 /* -1 absent (empty), 0 or 1; returns -1 for anything else (reason set). */
 int check_bool(const char *s, size_t len, int *out, char *reason,
                size_t reasonlen);
-
-/* Formats ms since 1970 as "YYYY-MM-DDTHH:MM:SS[.fff]Z" (fraction only when
- * non-zero, then always 3 digits). ms outside years 0001-9999 is clamped. */
-void check_format_time(int64_t ms, char out[CHECK_TIME_MAX]);
-
-/* Option values, for cli.c. A --not-before/--not-after value: an RFC 3339
- * date-time with Z or an offset (same forms as usageTime), or a bare date
- * meaning midnight UTC. Returns 0, or -1 with a reason like
- * "'2026-02-30' has day 30; February 2026 has 28 days" (the caller adds the
- * option's name). s is NUL-terminated. */
-int check_parse_time_arg(const char *s, int64_t *ms, char *reason,
-                         size_t reasonlen);
-/* A --time-zone value: "UTC" or "Z" (any case), "+HH:MM", "+HHMM" or "+HH"
- * (or '-'), hours 00-23, minutes 00-59. *minutes is east of UTC ("-05:30" is
- * -330). Returns 0, or -1 leaving *minutes alone. */
-int check_parse_offset(const char *s, int *minutes);
 
 /* Duplicate detection: a compact hash set of (subscriptionId, usageTime,
  * quantity), kept as 64-bit hashes in 1024 sub-tables of 8-byte slots, each

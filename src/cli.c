@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "timefmt.h"
 
 const char cli_usage[] =
 "usage: rbusage import [OPTIONS] FILE...     check every row, send the valid ones\n"
@@ -269,7 +269,7 @@ static int apply(struct config *cfg, const struct opt *o, const char *arg,
 	case OPT_MAP: return set_map(cfg, arg, err, errlen);
 	case OPT_COLUMNS: return set_columns(cfg, arg, err, errlen);
 	case OPT_TIME_ZONE:
-		if (check_parse_offset(arg, &cfg->time_zone_offset_min)) {
+		if (timefmt_parse_offset(arg, &cfg->time_zone_offset_min)) {
 			rb_detail(err, errlen,
 			          "--time-zone: '%s' is not UTC or an offset like +02:00",
 			          arg);
@@ -291,7 +291,7 @@ static int apply(struct config *cfg, const struct opt *o, const char *arg,
 	case OPT_NOT_AFTER: {
 		char why[160];
 		int64_t ms;
-		if (check_parse_time_arg(arg, &ms, why, sizeof(why))) {
+		if (timefmt_parse_bound(arg, &ms, why, sizeof(why))) {
 			rb_detail(err, errlen, "--%s: %s", o->name, why);
 			return -1;
 		}

@@ -949,7 +949,7 @@ static enum rb_status set_aside(const char *log, char *err, size_t errlen)
 
 	if (access(log, F_OK) != 0)
 		return RB_OK;
-	check_format_time(clock_wall_ms() / 1000 * 1000, stamp);
+	timefmt_format(clock_wall_ms() / 1000 * 1000, stamp);
 	snprintf(dst, sizeof(dst), "%s.%s", log, stamp);
 	if (rename(log, dst)) {
 		rb_detail(err, errlen, "cannot rename '%s': %s", log, strerror(errno));
@@ -1005,11 +1005,11 @@ static enum rb_status import_file(const struct config *cfg, const char *path,
 	 * resume, so a re-sent row is the same record and can be found again. */
 	im.stamped_ms = im.start_wall_ms / 1000 * 1000;
 	if (im.rs.stamped[0] &&
-	    !check_parse_time_arg(im.rs.stamped, &im.stamped_ms, err, errlen))
+	    !timefmt_parse_bound(im.rs.stamped, &im.stamped_ms, err, errlen))
 		snprintf(im.stamped, sizeof(im.stamped), "%s", im.rs.stamped);
 	else
-		check_format_time(im.stamped_ms, im.stamped);
-	check_format_time(im.start_wall_ms, started);
+		timefmt_format(im.stamped_ms, im.stamped);
+	timefmt_format(im.start_wall_ms, started);
 
 	if (!cfg->allow_duplicates && !(im.dd = dedup_new())) {
 		st = RB_ENOMEM;

@@ -243,7 +243,7 @@ enum rb_status undo_run(const struct config *cfg,
 		st = RB_EIO;
 		goto out;
 	}
-	check_format_time(clock_wall_ms(), started);
+	timefmt_format(clock_wall_ms(), started);
 	run.command = "undo";
 	run.input = log;
 	run.started = started;

@@ -19,10 +19,10 @@ if ! echo 'int main(void){return 0;}' >"$T/probe.c" ||
 fi
 
 # What each target links, besides its own file.
-srcs_csv="reader reader_csv reader_jsonl record check hash quote json status config"
+srcs_csv="reader reader_csv reader_jsonl record check hash quote timefmt json status config"
 srcs_jsonl=$srcs_csv
-srcs_check="check hash quote json status config"
-srcs_response="response json retry throttle check hash quote config buf status"
+srcs_check="check hash quote timefmt json status config"
+srcs_response="response json retry throttle check hash quote timefmt config buf status"
 
 # Each source once, two at a time.
 mkdir "$T/obj"

@@ -132,7 +132,7 @@ static inline void fuzz_check_time_out(const char *t, int64_t ms)
 	FUZZ_CHECK(strnlen(t, CHECK_TIME_MAX) < CHECK_TIME_MAX,
 	           "usageTime not NUL-terminated");
 	FUZZ_CHECK(fuzz_canonical_time(t), "usageTime '%s' not canonical", t);
-	check_format_time(ms, fmt);
+	timefmt_format(ms, fmt);
 	FUZZ_CHECK(!strcmp(fmt, t), "usageTime '%s' but ms %lld formats as '%s'",
 	           t, (long long)ms, fmt);
 	memset(&p, 0, sizeof(p));

@@ -27,7 +27,7 @@ static void one_quantity(const char *s, size_t n, bool json)
 }
 
 static void one_time(const char *s, size_t n, unsigned opts,
-                     enum config_time_format tf)
+                     enum timefmt_kind tf)
 {
 	static const int offsets[] = { 0, 60, -330, 1439, -1439, 345 };
 	struct check_policy p;
@@ -35,9 +35,9 @@ static void one_time(const char *s, size_t n, unsigned opts,
 	int64_t ms = -1;
 
 	memset(&p, 0, sizeof(p));
-	p.time_format = tf;
-	p.has_time_zone = opts & 1;
-	p.time_zone_offset_min = offsets[(opts >> 1) % 6];
+	p.time.kind = tf;
+	p.time.has_zone = opts & 1;
+	p.time.zone_offset_min = offsets[(opts >> 1) % 6];
 	p.stamp_time = !(opts & 16);
 	/* a window around "now" some of the time, none the rest */
 	if (opts & 32) {
@@ -102,13 +102,13 @@ static void one_time_arg(const char *s)
 	int64_t ms = 0, ms2 = 0;
 
 	reason[0] = 0;
-	if (check_parse_time_arg(s, &ms, reason, sizeof(reason))) {
+	if (timefmt_parse_bound(s, &ms, reason, sizeof(reason))) {
 		fuzz_check_line(reason, sizeof(reason), "time arg reason");
 		return;
 	}
-	check_format_time(ms, fmt);
+	timefmt_format(ms, fmt);
 	FUZZ_CHECK(fuzz_canonical_time(fmt), "'%s' formats as '%s'", s, fmt);
-	FUZZ_CHECK(check_parse_time_arg(fmt, &ms2, reason, sizeof(reason)) == 0 &&
+	FUZZ_CHECK(timefmt_parse_bound(fmt, &ms2, reason, sizeof(reason)) == 0 &&
 	                   ms2 == ms,
 	           "'%s' is %lld; its form '%s' reads as %lld", s,
 	           (long long)ms, fmt, (long long)ms2);
@@ -119,14 +119,14 @@ static void one_offset(const char *s)
 	int min = 12345, min2 = 54321;
 	char again[16];
 
-	if (check_parse_offset(s, &min)) {
+	if (timefmt_parse_offset(s, &min)) {
 		FUZZ_CHECK(min == 12345, "refused offset changed minutes");
 		return;
 	}
 	FUZZ_CHECK(min > -24 * 60 && min < 24 * 60, "offset %d", min);
 	snprintf(again, sizeof(again), "%c%02d:%02d", min < 0 ? '-' : '+',
 	         abs(min) / 60, abs(min) % 60);
-	FUZZ_CHECK(check_parse_offset(again, &min2) == 0 && min2 == min,
+	FUZZ_CHECK(timefmt_parse_offset(again, &min2) == 0 && min2 == min,
 	           "'%s' is %d; '%s' is %d", s, min, again, min2);
 }
 
@@ -139,10 +139,10 @@ static void one_format(const uint8_t *d, size_t n)
 
 	for (i = 0; i < n && i < 8; i++)
 		ms = (int64_t)((uint64_t)ms << 8 | d[i]);
-	check_format_time(ms, out);
+	timefmt_format(ms, out);
 	FUZZ_CHECK(fuzz_canonical_time(out), "%lld formats as '%s'",
 	           (long long)ms, out);
-	FUZZ_CHECK(check_parse_time_arg(out, &back, reason, sizeof(reason)) == 0,
+	FUZZ_CHECK(timefmt_parse_bound(out, &back, reason, sizeof(reason)) == 0,
 	           "'%s' refused: %s", out, reason);
 	if (ms >= INT64_C(-62135596800000) && ms <= INT64_C(253402300799999))
 		FUZZ_CHECK(back == ms, "%lld formats as '%s', reads %lld",
@@ -169,13 +169,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		one_quantity(s, n, sel == Q_JSON);
 		break;
 	case T_ISO:
-		one_time(s, n, opts, CONFIG_TIME_ISO);
+		one_time(s, n, opts, TIMEFMT_ISO);
 		break;
 	case T_EPOCH:
-		one_time(s, n, opts, CONFIG_TIME_EPOCH);
+		one_time(s, n, opts, TIMEFMT_EPOCH);
 		break;
 	case T_EPOCH_MS:
-		one_time(s, n, opts, CONFIG_TIME_EPOCH_MS);
+		one_time(s, n, opts, TIMEFMT_EPOCH_MS);
 		break;
 	case ID:
 		one_id(s, n);
