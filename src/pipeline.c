@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "check.h"
+#include "dedup.h"
 #include "fingerprint.h"
 #include "reader.h"
 #include "record.h"

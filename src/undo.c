@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "check.h"
+#include "dedup.h"
 #include "report.h"
 #include "resultlog.h"
 #include "sender.h"

@@ -19,7 +19,7 @@ if ! echo 'int main(void){return 0;}' >"$T/probe.c" ||
 fi
 
 # What each target links, besides its own file.
-srcs_csv="reader reader_csv reader_jsonl record check hash quote timefmt json status config"
+srcs_csv="reader reader_csv reader_jsonl record check dedup hash quote timefmt json status config"
 srcs_jsonl=$srcs_csv
 srcs_check="check hash quote timefmt json status config"
 srcs_response="response json retry throttle check hash quote timefmt config buf status"

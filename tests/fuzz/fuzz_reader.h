@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
+#include "dedup.h"
 #include "reader.h"
 #include "record.h"
 
