@@ -4,8 +4,10 @@
  * only formatted when a row fails. */
 #include "check.h"
 #include "quote.h"
+#include "utf8.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #define UPPER_SLACK_MS (5 * 60 * 1000) /* default upper bound: now + 5 minutes */
@@ -42,37 +44,71 @@ static inline void trim(const char **s, size_t *n)
 
 /* ---- subscriptionId ----------------------------------------------------- */
 
-/* Bytes an id may hold, one bit each (byte c is bit c & 63 of word c >> 6):
- * printable ASCII 0x21-0x7e but for the separators the loop below names. */
+/* Rebilly's resource-id alphabet (its OpenAPI pattern ^[@~\-\.\w]+$):
+ * letters, digits and _ @ ~ . - ; no other id can name a subscription. One
+ * bit a byte (byte c is bit c & 63 of word c >> 6). */
 #define ID_BIT(c) (UINT64_C(1) << ((c) & 63))
+#define ID_RANGE(lo, hi) ((~UINT64_C(0) >> (63 - ((hi) & 63))) & (~UINT64_C(0) << ((lo) & 63)))
 static const uint64_t id_ok[4] = {
-	(~UINT64_C(0) << 0x21) &
-		~(ID_BIT('"') | ID_BIT('\'') | ID_BIT(',') | ID_BIT('/') |
-		  ID_BIT(';')),
-	(~UINT64_C(0) >> 1) & ~ID_BIT('\\'), /* 0x40-0x7e */
+	ID_RANGE('0', '9') | ID_BIT('-') | ID_BIT('.'),
+	ID_RANGE('@', 'Z') | ID_RANGE('a', 'z') | ID_BIT('_') | ID_BIT('~'),
 	0,
 	0,
 };
 
-/* Non-zero when one of the 8 bytes in w is not an id byte: below 0x21,
- * 0x7f or above, or a separator. Each such byte sets its high bit in one of
- * the terms (a borrow may flag more, which only sends a good id down the
- * slow loop, where it passes). */
+/* 0x80 in each byte of w that is not an id byte, exactly. A byte below 0x80
+ * plus (0x80 - lo) sets its high bit when it is >= lo, plus (0x7f - hi)
+ * when it is > hi, and neither sum carries into the next byte; a byte of
+ * 0x80 or above is bad by its own high bit. */
 static inline uint64_t id_word_bad(uint64_t w)
 {
 	const uint64_t ones = 0x0101010101010101ULL, highs = ones * 0x80;
-#define ID_EQ(c) ((w ^ (ones * (c))) - ones)
-	return (ID_EQ('"') | ID_EQ('\'') | ID_EQ(',') | ID_EQ('/') |
-	        ID_EQ(';') | ID_EQ('\\') | ID_EQ(0x7f) | (w - ones * 0x21) | w) &
-	       highs;
-#undef ID_EQ
+	uint64_t x = w & ~highs;
+#define GE(lo) (x + ones * (0x80 - (lo)))
+#define GT(hi) (x + ones * (0x7f - (hi)))
+	uint64_t good = (GE('-') & ~GT('.')) | (GE('0') & ~GT('9')) |
+	                (GE('@') & ~GT('Z')) | (GE('_') & ~GT('_')) |
+	                (GE('a') & ~GT('z')) | (GE('~') & ~GT('~'));
+#undef GE
+#undef GT
+	return (~good | w) & highs;
+}
+
+/* The reason for the first byte of s that is not an id byte. */
+static int bad_id_char(const char *s, size_t len, char *reason,
+                       size_t reasonlen)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	char q[QUOTE_MAX], what[16];
+	size_t i, k;
+
+	for (i = 0; i < len; i++)
+		if (!(id_ok[u[i] >> 6] >> (u[i] & 63) & 1))
+			break;
+	if (i == len)
+		return 0;
+	if (u[i] == ' ')
+		snprintf(what, sizeof(what), "a space");
+	else if (u[i] < 0x20 || u[i] == 0x7f)
+		snprintf(what, sizeof(what), "byte 0x%02x", u[i]);
+	else if (u[i] < 0x80)
+		snprintf(what, sizeof(what), "'%c'", u[i]);
+	else if ((k = utf8_seq(u + i, len - i)) != 0)
+		snprintf(what, sizeof(what), "'%.*s'", (int)k, s + i);
+	else
+		snprintf(what, sizeof(what), "byte 0x%02x", u[i]);
+	rb_detail(reason, reasonlen,
+	          "subscriptionId '%s' contains %s, which no subscription id "
+	          "can hold (letters, digits and _ @ ~ . - only)",
+	          quote_value(q, s, len), what);
+	return -1;
 }
 
 int check_subscription_id(const char *s, size_t len, char out[CHECK_ID_MAX + 1],
                           char *reason, size_t reasonlen)
 {
 	const unsigned char *u;
-	uint64_t ok = 1;
+	uint64_t bad = 0, w;
 	size_t i;
 
 	out[0] = 0;
@@ -85,61 +121,24 @@ int check_subscription_id(const char *s, size_t len, char out[CHECK_ID_MAX + 1],
 		rb_detail(reason, reasonlen, "subscriptionId is empty");
 		return -1;
 	}
-	/* The usual id passes 8 bytes at a time, then one table test a byte,
-	 * without branches; only a bad one goes through the loop below, which
-	 * finds the reason. */
+	/* The usual id passes 8 bytes at a time without a branch, its last
+	 * word overlapping the one before; a short one one table test a
+	 * byte. Only a bad id goes through bad_id_char, which finds the
+	 * reason. */
 	u = (const unsigned char *)s;
-	for (i = 0; len - i >= 8; i += 8) {
-		uint64_t w;
-		memcpy(&w, u + i, 8);
-		if (id_word_bad(w))
-			ok = 0;
+	if (len >= 8) {
+		for (i = 0; len - i > 8; i += 8) {
+			memcpy(&w, u + i, 8);
+			bad |= id_word_bad(w);
+		}
+		memcpy(&w, u + len - 8, 8);
+		bad |= id_word_bad(w);
+	} else {
+		for (i = 0; i < len; i++)
+			bad |= ~(id_ok[u[i] >> 6] >> (u[i] & 63)) & 1;
 	}
-	for (; i < len; i++)
-		ok &= id_ok[u[i] >> 6] >> (u[i] & 63);
-	for (i = 0; !(ok & 1) && i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 0x80) {
-			rb_detail(reason, reasonlen,
-			          "subscriptionId contains a non-ASCII character; "
-			          "only printable ASCII is allowed");
-			return -1;
-		}
-		if (c < 0x20 || c == 0x7f) {
-			rb_detail(reason, reasonlen,
-			          "subscriptionId contains a control character "
-			          "(0x%02x); only printable ASCII is allowed",
-			          c);
-			return -1;
-		}
-		switch (c) {
-		case ' ':
-		case '"':
-		case '\'':
-		case '\\':
-		case '/':
-		case ';':
-		case ',':
-			/* ; and , separate values in Rebilly's filter syntax,
-			 * so such an id could never be looked up again. */
-			if (c == ' ')
-				rb_detail(reason, reasonlen,
-				          "subscriptionId contains a space, "
-				          "which is not allowed (ids may not "
-				          "contain spaces, quotes, \\, /, ; or "
-				          ",)");
-			else
-				rb_detail(reason, reasonlen,
-				          "subscriptionId contains '%c' which is "
-				          "not allowed (ids may not contain "
-				          "spaces, quotes, \\, /, ; or ,)",
-				          (char)c);
-			return -1;
-		default:
-			break;
-		}
-	}
+	if (bad && bad_id_char(s, len, reason, reasonlen))
+		return -1;
 	if (len > CHECK_ID_MAX) {
 		rb_detail(reason, reasonlen,
 		          "subscriptionId has %zu characters; at most %d are "

@@ -127,8 +127,12 @@ static void test_id_basic(void **state)
 	(void)state;
 	id_ok("sub_1", "sub_1");
 	id_ok("  sub-1\t ", "sub-1");
-	id_ok("!#$%&()*+-.:<=>?@[]^_`{|}~AZaz09",
-	      "!#$%&()*+-.:<=>?@[]^_`{|}~AZaz09");
+	id_ok("@~-._AZaz09", "@~-._AZaz09");
+	id_ok("sub_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ",
+	      "sub_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ");
+	id_ok("4f6cf35x-2c4y-483z-a0a9-158621f77a21",
+	      "4f6cf35x-2c4y-483z-a0a9-158621f77a21");
+	id_ok("a@b.c~d", "a@b.c~d");
 	id_bad("", "subscriptionId is empty");
 	id_bad(" \t ", "subscriptionId is empty");
 	reason[0] = 0;
@@ -163,28 +167,81 @@ static void test_id_length(void **state)
 
 static void test_id_chars(void **state)
 {
-	static const char forbidden[] = "\"'\\/;,";
+	/* every printable ASCII character outside the alphabet */
+	static const char other[] = "!\"#$%&'()*+,/:;<=>?[\\]^`{|}";
 	const char *p;
-	char in[8], want[160];
+	char in[8], want[200];
 
 	(void)state;
-	for (p = forbidden; *p; p++) {
+	for (p = other; *p; p++) {
 		snprintf(in, sizeof(in), "a%cb", *p);
 		snprintf(want, sizeof(want),
-		         "subscriptionId contains '%c' which is not allowed "
-		         "(ids may not contain spaces, quotes, \\, /, ; or ,)",
-		         *p);
+		         "subscriptionId 'a%cb' contains '%c', which no "
+		         "subscription id can hold (letters, digits and _ @ ~ . "
+		         "- only)",
+		         *p, *p);
 		id_bad(in, want);
 	}
-	id_bad("a;b", "subscriptionId contains ';' which is not allowed (ids "
-	              "may not contain spaces, quotes, \\, /, ; or ,)");
-	id_bad("a b", "~contains a space");
-	id_bad("a\tb", "~control character (0x09)");
-	id_bad("a\x7f", "~control character (0x7f)");
+	/* issue 10: ids no subscription can have */
+	id_bad("sub:1", "subscriptionId 'sub:1' contains ':', which no "
+	                "subscription id can hold (letters, digits and _ @ ~ "
+	                ". - only)");
+	id_bad("a!b", "subscriptionId 'a!b' contains '!', which no "
+	              "subscription id can hold (letters, digits and _ @ ~ . "
+	              "- only)");
+	id_bad("a b", "subscriptionId 'a b' contains a space, which no "
+	              "subscription id can hold (letters, digits and _ @ ~ . "
+	              "- only)");
+	id_bad("a\tb", "subscriptionId 'a?b' contains byte 0x09, which no "
+	                "subscription id can hold (letters, digits and _ @ ~ "
+	                ". - only)");
+	id_bad("a\x7f", "~contains byte 0x7f, which");
 	id_bad("s\xc3\xbc"
 	       "b",
-	       "subscriptionId contains a non-ASCII character; only "
-	       "printable ASCII is allowed");
+	       "subscriptionId 's\xc3\xbc"
+	       "b' contains '\xc3\xbc', which no subscription id can hold "
+	       "(letters, digits and _ @ ~ . - only)");
+	id_bad("sub_\xff", "~contains byte 0xff, which");
+	/* the first bad character is named, wherever it is */
+	id_bad("sub_12345678901234567890:x",
+	       "~'sub_12345678901234567890:x' contains ':', which");
+	id_bad("sub_1234567890123456789/", "~contains '/', which");
+	id_bad("sub_1234567:", "~contains ':', which");
+	/* a bad character is named before a bad length */
+	id_bad("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa;",
+	       "~contains ';', which");
+}
+
+/* Every byte at every position of ids of every length up to 24 (the word
+ * loop, the overlapping last word, the short loop): accepted exactly when
+ * it is in the alphabet. */
+static void test_id_alphabet_exhaustive(void **state)
+{
+	char in[32], out[CHECK_ID_MAX + 1];
+	size_t len, pos;
+	int c;
+
+	(void)state;
+	for (len = 1; len <= 24; len++)
+		for (pos = 0; pos < len; pos++)
+			for (c = 1; c < 256; c++) {
+				int good = (c >= '0' && c <= '9') ||
+				           (c >= 'a' && c <= 'z') ||
+				           (c >= 'A' && c <= 'Z') || c == '_' ||
+				           c == '@' || c == '~' || c == '.' ||
+				           c == '-';
+				int rc;
+
+				memset(in, 'x', len);
+				in[pos] = (char)c;
+				if (c == ' ' || c == '\t')
+					continue; /* trimmed at the ends */
+				rc = check_subscription_id(in, len, out, reason,
+				                           sizeof(reason));
+				if (rc != (good ? 0 : -1))
+					fail_msg("byte 0x%02x at %zu of %zu: %d", c,
+					         pos, len, rc);
+			}
 }
 
 /* ---- quantity ----------------------------------------------------------- */
@@ -676,7 +733,7 @@ static void test_record_first_failure(void **state)
 	set(&r, CONFIG_FIELD_ACCEPT_PARTIAL, "maybe", READER_STRING);
 	assert_int_equal(run(&p, &r, &u), -1);
 	assert_int_equal(u.line, 7);
-	assert_non_null(strstr(reason, "subscriptionId contains ';'"));
+	assert_non_null(strstr(reason, "subscriptionId 'a;b' contains ';', which"));
 	set(&r, CONFIG_FIELD_SUBSCRIPTION_ID, "ab", READER_STRING);
 	assert_int_equal(run(&p, &r, &u), -1);
 	assert_string_equal(reason, "quantity 0 is below the minimum 0.001");
@@ -721,6 +778,7 @@ int main(void)
 		cmocka_unit_test(test_id_basic),
 		cmocka_unit_test(test_id_length),
 		cmocka_unit_test(test_id_chars),
+		cmocka_unit_test(test_id_alphabet_exhaustive),
 		cmocka_unit_test(test_quantity_canonical),
 		cmocka_unit_test(test_quantity_minimum),
 		cmocka_unit_test(test_quantity_decimals),

@@ -70,12 +70,19 @@ static void one_time(const char *s, size_t n, unsigned opts,
 static void one_id(const char *s, size_t n)
 {
 	char out[CHECK_ID_MAX + 1], again[CHECK_ID_MAX + 1], reason[512];
+	size_t i;
 
 	reason[0] = 0;
 	if (check_subscription_id(s, n, out, reason, sizeof(reason))) {
 		fuzz_check_line(reason, sizeof(reason), "id reason");
 		return;
 	}
+	for (i = 0; out[i]; i++)
+		FUZZ_CHECK((out[i] >= '0' && out[i] <= '9') ||
+		                   (out[i] >= 'a' && out[i] <= 'z') ||
+		                   (out[i] >= 'A' && out[i] <= 'Z') ||
+		                   strchr("_@~.-", out[i]),
+		           "id '%s' has 0x%02x", out, (unsigned char)out[i]);
 	FUZZ_CHECK(check_subscription_id(out, strlen(out), again, reason,
 	                                 sizeof(reason)) == 0 &&
 	                   !strcmp(out, again),
