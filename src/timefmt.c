@@ -396,11 +396,27 @@ int timefmt_epoch_parse(const char *s, size_t n, bool millis, int64_t *ms,
 		rb_detail(reason, reasonlen,
 		          "usageTime '%s' is after 9999-12-31T23:59:59.999Z%s",
 		          quote_value(q, s, n),
-		          millis ? "" : "; for milliseconds pass --time-format "
-		                        "epoch-ms");
+		          millis ? "" : " in seconds: probably milliseconds "
+		                        "(pass --time-format epoch-ms)");
 		return -1;
 	}
 	*ms = millis ? v : v * 1000 + frac;
+	/* A unit mistaken is the likely error, and it would bill in 1970 or
+	 * in year 57,000: a value far from any real usage says so. */
+	if (millis ? *ms < TIMEFMT_EPOCH_MS_MIN : *ms >= TIMEFMT_EPOCH_MAX) {
+		char t[TIMEFMT_MAX];
+
+		timefmt_format(*ms, t);
+		rb_detail(reason, reasonlen,
+		          millis ? "usageTime '%s' is %s in milliseconds, before "
+		                   "2000: probably seconds (pass --time-format "
+		                   "epoch)"
+		                 : "usageTime '%s' is %s in seconds, in 2100 or "
+		                   "later: probably milliseconds (pass "
+		                   "--time-format epoch-ms)",
+		          quote_value(q, s, n), t);
+		return -1;
+	}
 	return 0;
 
 syntax:

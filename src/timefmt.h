@@ -57,10 +57,17 @@ int timefmt_iso_parse(const char *s, size_t n, const char *pfx,
 int timefmt_check_range(const char *pfx, const char *s, size_t n, int64_t ms,
                         char *reason, size_t reasonlen);
 
+/* Plausible Unix times: milliseconds before 2000-01-01T00:00:00Z are
+ * probably seconds, seconds from 2100-01-01T00:00:00Z on probably
+ * milliseconds (DESIGN "Checks"). */
+#define TIMEFMT_EPOCH_MS_MIN INT64_C(946684800000)
+#define TIMEFMT_EPOCH_MAX INT64_C(4102444800000)
+
 /* Unix time text (s trimmed, borrowed): seconds with an optional fraction
  * of 1-9 digits (cut to ms) when !millis, digits only when millis; no sign,
- * no exponent. Returns 0, or -1 with a reason naming usageTime and the
- * --time-format that was given. */
+ * no exponent; inside the plausible range above for its unit. Returns 0, or
+ * -1 with a reason naming usageTime and the --time-format that was given,
+ * or the one that was probably meant. */
 int timefmt_epoch_parse(const char *s, size_t n, bool millis, int64_t *ms,
                         char *reason, size_t reasonlen);
 

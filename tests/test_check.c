@@ -535,7 +535,7 @@ static void test_time_trim_epoch_window(void **state)
 	      "to change it");
 	p.has_not_after = true;
 	p.not_after_ms = arg_ms("9999-12-31T23:59:59.999Z");
-	t_ok(&p, "253402300799.999", "9999-12-31T23:59:59.999Z");
+	t_ok(&p, "4102444799", "2099-12-31T23:59:59Z");
 	p.time.kind = TIMEFMT_EPOCH_MS;
 	t_ok(&p, "\t1767225600123", "2026-01-01T00:00:00.123Z");
 }

@@ -235,23 +235,45 @@ static void test_time_epoch(void **state)
 	      "optional fraction, --time-format epoch)");
 	t_bad(&p, "2026-01-01T00:00:00Z", "~is not a Unix time in seconds");
 	t_bad(&p, "1767225600.1234567890", "~fraction of 10 digits");
+	/* milliseconds given as seconds: an instant after 2100 says so */
+	t_ok(&p, "4102444799.999", "2099-12-31T23:59:59.999Z");
+	t_bad(&p, "4102444800",
+	      "usageTime '4102444800' is 2100-01-01T00:00:00Z in seconds, in "
+	      "2100 or later: probably milliseconds (pass --time-format "
+	      "epoch-ms)");
+	t_bad(&p, "253402300799.999",
+	      "usageTime '253402300799.999' is 9999-12-31T23:59:59.999Z in "
+	      "seconds, in 2100 or later: probably milliseconds (pass "
+	      "--time-format epoch-ms)");
 	t_bad(&p, "1767225600123",
-	      "~is after 9999-12-31T23:59:59.999Z; for milliseconds pass "
-	      "--time-format epoch-ms");
+	      "usageTime '1767225600123' is after 9999-12-31T23:59:59.999Z in "
+	      "seconds: probably milliseconds (pass --time-format epoch-ms)");
 	t_bad(&p, "99999999999999999999999999999999", "~is after 9999");
-	t_ok(&p, "253402300799.999", "9999-12-31T23:59:59.999Z");
-	t_bad(&p, "253402300800", "~is after 9999-12-31T23:59:59.999Z");
 
 	p.kind = TIMEFMT_EPOCH_MS;
 	ms = t_ok(&p, "1767225600123", "2026-01-01T00:00:00.123Z");
 	assert_true(ms == INT64_C(1767225600123));
 	t_ok(&p, "1767225600000", "2026-01-01T00:00:00Z");
-	t_ok(&p, "1", "1970-01-01T00:00:00.001Z");
+	t_ok(&p, "253402300799999", "9999-12-31T23:59:59.999Z");
+	/* seconds given as milliseconds: an instant before 2000 says so */
+	t_ok(&p, "946684800000", "2000-01-01T00:00:00Z");
+	t_bad(&p, "946684799999",
+	      "usageTime '946684799999' is 1999-12-31T23:59:59.999Z in "
+	      "milliseconds, before 2000: probably seconds (pass --time-format "
+	      "epoch)");
+	t_bad(&p, "1767225600",
+	      "usageTime '1767225600' is 1970-01-21T10:53:45.600Z in "
+	      "milliseconds, before 2000: probably seconds (pass --time-format "
+	      "epoch)");
+	t_bad(&p, "1", "~is 1970-01-01T00:00:00.001Z in milliseconds, before "
+	               "2000: probably seconds");
 	t_bad(&p, "1767225600123.5",
 	      "usageTime '1767225600123.5' is not a Unix time in "
 	      "milliseconds (digits only, --time-format epoch-ms)");
 	t_bad(&p, "-5", "~is not a Unix time in milliseconds");
 	t_bad(&p, "1e12", "~is not a Unix time in milliseconds");
+	t_bad(&p, "253402300800000",
+	      "usageTime '253402300800000' is after 9999-12-31T23:59:59.999Z");
 	t_bad(&p, "99999999999999999999999999999999", "~is after 9999");
 }
 
