@@ -28,7 +28,8 @@ const char cli_usage[] =
 "  --time-zone Z              zone for usageTime values without offset (UTC, +02:00)\n"
 "  --time-format F            iso (default), epoch or epoch-ms\n"
 "  --not-before T             reject usageTime before T\n"
-"  --not-after T              reject usageTime after T (default: now + 5 minutes)\n"
+"  --not-after T              reject usageTime after T (a date: its end; default:\n"
+"                             now + 5 minutes)\n"
 "  --stamp-time               send rows without usageTime at the run's start time\n"
 "  --allow-duplicates         keep repeated (subscriptionId, usageTime, quantity) rows\n"
 "Output:\n"
@@ -291,7 +292,12 @@ static int apply(struct config *cfg, const struct opt *o, const char *arg,
 	case OPT_NOT_AFTER: {
 		char why[160];
 		int64_t ms;
-		if (timefmt_parse_bound(arg, &ms, why, sizeof(why))) {
+		/* a bare date as --not-after is the end of that day */
+		int rc = o->id == OPT_NOT_BEFORE
+		                 ? timefmt_parse_bound(arg, &ms, why, sizeof(why))
+		                 : timefmt_parse_end_bound(arg, &ms, why,
+		                                           sizeof(why));
+		if (rc) {
 			rb_detail(err, errlen, "--%s: %s", o->name, why);
 			return -1;
 		}

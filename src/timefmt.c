@@ -464,8 +464,8 @@ int timefmt_read(const struct timefmt_reader *r, const char *s, size_t n,
 
 /* ---- option values --------------------------------------------------------- */
 
-int timefmt_parse_bound(const char *s, int64_t *ms, char *reason,
-                        size_t reasonlen)
+static int parse_bound(const char *s, bool end_of_day, int64_t *ms,
+                       char *reason, size_t reasonlen)
 {
 	struct timefmt_iso t;
 	size_t len = strlen(s);
@@ -482,7 +482,21 @@ int timefmt_parse_bound(const char *s, int64_t *ms, char *reason,
 		return -1;
 	}
 	*ms = t.local_ms - (int64_t)t.offset_min * 60000;
+	if (!t.has_time && end_of_day)
+		*ms += TIMEFMT_MS_PER_DAY - 1; /* the window is inclusive */
 	return timefmt_check_range("", s, len, *ms, reason, reasonlen);
+}
+
+int timefmt_parse_bound(const char *s, int64_t *ms, char *reason,
+                        size_t reasonlen)
+{
+	return parse_bound(s, false, ms, reason, reasonlen);
+}
+
+int timefmt_parse_end_bound(const char *s, int64_t *ms, char *reason,
+                            size_t reasonlen)
+{
+	return parse_bound(s, true, ms, reason, reasonlen);
 }
 
 int timefmt_parse_offset(const char *s, int *minutes)

@@ -98,6 +98,10 @@ int timefmt_read(const struct timefmt_reader *r, const char *s, size_t n,
  * has day 30; February 2026 has 28 days" (the caller adds the option). */
 int timefmt_parse_bound(const char *s, int64_t *ms, char *reason,
                         size_t reasonlen);
+/* The same for --not-after, where a bare date means the end of that day:
+ * its last millisecond in UTC ("2025-12-31" is 2025-12-31T23:59:59.999Z). */
+int timefmt_parse_end_bound(const char *s, int64_t *ms, char *reason,
+                            size_t reasonlen);
 
 /* A --time-zone offset: "UTC" or "Z" (any case), "+HH:MM", "+HHMM" or
  * "+HH" (or '-'), hours 00-23, minutes 00-59. *minutes is east of UTC

@@ -511,6 +511,15 @@ static void test_time_window(void **state)
 	t_bad(&p, "2031-01-01T00:00:00.001Z",
 	      "usageTime 2031-01-01T00:00:00.001Z is after --not-after "
 	      "2031-01-01T00:00:00Z");
+	/* --not-after DATE: that whole day is inside (issue 11) */
+	assert_int_equal(timefmt_parse_end_bound("2030-12-31", &p.not_after_ms,
+	                                         reason, sizeof(reason)),
+	                 0);
+	t_ok(&p, "2030-12-31T23:59:59.999Z", "2030-12-31T23:59:59.999Z");
+	t_ok(&p, "2030-12-31T18:59:59-05:00", "2030-12-31T23:59:59Z");
+	t_bad(&p, "2031-01-01T00:00:00Z",
+	      "usageTime 2031-01-01T00:00:00Z is after --not-after "
+	      "2030-12-31T23:59:59.999Z");
 	p.not_after_ms = arg_ms("9999-12-31T23:59:59.999Z");
 	p.has_not_before = false;
 	t_ok(&p, "9999-12-31T23:59:59.999Z", "9999-12-31T23:59:59.999Z");

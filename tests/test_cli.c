@@ -554,9 +554,18 @@ static void test_time_window(void **state)
 	assert_int_equal(cfg.not_before_ms, 1767225600000LL + 36000250LL);
 	assert_int_equal(cfg.not_after_ms, cfg.not_before_ms);
 
+	/* a bare date as --not-after is the end of that day (issue 11) */
+	OK("import", "--dry-run", "--not-after", "2025-12-31", "x");
+	assert_int_equal(cfg.not_after_ms, 1767225600000LL - 1);
+	OK("import", "--dry-run", "--not-before", "2025-12-31", "--not-after",
+	   "2025-12-31", "x");
+	assert_int_equal(cfg.not_before_ms, 1767225600000LL - 86400000LL);
+	assert_int_equal(cfg.not_after_ms, 1767225600000LL - 1);
+	OK("import", "--dry-run", "--not-after", "9999-12-31", "x");
+	assert_int_equal(cfg.not_after_ms, 253402300799999LL);
 	REFUSED("--not-before is after --not-after", "import", "--dry-run",
 	        "--not-before", "2026-01-02", "--not-after", "2026-01-01", "x");
-	/* the reason comes from check.c; the option's name is put first */
+	/* the reason comes from timefmt.c; the option's name is put first */
 	assert_int_equal(parse("import", "--dry-run", "--not-before", "2026-02-30",
 	                       "x", NULL),
 	                 RB_EUSAGE);

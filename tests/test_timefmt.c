@@ -344,6 +344,25 @@ static void test_time_args(void **state)
 
 	(void)state;
 	assert_true(arg_ms("2026-01-01") == INT64_C(1767225600000));
+	/* --not-after: a bare date is the last millisecond of that day, a
+	 * date-time is itself */
+	assert_int_equal(timefmt_parse_end_bound("2025-12-31", &ms, reason,
+	                                         sizeof(reason)),
+	                 0);
+	assert_true(ms == INT64_C(1767225599999));
+	assert_int_equal(timefmt_parse_end_bound(" 2024-02-29 ", &ms, reason,
+	                                         sizeof(reason)),
+	                 0);
+	assert_true(ms == INT64_C(1709251199999));
+	assert_int_equal(timefmt_parse_end_bound("2025-12-31T00:00:00Z", &ms,
+	                                         reason, sizeof(reason)),
+	                 0);
+	assert_true(ms == INT64_C(1767139200000));
+	assert_int_equal(timefmt_parse_end_bound("2025-02-29", &ms, reason,
+	                                         sizeof(reason)),
+	                 -1);
+	assert_string_equal(reason,
+	                    "'2025-02-29' has day 29; February 2025 has 28 days");
 	assert_true(arg_ms("2026-01-01T02:00:00+02:00") ==
 	            INT64_C(1767225600000));
 	assert_true(arg_ms(" 2026-01-01T00:00:00.5Z ") ==
