@@ -169,20 +169,41 @@ static char digit_at(const struct digits *d, size_t i)
  * the arithmetic below in int64 whatever the input says (1e99999999999...). */
 #define EXP_SAT INT64_C(1000000000000000)
 
-static int bad_decimal(const char *s, size_t len, char *reason,
+/* Digits, one ',' and more digits: what a decimal comma looks like. */
+static bool comma_shaped(const char *s, size_t len)
+{
+	size_t i, commas = 0;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == ',')
+			commas++;
+		else if (!is_digit(s[i]))
+			return false;
+	}
+	return commas == 1 && s[len - 1] != ',';
+}
+
+static int bad_decimal(const char *s, size_t len, char point, char *reason,
                        size_t reasonlen)
 {
 	char q[QUOTE_MAX];
 
 	rb_detail(reason, reasonlen,
 	          "quantity '%s' is not a decimal number (digits with an "
-	          "optional '.', no sign, exponent, separators or units)",
-	          quote_value(q, s, len));
+	          "optional '%c'%s, no sign, exponent, separators or units)%s",
+	          quote_value(q, s, len), point,
+	          point == ',' ? " as --decimal-comma says" : "",
+	          point == '.' && comma_shaped(s, len)
+	                  ? "; if ',' is the decimal mark, pass --decimal-comma"
+	                  : "");
 	return -1;
 }
 
-int check_quantity(const char *s, size_t len, bool is_json_number,
-                   char out[CHECK_QUANTITY_MAX], char *reason, size_t reasonlen)
+/* check_quantity with point as the decimal mark of text ('.' or ','); a JSON
+ * number always has '.'. */
+static int quantity(const char *s, size_t len, bool is_json_number, char point,
+                    char out[CHECK_QUANTITY_MAX], char *reason,
+                    size_t reasonlen)
 {
 	const char *p, *end;
 	struct digits d;
@@ -220,7 +241,7 @@ int check_quantity(const char *s, size_t len, bool is_json_number,
 				out[len] = 0;
 				return 0;
 			}
-		} else if (*r == '.' && end - r >= 2 &&
+		} else if (*r == point && end - r >= 2 &&
 		           end - r <= 1 + QUANTITY_MAX_DECIMALS &&
 		           end[-1] != '0' && (*p != '0' || i == 1) &&
 		           len - 1 <= QUANTITY_MAX_DIGITS) {
@@ -228,6 +249,7 @@ int check_quantity(const char *s, size_t len, bool is_json_number,
 				;
 			if (r == end) {
 				memcpy(out, s, len);
+				out[i] = '.'; /* sent with '.' whatever was read */
 				out[len] = 0;
 				return 0;
 			}
@@ -245,7 +267,7 @@ int check_quantity(const char *s, size_t len, bool is_json_number,
 	d.ilen = (size_t)(p - d.ip);
 	d.fp = p;
 	d.flen = 0;
-	if (p < end && *p == '.') {
+	if (p < end && *p == point) {
 		d.fp = ++p;
 		while (p < end && is_digit(*p))
 			p++;
@@ -276,7 +298,7 @@ int check_quantity(const char *s, size_t len, bool is_json_number,
 		if (p != end)
 			goto not_json;
 	} else if (p != end || d.ilen + d.flen == 0) {
-		return bad_decimal(s, len, reason, reasonlen);
+		return bad_decimal(s, len, point, reason, reasonlen);
 	}
 
 	/* value = digits[f..l] * 10^k, digits[f] and digits[l] non-zero */
@@ -285,7 +307,7 @@ int check_quantity(const char *s, size_t len, bool is_json_number,
 		;
 	if (f == total) {
 		if (neg && !is_json_number)
-			return bad_decimal(s, len, reason, reasonlen);
+			return bad_decimal(s, len, point, reason, reasonlen);
 		rb_detail(reason, reasonlen,
 		          "quantity %s is below the minimum 0.001",
 		          quote_value(q, s, len));
@@ -341,10 +363,10 @@ int check_quantity(const char *s, size_t len, bool is_json_number,
 		for (i = 0; i < (size_t)k; i++)
 			out[o++] = '0';
 	} else if (n + k > 0) {
-		size_t point = f + (size_t)(n + k);
+		size_t at = f + (size_t)(n + k); /* where '.' goes */
 
 		for (i = f; i <= l; i++) {
-			if (i == point)
+			if (i == at)
 				out[o++] = '.';
 			out[o++] = digit_at(&d, i);
 		}
@@ -363,6 +385,20 @@ not_json:
 	rb_detail(reason, reasonlen, "quantity '%s' is not a valid JSON number",
 	          quote_value(q, s, len));
 	return -1;
+}
+
+int check_quantity(const char *s, size_t len, bool is_json_number,
+                   char out[CHECK_QUANTITY_MAX], char *reason, size_t reasonlen)
+{
+	return quantity(s, len, is_json_number, '.', out, reason, reasonlen);
+}
+
+int check_quantity_comma(const char *s, size_t len, bool is_json_number,
+                         char out[CHECK_QUANTITY_MAX], char *reason,
+                         size_t reasonlen)
+{
+	return quantity(s, len, is_json_number, is_json_number ? '.' : ',', out,
+	                reason, reasonlen);
 }
 
 /* ---- usageTime ---------------------------------------------------------- */
@@ -498,6 +534,7 @@ void check_policy_from_config(struct check_policy *p, const struct config *cfg)
 	p->has_not_after = cfg->has_not_after;
 	p->not_after_ms = cfg->not_after_ms;
 	p->stamp_time = cfg->stamp_time;
+	p->decimal_comma = cfg->decimal_comma;
 }
 
 static const char *kind_name(enum reader_kind k)
@@ -545,9 +582,10 @@ int check_record(const struct check_policy *p, const struct record *rec,
 		          kind_name(v->kind));
 		return -1;
 	}
-	if (check_quantity(v->present ? v->text : NULL, v->len,
-	                   v->kind == READER_NUMBER, out->quantity, reason,
-	                   reasonlen))
+	if (quantity(v->present ? v->text : NULL, v->len,
+	             v->kind == READER_NUMBER,
+	             p->decimal_comma && v->kind != READER_NUMBER ? ',' : '.',
+	             out->quantity, reason, reasonlen))
 		return -1;
 
 	v = &rec->v[CONFIG_FIELD_USAGE_TIME];

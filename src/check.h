@@ -36,6 +36,7 @@ struct check_policy {
 	bool has_not_after;    /* else: now_ms + 5 minutes */
 	int64_t not_after_ms;
 	bool stamp_time; /* else a missing usageTime is a reject */
+	bool decimal_comma; /* quantities in text have ',' as decimal mark */
 };
 
 /* Copies the check-related options out of cfg. */
@@ -63,6 +64,12 @@ int check_subscription_id(const char *s, size_t len, char out[CHECK_ID_MAX + 1],
  * canonical text: "005.2500" -> "5.25", ".5" -> "0.5", "5." -> "5". */
 int check_quantity(const char *s, size_t len, bool is_json_number,
                    char out[CHECK_QUANTITY_MAX], char *reason, size_t reasonlen);
+/* The same with ',' as the decimal mark of text (--decimal-comma): "1,5" is
+ * 1.5, sent as "1.5"; a '.' in text is then refused (it may be a thousands
+ * separator). A JSON number keeps JSON's '.'. */
+int check_quantity_comma(const char *s, size_t len, bool is_json_number,
+                         char out[CHECK_QUANTITY_MAX], char *reason,
+                         size_t reasonlen);
 /* usageTime text, or a JSON number's text with epoch formats, trimmed and
  * read by timefmt_read with p->time. out_text gets the canonical UTC form.
  * Window checks are done here too (now_ms for the default). Absent or empty

@@ -32,6 +32,8 @@ const char cli_usage[] =
 "                             now + 5 minutes)\n"
 "  --stamp-time               send rows without usageTime at the run's start time\n"
 "  --allow-duplicates         keep repeated (subscriptionId, usageTime, quantity) rows\n"
+"  --decimal-comma            quantities use ',' as the decimal mark (1,5); needs a\n"
+"                             delimiter other than ','\n"
 "Output:\n"
 "  --rejects PATH             reject file (default: <input>.rejects.<ext>)\n"
 "  --log PATH                 result log (default: <input>.results.jsonl)\n"
@@ -59,7 +61,7 @@ const char cli_usage[] =
 enum opt_id {
 	OPT_FORMAT, OPT_DELIMITER, OPT_MAP, OPT_COLUMNS, OPT_TIME_ZONE,
 	OPT_TIME_FORMAT, OPT_NOT_BEFORE, OPT_NOT_AFTER, OPT_STAMP_TIME,
-	OPT_ALLOW_DUPS, OPT_REJECTS, OPT_LOG, OPT_DRY_RUN, OPT_EMIT, OPT_RESTART,
+	OPT_ALLOW_DUPS, OPT_DECIMAL_COMMA, OPT_REJECTS, OPT_LOG, OPT_DRY_RUN, OPT_EMIT, OPT_RESTART,
 	OPT_ORG, OPT_API_KEY_FILE, OPT_API_KEY, OPT_SANDBOX, OPT_LIVE,
 	OPT_BASE_URL, OPT_RATE, OPT_CONCURRENCY, OPT_RETRIES, OPT_TIMEOUT,
 	OPT_RESERVE, OPT_CACERT, OPT_VERBOSE, OPT_PROGRESS, OPT_NO_PROGRESS,
@@ -90,6 +92,7 @@ static const struct opt opts[] = {
 	{"not-after", OPT_NOT_AFTER, 1, FOR_IMPORT},
 	{"stamp-time", OPT_STAMP_TIME, 0, FOR_IMPORT},
 	{"allow-duplicates", OPT_ALLOW_DUPS, 0, FOR_IMPORT},
+	{"decimal-comma", OPT_DECIMAL_COMMA, 0, FOR_IMPORT},
 	{"rejects", OPT_REJECTS, 1, FOR_IMPORT},
 	{"log", OPT_LOG, 1, FOR_SEND},
 	{"dry-run", OPT_DRY_RUN, 0, FOR_IMPORT},
@@ -312,6 +315,7 @@ static int apply(struct config *cfg, const struct opt *o, const char *arg,
 	}
 	case OPT_STAMP_TIME: cfg->stamp_time = true; return 0;
 	case OPT_ALLOW_DUPS: cfg->allow_duplicates = true; return 0;
+	case OPT_DECIMAL_COMMA: cfg->decimal_comma = true; return 0;
 	case OPT_REJECTS: cfg->rejects_path = arg; return 0;
 	case OPT_LOG: cfg->log_path = arg; return 0;
 	case OPT_DRY_RUN: cfg->dry_run = true; return 0;
@@ -416,6 +420,50 @@ static const char *env_or_null(cli_getenv_fn env, const char *name)
 	return v && *v ? v : NULL;
 }
 
+/* With --decimal-comma, each CSV input must be read with a delimiter other
+ * than ',' (else 1,5 is two fields). Without --delimiter that is a .tsv
+ * (tab); JSON lines have no delimiter. A file whose format is only known by
+ * sniffing might be CSV: it needs --delimiter or --format jsonl. */
+static int check_decimal_comma(const struct config *cfg, char *err,
+                               size_t errlen)
+{
+	size_t i;
+
+	if (!cfg->decimal_comma || cfg->format == CONFIG_FORMAT_JSONL)
+		return 0;
+	if (cfg->delimiter == ',') {
+		rb_detail(err, errlen,
+		          "--decimal-comma needs a delimiter other than ',' (1,5 "
+		          "would be split in two fields)");
+		return -1;
+	}
+	if (cfg->delimiter)
+		return 0;
+	for (i = 0; i < cfg->nfiles; i++) {
+		const char *f = cfg->files[i];
+		size_t n = strlen(f);
+
+		if (n >= 3 && !strcasecmp(f + n - 3, ".gz"))
+			n -= 3;
+		if (n > 4 && !strncasecmp(f + n - 4, ".tsv", 4))
+			continue;
+		if (cfg->format == CONFIG_FORMAT_AUTO &&
+		    ((n > 6 && !strncasecmp(f + n - 6, ".jsonl", 6)) ||
+		     (n > 7 && !strncasecmp(f + n - 7, ".ndjson", 7))))
+			continue;
+		rb_detail(err, errlen,
+		          "--decimal-comma: '%s' would be read with ',' as its "
+		          "delimiter, which splits 1,5 in two fields; pass "
+		          "--delimiter ';' (or the file's own)%s",
+		          f,
+		          cfg->format == CONFIG_FORMAT_AUTO
+		                  ? ", or --format jsonl for JSON lines"
+		                  : "");
+		return -1;
+	}
+	return 0;
+}
+
 /* Cross-option rules, once everything is read. */
 static int validate(struct config *cfg, int saw_url_opt, int saw_sandbox,
                     int saw_live, int saw_base, int saw_progress,
@@ -452,6 +500,8 @@ static int validate(struct config *cfg, int saw_url_opt, int saw_sandbox,
 			rb_detail(err, errlen, "--not-before is after --not-after");
 			return -1;
 		}
+		if (check_decimal_comma(cfg, err, errlen))
+			return -1;
 	}
 	if (cfg->nfiles == 0) {
 		rb_detail(err, errlen, "%s: no %s given (see 'rbusage --help')",

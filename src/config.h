@@ -69,6 +69,7 @@ struct config {
 	int64_t not_after_ms;
 	bool stamp_time; /* --stamp-time: rows without usageTime get the run's start */
 	bool allow_duplicates;
+	bool decimal_comma; /* --decimal-comma: "1,5" in text is 1.5 */
 
 	/* output */
 	const char *rejects_path; /* borrowed from argv; NULL = beside the input */

@@ -320,7 +320,8 @@ static void test_quantity_text_rejects(void **state)
 	(void)state;
 	q_bad("1,000", false,
 	      "quantity '1,000' is not a decimal number (digits with an "
-	      "optional '.', no sign, exponent, separators or units)");
+	      "optional '.', no sign, exponent, separators or units); if ',' "
+	      "is the decimal mark, pass --decimal-comma");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		q_bad(bad[i], false, bad[i][0] ? "~is not a decimal number"
 		                               : "~quantity is empty");
@@ -393,6 +394,71 @@ static void test_quantity_huge_exponents(void **state)
 	/* the quoted value is capped */
 	assert_true(strlen(reason) < 120);
 	assert_non_null(strstr(reason, "..."));
+}
+
+/* --decimal-comma: ',' is the mark in text, the value is sent with '.',
+ * reasons keep the value as read (issue 11) */
+static void qc_ok(const char *in, bool json, const char *want)
+{
+	char out[CHECK_QUANTITY_MAX];
+
+	reason[0] = 0;
+	if (check_quantity_comma(in, strlen(in), json, out, reason,
+	                         sizeof(reason)))
+		fail_msg("quantity '%s' (comma, json %d) rejected: %s", in, json,
+		         reason);
+	if (strcmp(out, want) != 0)
+		fail_msg("quantity '%s' (comma) -> '%s', want '%s'", in, out,
+		         want);
+}
+
+static void qc_bad(const char *in, const char *want)
+{
+	char out[CHECK_QUANTITY_MAX];
+
+	reason[0] = 0;
+	if (check_quantity_comma(in, strlen(in), false, out, reason,
+	                         sizeof(reason)) == 0)
+		fail_msg("quantity '%s' (comma) accepted as '%s'", in, out);
+	expect_reason(in, want);
+}
+
+static void test_quantity_decimal_comma(void **state)
+{
+	(void)state;
+	qc_ok("1,5", false, "1.5");
+	qc_ok("12,25", false, "12.25");
+	qc_ok("0,001", false, "0.001");
+	qc_ok(" 5 ", false, "5");
+	qc_ok(",5", false, "0.5");
+	qc_ok("5,", false, "5");
+	qc_ok("5,250", false, "5.25");
+	qc_ok("005,2500", false, "5.25");
+	qc_ok("123456789012,345", false, "123456789012.345");
+	/* a JSON number is JSON's: '.' and exponent */
+	qc_ok("1.5", true, "1.5");
+	qc_ok("1.5e2", true, "150");
+	qc_bad("1,2345", "quantity 1,2345 has 4 decimals; at most 3 are "
+	                 "allowed");
+	qc_bad("0,0009", "quantity 0,0009 is below the minimum 0.001");
+	qc_bad("-1,5", "quantity -1,5 is negative; it must be at least 0.001");
+	qc_bad("1234567890123,456",
+	       "quantity 1234567890123,456 has 16 significant digits; at most "
+	       "15 are allowed");
+	/* a '.' may be a thousands separator here: refused, not guessed */
+	qc_bad("1.5", "quantity '1.5' is not a decimal number (digits with an "
+	              "optional ',' as --decimal-comma says, no sign, "
+	              "exponent, separators or units)");
+	qc_bad("1.234,5", "~is not a decimal number");
+	qc_bad("1,2,3", "~is not a decimal number");
+	/* without the option, a comma-shaped value says what to pass */
+	q_bad("1,5", false,
+	      "quantity '1,5' is not a decimal number (digits with an optional "
+	      "'.', no sign, exponent, separators or units); if ',' is the "
+	      "decimal mark, pass --decimal-comma");
+	q_bad("1,2,3", false,
+	      "quantity '1,2,3' is not a decimal number (digits with an "
+	      "optional '.', no sign, exponent, separators or units)");
 }
 
 static void test_quantity_quoting(void **state)
@@ -661,6 +727,20 @@ static void test_record_ok(void **state)
 	assert_string_equal(u.usage_time, "");
 	assert_true(u.usage_time_ms == 0);
 	p.stamp_time = false;
+	/* --decimal-comma: text with ',', a JSON number as JSON says */
+	p.decimal_comma = true;
+	set(&r, CONFIG_FIELD_USAGE_TIME, "2026-01-01T10:00:00Z", READER_STRING);
+	set(&r, CONFIG_FIELD_QUANTITY, "2,50", READER_STRING);
+	assert_int_equal(run(&p, &r, &u), 0);
+	assert_string_equal(u.quantity, "2.5");
+	set(&r, CONFIG_FIELD_QUANTITY, "2.5", READER_NUMBER);
+	assert_int_equal(run(&p, &r, &u), 0);
+	assert_string_equal(u.quantity, "2.5");
+	set(&r, CONFIG_FIELD_QUANTITY, "2.5", READER_STRING);
+	assert_int_equal(run(&p, &r, &u), -1);
+	assert_non_null(strstr(reason, "optional ',' as --decimal-comma says"));
+	p.decimal_comma = false;
+	set(&r, CONFIG_FIELD_QUANTITY, "0.50", READER_STRING);
 	/* epoch as a JSON number */
 	p.time.kind = TIMEFMT_EPOCH;
 	set(&r, CONFIG_FIELD_USAGE_TIME, "1767225600.25", READER_NUMBER);
@@ -771,7 +851,9 @@ static void test_policy_from_config(void **state)
 	cfg.has_not_after = true;
 	cfg.not_after_ms = 22;
 	cfg.stamp_time = true;
+	cfg.decimal_comma = true;
 	check_policy_from_config(&p, &cfg);
+	assert_true(p.decimal_comma);
 	assert_true(p.time.has_zone);
 	assert_int_equal(p.time.zone_offset_min, -330);
 	assert_int_equal(p.time.kind, TIMEFMT_EPOCH_MS);
@@ -796,6 +878,7 @@ int main(void)
 		cmocka_unit_test(test_quantity_json),
 		cmocka_unit_test(test_quantity_huge_exponents),
 		cmocka_unit_test(test_quantity_quoting),
+		cmocka_unit_test(test_quantity_decimal_comma),
 		cmocka_unit_test(test_time_zones),
 		cmocka_unit_test(test_time_missing),
 		cmocka_unit_test(test_time_window),

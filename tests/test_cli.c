@@ -582,6 +582,43 @@ static void test_time_window(void **state)
 	assert_int_equal(strncmp(err, "--not-after: ", 13), 0);
 }
 
+/* --decimal-comma: never with ',' as the delimiter (issue 11) */
+static void test_decimal_comma(void **state)
+{
+	(void)state;
+	OK("import", "--dry-run", "x.csv");
+	assert_false(cfg.decimal_comma);
+	OK("import", "--dry-run", "--decimal-comma", "--delimiter", ";", "x.csv");
+	assert_true(cfg.decimal_comma);
+	assert_int_equal(cfg.delimiter, ';');
+	/* a tab: by --delimiter, --format tsv or a .tsv name */
+	OK("import", "--dry-run", "--decimal-comma", "--delimiter", "tab", "x");
+	OK("import", "--dry-run", "--decimal-comma", "--format", "tsv", "x");
+	OK("import", "--dry-run", "--decimal-comma", "a.tsv", "b.TSV.gz");
+	/* JSON lines have no delimiter */
+	OK("import", "--dry-run", "--decimal-comma", "x.jsonl", "y.ndjson.gz");
+	OK("import", "--dry-run", "--decimal-comma", "--format", "jsonl", "-");
+	REFUSED("--decimal-comma needs a delimiter other than ',' (1,5 would be "
+	        "split in two fields)",
+	        "import", "--dry-run", "--decimal-comma", "--delimiter", ",",
+	        "x.jsonl");
+	REFUSED("--decimal-comma: 'x.csv' would be read with ',' as its "
+	        "delimiter, which splits 1,5 in two fields; pass --delimiter "
+	        "';' (or the file's own), or --format jsonl for JSON lines",
+	        "import", "--dry-run", "--decimal-comma", "a.tsv", "x.csv");
+	REFUSED("--decimal-comma: '-' would be read with ',' as its "
+	        "delimiter, which splits 1,5 in two fields; pass --delimiter "
+	        "';' (or the file's own), or --format jsonl for JSON lines",
+	        "import", "--dry-run", "--decimal-comma", "-");
+	REFUSED("--decimal-comma: 'x.jsonl' would be read with ',' as its "
+	        "delimiter, which splits 1,5 in two fields; pass --delimiter "
+	        "';' (or the file's own)",
+	        "import", "--dry-run", "--decimal-comma", "--format", "csv",
+	        "x.jsonl");
+	REFUSED("undo: --decimal-comma does not apply here", "undo",
+	        "--decimal-comma", "log");
+}
+
 static void test_flags(void **state)
 {
 	(void)state;
@@ -1097,6 +1134,7 @@ int main(void)
 		T(test_map),
 		T(test_columns),
 		T(test_time_zone),
+		T(test_decimal_comma),
 		T(test_time_format),
 		T(test_time_window),
 		T(test_flags),

@@ -26,6 +26,36 @@ static void one_quantity(const char *s, size_t n, bool json)
 		           (int)n, s, out, json ? "JSON" : "text", other);
 }
 
+/* --decimal-comma: the value with ',' for '.' (and no '.' of its own) is
+ * the same number as with '.', and is refused exactly as often. */
+static void one_quantity_comma(const char *s, size_t n)
+{
+	char out[CHECK_QUANTITY_MAX], dot[CHECK_QUANTITY_MAX], reason[512];
+	char *swapped;
+	int rc, rc_dot;
+	size_t i;
+
+	reason[0] = 0;
+	rc = check_quantity_comma(s, n, false, out, reason, sizeof(reason));
+	if (rc) {
+		fuzz_check_line(reason, sizeof(reason), "quantity reason");
+		FUZZ_CHECK(out[0] == 0, "refused, yet out is '%s'", out);
+	} else {
+		fuzz_check_quantity_out(out);
+	}
+	if (memchr(s, '.', n))
+		return;
+	swapped = malloc(n + 1);
+	FUZZ_CHECK(swapped != NULL, "out of memory");
+	for (i = 0; i < n; i++)
+		swapped[i] = s[i] == ',' ? '.' : s[i];
+	rc_dot = check_quantity(swapped, n, false, dot, reason, sizeof(reason));
+	free(swapped);
+	FUZZ_CHECK(rc == rc_dot && (rc || !strcmp(out, dot)),
+	           "'%.*s' with a comma: %d '%s'; with a point: %d '%s'",
+	           (int)n, s, rc, out, rc_dot, dot);
+}
+
 static void one_time(const char *s, size_t n, unsigned opts,
                      enum timefmt_kind tf)
 {
@@ -172,8 +202,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = size - 1;
 	switch (sel) {
 	case Q_TEXT:
+		if (opts & 1)
+			one_quantity_comma(s, n);
+		else
+			one_quantity(s, n, false);
+		break;
 	case Q_JSON:
-		one_quantity(s, n, sel == Q_JSON);
+		one_quantity(s, n, true);
 		break;
 	case T_ISO:
 		one_time(s, n, opts, TIMEFMT_ISO);
