@@ -524,11 +524,19 @@ int check_bool(const char *s, size_t len, int *out, char *reason,
 void check_policy_from_config(struct check_policy *p, const struct config *cfg)
 {
 	memset(p, 0, sizeof(*p));
-	p->time.kind = cfg->time_format == CONFIG_TIME_EPOCH      ? TIMEFMT_EPOCH
-	               : cfg->time_format == CONFIG_TIME_EPOCH_MS ? TIMEFMT_EPOCH_MS
-	                                                          : TIMEFMT_ISO;
+	switch (cfg->time_format) {
+	case CONFIG_TIME_EPOCH: p->time.kind = TIMEFMT_EPOCH; break;
+	case CONFIG_TIME_EPOCH_MS: p->time.kind = TIMEFMT_EPOCH_MS; break;
+	case CONFIG_TIME_PATTERN:
+		p->time.kind = TIMEFMT_PATTERN;
+		p->time.pattern = &cfg->time_pattern;
+		break;
+	default: p->time.kind = TIMEFMT_ISO; break;
+	}
 	p->time.has_zone = cfg->has_time_zone;
 	p->time.zone_offset_min = cfg->time_zone_offset_min;
+	p->time.zone = cfg->time_zone;
+	p->time.dst = cfg->dst;
 	p->has_not_before = cfg->has_not_before;
 	p->not_before_ms = cfg->not_before_ms;
 	p->has_not_after = cfg->has_not_after;

@@ -12,7 +12,7 @@
 #include "config.h"
 #include "record.h"
 #include "status.h"
-#include "timefmt.h"
+#include "timefmt_read.h"
 
 #define CHECK_ID_MAX 50
 #define CHECK_QUANTITY_MAX 24 /* 15 significant digits, a point, NUL, slack */
@@ -39,7 +39,8 @@ struct check_policy {
 	bool decimal_comma; /* quantities in text have ',' as decimal mark */
 };
 
-/* Copies the check-related options out of cfg. */
+/* Copies the check-related options out of cfg; the zone and the pattern
+ * are borrowed from cfg, which must outlive p. */
 void check_policy_from_config(struct check_policy *p, const struct config *cfg);
 
 /* Checks rec and fills out. Returns 0, or -1 with one reason for a person in

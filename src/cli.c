@@ -25,8 +25,12 @@ const char cli_usage[] =
 "  --map FIELD=COLUMN         read a usage field from another column/member\n"
 "  --columns A,B,...          header for a headerless CSV\n"
 "Checks:\n"
-"  --time-zone Z              zone for usageTime values without offset (UTC, +02:00)\n"
-"  --time-format F            iso (default), epoch or epoch-ms\n"
+"  --time-zone Z              zone for usageTime values without offset: UTC, +02:00\n"
+"                             or an IANA name (America/New_York)\n"
+"  --time-format F            iso (default), epoch, epoch-ms, or a pattern such as\n"
+"                             '%d.%m.%Y %H:%M' or '%m/%d/%Y %I:%M %p'\n"
+"  --dst earlier|later|reject a local time daylight saving skips or repeats: take\n"
+"                             the earlier or later instant, or reject (default)\n"
 "  --not-before T             reject usageTime before T\n"
 "  --not-after T              reject usageTime after T (a date: its end; default:\n"
 "                             now + 5 minutes)\n"
@@ -60,7 +64,7 @@ const char cli_usage[] =
 
 enum opt_id {
 	OPT_FORMAT, OPT_DELIMITER, OPT_MAP, OPT_COLUMNS, OPT_TIME_ZONE,
-	OPT_TIME_FORMAT, OPT_NOT_BEFORE, OPT_NOT_AFTER, OPT_STAMP_TIME,
+	OPT_TIME_FORMAT, OPT_DST, OPT_NOT_BEFORE, OPT_NOT_AFTER, OPT_STAMP_TIME,
 	OPT_ALLOW_DUPS, OPT_DECIMAL_COMMA, OPT_REJECTS, OPT_LOG, OPT_DRY_RUN, OPT_EMIT, OPT_RESTART,
 	OPT_ORG, OPT_API_KEY_FILE, OPT_API_KEY, OPT_SANDBOX, OPT_LIVE,
 	OPT_BASE_URL, OPT_RATE, OPT_CONCURRENCY, OPT_RETRIES, OPT_TIMEOUT,
@@ -88,6 +92,7 @@ static const struct opt opts[] = {
 	{"columns", OPT_COLUMNS, 1, FOR_IMPORT},
 	{"time-zone", OPT_TIME_ZONE, 1, FOR_IMPORT},
 	{"time-format", OPT_TIME_FORMAT, 1, FOR_IMPORT},
+	{"dst", OPT_DST, 1, FOR_IMPORT},
 	{"not-before", OPT_NOT_BEFORE, 1, FOR_IMPORT},
 	{"not-after", OPT_NOT_AFTER, 1, FOR_IMPORT},
 	{"stamp-time", OPT_STAMP_TIME, 0, FOR_IMPORT},
@@ -273,21 +278,43 @@ static int apply(struct config *cfg, const struct opt *o, const char *arg,
 	case OPT_MAP: return set_map(cfg, arg, err, errlen);
 	case OPT_COLUMNS: return set_columns(cfg, arg, err, errlen);
 	case OPT_TIME_ZONE:
-		if (timefmt_parse_offset(arg, &cfg->time_zone_offset_min)) {
-			rb_detail(err, errlen,
-			          "--time-zone: '%s' is not UTC or an offset like +02:00",
-			          arg);
-			return -1;
-		}
+		/* an IANA name is loaded by validate(), which has TZDIR */
+		cfg->time_zone_name = arg;
 		cfg->has_time_zone = true;
+		cfg->time_zone_offset_min = 0;
 		return 0;
 	case OPT_TIME_FORMAT:
-		if (!strcmp(arg, "iso"))
+		if (strchr(arg, '%')) {
+			char why[256];
+
+			if (timefmt_pattern_compile(arg, &cfg->time_pattern, why,
+			                            sizeof(why))) {
+				rb_detail(err, errlen, "--time-format: %s", why);
+				return -1;
+			}
+			cfg->time_format = CONFIG_TIME_PATTERN;
+		} else if (!strcmp(arg, "iso"))
 			cfg->time_format = CONFIG_TIME_ISO;
 		else if (!strcmp(arg, "epoch"))
 			cfg->time_format = CONFIG_TIME_EPOCH;
 		else if (!strcmp(arg, "epoch-ms"))
 			cfg->time_format = CONFIG_TIME_EPOCH_MS;
+		else {
+			rb_detail(err, errlen,
+			          "--time-format: unknown value '%s' (iso, epoch, "
+			          "epoch-ms, or a pattern such as '%%d.%%m.%%Y "
+			          "%%H:%%M')",
+			          arg);
+			return -1;
+		}
+		return 0;
+	case OPT_DST:
+		if (!strcmp(arg, "reject"))
+			cfg->dst = TIMEFMT_DST_REJECT;
+		else if (!strcmp(arg, "earlier"))
+			cfg->dst = TIMEFMT_DST_EARLIER;
+		else if (!strcmp(arg, "later"))
+			cfg->dst = TIMEFMT_DST_LATER;
 		else
 			goto bad_choice;
 		return 0;
@@ -464,6 +491,34 @@ static int check_decimal_comma(const struct config *cfg, char *err,
 	return 0;
 }
 
+/* --time-zone: UTC or a fixed offset, else an IANA zone from the tz
+ * database ($TZDIR, else the system's), read once here for the whole run. */
+static int load_time_zone(struct config *cfg, cli_getenv_fn env, char *err,
+                          size_t errlen)
+{
+	char why[512];
+
+	timefmt_zone_free(cfg->time_zone);
+	cfg->time_zone = NULL;
+	if (!cfg->time_zone_name ||
+	    !timefmt_parse_offset(cfg->time_zone_name,
+	                          &cfg->time_zone_offset_min))
+		return 0;
+	if (cfg->time_zone_name[0] == '+' || cfg->time_zone_name[0] == '-') {
+		rb_detail(err, errlen,
+		          "--time-zone: '%s' is not an offset from -23:59 to "
+		          "+23:59 (+HH:MM, +HHMM or +HH)",
+		          cfg->time_zone_name);
+		return -1;
+	}
+	if (timefmt_zone_load(cfg->time_zone_name, env_or_null(env, "TZDIR"),
+	                      &cfg->time_zone, why, sizeof(why))) {
+		rb_detail(err, errlen, "--time-zone: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
 /* Cross-option rules, once everything is read. */
 static int validate(struct config *cfg, int saw_url_opt, int saw_sandbox,
                     int saw_live, int saw_base, int saw_progress,
@@ -485,6 +540,8 @@ static int validate(struct config *cfg, int saw_url_opt, int saw_sandbox,
 		return -1;
 	}
 	if (cfg->cmd == CONFIG_CMD_IMPORT) {
+		if (load_time_zone(cfg, env, err, errlen))
+			return -1;
 		if (cfg->emit && !cfg->dry_run) {
 			rb_detail(err, errlen, "--emit goes with --dry-run");
 			return -1;

@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "timefmt_pattern.h"
+#include "timefmt_zone.h"
+
 enum config_cmd {
 	CONFIG_CMD_NONE,
 	CONFIG_CMD_IMPORT,
@@ -27,6 +30,7 @@ enum config_time_format {
 	CONFIG_TIME_ISO,
 	CONFIG_TIME_EPOCH,    /* seconds since 1970, integer or with a fraction */
 	CONFIG_TIME_EPOCH_MS, /* milliseconds since 1970 */
+	CONFIG_TIME_PATTERN,  /* config.time_pattern */
 };
 
 enum config_progress {
@@ -61,8 +65,12 @@ struct config {
 
 	/* checks */
 	bool has_time_zone;
-	int time_zone_offset_min; /* for naive usageTime values, minutes east of UTC */
+	const char *time_zone_name; /* --time-zone as given; borrowed from argv */
+	int time_zone_offset_min; /* a fixed zone (UTC, +02:00), minutes east of UTC */
+	struct timefmt_zone *time_zone; /* an IANA zone instead; owned (config_free) */
+	enum timefmt_dst dst;       /* --dst */
 	enum config_time_format time_format;
+	struct timefmt_pattern time_pattern; /* CONFIG_TIME_PATTERN: compiled */
 	bool has_not_before;
 	int64_t not_before_ms;
 	bool has_not_after;       /* else the upper bound is now + 5 minutes */

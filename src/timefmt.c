@@ -133,6 +133,64 @@ static bool all_digits(const char *p, size_t n)
 	return true;
 }
 
+int timefmt_check_civil(const char *pfx, const char *s, size_t n, int y,
+                        int mo, int d, int h, int mi, int sec, char *reason,
+                        size_t reasonlen)
+{
+	static const char *const names[12] = {
+		"January", "February", "March",     "April",
+		"May",     "June",     "July",      "August",
+		"September", "October", "November", "December",
+	};
+	char q[QUOTE_MAX];
+
+	if (y < 1) {
+		rb_detail(reason, reasonlen,
+		          "%s'%s' has year 0000; years are 0001-9999", pfx,
+		          quote_value(q, s, n));
+		return -1;
+	}
+	if (mo < 1 || mo > 12) {
+		rb_detail(reason, reasonlen,
+		          "%s'%s' has month %02d; months are 01-12", pfx,
+		          quote_value(q, s, n), mo);
+		return -1;
+	}
+	if (d < 1 || d > timefmt_days_in_month(y, mo)) {
+		rb_detail(reason, reasonlen,
+		          "%s'%s' has day %02d; %s %04d has %d days", pfx,
+		          quote_value(q, s, n), d, names[mo - 1], y,
+		          timefmt_days_in_month(y, mo));
+		return -1;
+	}
+	if (h > 23) {
+		rb_detail(reason, reasonlen,
+		          "%s'%s' has hour %02d; hours are 00-23", pfx,
+		          quote_value(q, s, n), h);
+		return -1;
+	}
+	if (mi > 59) {
+		rb_detail(reason, reasonlen,
+		          "%s'%s' has minute %02d; minutes are 00-59", pfx,
+		          quote_value(q, s, n), mi);
+		return -1;
+	}
+	if (sec == 60) {
+		/* Rebilly stores instants; a leap second names none. */
+		rb_detail(reason, reasonlen,
+		          "%s'%s' is a leap second (:60); seconds are 00-59",
+		          pfx, quote_value(q, s, n));
+		return -1;
+	}
+	if (sec > 59) {
+		rb_detail(reason, reasonlen,
+		          "%s'%s' has second %02d; seconds are 00-59", pfx,
+		          quote_value(q, s, n), sec);
+		return -1;
+	}
+	return 0;
+}
+
 /* Reads "+HH:MM", "+HHMM" or "+HH" (or '-') of exactly n bytes into minutes
  * east of UTC. Returns 0, 1 for bad syntax, 2 for a bad range (*hh, *mm say
  * what was read). */
@@ -277,55 +335,9 @@ int timefmt_iso_parse(const char *s, size_t n, const char *pfx,
 		          pfx, quote_value(q, s, n), fd, TIMEFMT_FRACTION_MAX);
 		return -1;
 	}
-	if (y < 1) {
-		rb_detail(reason, reasonlen,
-		          "%s'%s' has year 0000; years are 0001-9999", pfx,
-		          quote_value(q, s, n));
+	if (timefmt_check_civil(pfx, s, n, y, mo, d, h, mi, sec, reason,
+	                        reasonlen))
 		return -1;
-	}
-	if (mo < 1 || mo > 12) {
-		rb_detail(reason, reasonlen,
-		          "%s'%s' has month %02d; months are 01-12", pfx,
-		          quote_value(q, s, n), mo);
-		return -1;
-	}
-	if (d < 1 || d > timefmt_days_in_month(y, mo)) {
-		static const char *const names[12] = {
-			"January", "February", "March",     "April",
-			"May",     "June",     "July",      "August",
-			"September", "October", "November", "December",
-		};
-		rb_detail(reason, reasonlen,
-		          "%s'%s' has day %02d; %s %04d has %d days", pfx,
-		          quote_value(q, s, n), d, names[mo - 1], y,
-		          timefmt_days_in_month(y, mo));
-		return -1;
-	}
-	if (h > 23) {
-		rb_detail(reason, reasonlen,
-		          "%s'%s' has hour %02d; hours are 00-23", pfx,
-		          quote_value(q, s, n), h);
-		return -1;
-	}
-	if (mi > 59) {
-		rb_detail(reason, reasonlen,
-		          "%s'%s' has minute %02d; minutes are 00-59", pfx,
-		          quote_value(q, s, n), mi);
-		return -1;
-	}
-	if (sec == 60) {
-		/* Rebilly stores instants; a leap second names none. */
-		rb_detail(reason, reasonlen,
-		          "%s'%s' is a leap second (:60); seconds are 00-59",
-		          pfx, quote_value(q, s, n));
-		return -1;
-	}
-	if (sec > 59) {
-		rb_detail(reason, reasonlen,
-		          "%s'%s' has second %02d; seconds are 00-59", pfx,
-		          quote_value(q, s, n), sec);
-		return -1;
-	}
 	t->local_ms = timefmt_days_from_civil(y, mo, d) * TIMEFMT_MS_PER_DAY +
 	              (int64_t)((h * 60 + mi) * 60 + sec) * 1000 + ms;
 	return 0;
@@ -428,38 +440,6 @@ syntax:
 	                   "epoch)",
 	          quote_value(q, s, n));
 	return -1;
-}
-
-/* ---- usageTime ------------------------------------------------------------ */
-
-int timefmt_read(const struct timefmt_reader *r, const char *s, size_t n,
-                 int64_t *ms, char *reason, size_t reasonlen)
-{
-	struct timefmt_iso t;
-	char q[QUOTE_MAX];
-
-	if (r->kind != TIMEFMT_ISO)
-		return timefmt_epoch_parse(s, n, r->kind == TIMEFMT_EPOCH_MS, ms,
-		                           reason, reasonlen);
-	if (timefmt_iso_parse(s, n, "usageTime ", &t, reason, reasonlen))
-		return -1;
-	if (!t.has_zone && !r->has_zone) {
-		if (t.has_time)
-			rb_detail(reason, reasonlen,
-			          "usageTime '%s' has no time zone; add Z or an "
-			          "offset like +02:00, or pass --time-zone",
-			          quote_value(q, s, n));
-		else
-			rb_detail(reason, reasonlen,
-			          "usageTime '%s' is a date without a time zone; "
-			          "write %.10sT00:00:00Z (or with an offset), or "
-			          "pass --time-zone",
-			          quote_value(q, s, n), s);
-		return -1;
-	}
-	*ms = t.local_ms -
-	      (int64_t)(t.has_zone ? t.offset_min : r->zone_offset_min) * 60000;
-	return timefmt_check_range("usageTime ", s, n, *ms, reason, reasonlen);
 }
 
 /* ---- option values --------------------------------------------------------- */

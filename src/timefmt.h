@@ -52,6 +52,13 @@ struct timefmt_iso {
 int timefmt_iso_parse(const char *s, size_t n, const char *pfx,
                       struct timefmt_iso *t, char *reason, size_t reasonlen);
 
+/* 0 when the fields name a time of the calendar (years 0001-9999, the
+ * month's days, hours 00-23, no leap second); else -1 with a reason quoting
+ * s after pfx, e.g. "'2026-02-30' has day 30; February 2026 has 28 days". */
+int timefmt_check_civil(const char *pfx, const char *s, size_t n, int y,
+                        int mo, int d, int h, int mi, int sec, char *reason,
+                        size_t reasonlen);
+
 /* 0 when ms is inside years 0001-9999; else -1 with a reason quoting s
  * ("<pfx>'<s>' is outside 0001-01-01T00:00:00Z to ..."). */
 int timefmt_check_range(const char *pfx, const char *s, size_t n, int64_t ms,
@@ -70,27 +77,6 @@ int timefmt_check_range(const char *pfx, const char *s, size_t n, int64_t ms,
  * or the one that was probably meant. */
 int timefmt_epoch_parse(const char *s, size_t n, bool millis, int64_t *ms,
                         char *reason, size_t reasonlen);
-
-/* How usageTime text is read: its form, and the zone of values that name
- * none. All zero is ISO 8601 with an offset required. */
-enum timefmt_kind {
-	TIMEFMT_ISO,      /* timefmt_iso_parse */
-	TIMEFMT_EPOCH,    /* seconds since 1970, maybe with a fraction */
-	TIMEFMT_EPOCH_MS, /* milliseconds since 1970 */
-};
-struct timefmt_reader {
-	enum timefmt_kind kind;
-	bool has_zone;       /* else a value without an offset is refused */
-	int zone_offset_min; /* minutes east of UTC */
-};
-
-/* Reads a usageTime value (s trimmed and not empty, borrowed for the call)
- * into ms since 1970, inside years 0001-9999. Returns 0, or -1 with a reason
- * that names usageTime, quotes the value and says what would be read, e.g.
- * "usageTime '2026-01-01T10:00:00' has no time zone; add Z or an offset like
- * +02:00, or pass --time-zone". */
-int timefmt_read(const struct timefmt_reader *r, const char *s, size_t n,
-                 int64_t *ms, char *reason, size_t reasonlen);
 
 /* A --not-before/--not-after value (NUL-terminated; blanks around it
  * allowed): an RFC 3339 date-time with Z or an offset, or a bare date

@@ -860,6 +860,25 @@ static void test_policy_from_config(void **state)
 	assert_true(p.has_not_before && p.not_before_ms == 11);
 	assert_true(p.has_not_after && p.not_after_ms == 22);
 	assert_true(p.stamp_time);
+	assert_null(p.time.zone);
+	assert_int_equal(p.time.dst, TIMEFMT_DST_REJECT);
+	/* a pattern and a zone are borrowed from cfg */
+	cfg.time_format = CONFIG_TIME_PATTERN;
+	assert_int_equal(timefmt_pattern_compile("%d.%m.%Y", &cfg.time_pattern,
+	                                         reason, sizeof(reason)),
+	                 0);
+	cfg.dst = TIMEFMT_DST_LATER;
+	cfg.has_not_after = false;
+	cfg.has_not_before = false;
+	assert_int_equal(timefmt_zone_load("Europe/Berlin", NULL, &cfg.time_zone,
+	                                   reason, sizeof(reason)),
+	                 RB_OK);
+	check_policy_from_config(&p, &cfg);
+	assert_int_equal(p.time.kind, TIMEFMT_PATTERN);
+	assert_ptr_equal(p.time.pattern, &cfg.time_pattern);
+	assert_ptr_equal(p.time.zone, cfg.time_zone);
+	assert_int_equal(p.time.dst, TIMEFMT_DST_LATER);
+	t_ok(&p, " 26.10.2025 ", "2025-10-25T22:00:00Z");
 	config_free(&cfg);
 }
 

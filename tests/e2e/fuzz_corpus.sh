@@ -19,10 +19,11 @@ if ! echo 'int main(void){return 0;}' >"$T/probe.c" ||
 fi
 
 # What each target links, besides its own file.
-srcs_csv="reader reader_csv reader_jsonl record check dedup hash quote timefmt json status config"
+srcs_csv="reader reader_csv reader_jsonl record check dedup hash quote timefmt timefmt_pattern timefmt_zone timefmt_read json status config"
 srcs_jsonl=$srcs_csv
-srcs_check="check hash quote timefmt json status config"
-srcs_response="response json retry throttle check hash quote timefmt config buf status"
+srcs_check="check hash quote timefmt timefmt_pattern timefmt_zone timefmt_read json status config"
+srcs_response="response json retry throttle check hash quote timefmt timefmt_pattern timefmt_zone timefmt_read config buf status"
+srcs_time="timefmt timefmt_pattern timefmt_zone timefmt_read check hash quote json config status"
 
 # Each source once, two at a time.
 mkdir "$T/obj"
@@ -30,7 +31,7 @@ compile() {
 	$CC $FLAGS -c -o "$T/obj/$1.o" "$TOP/src/$1.c" 2>"$T/obj/$1.err" ||
 		fail "cannot compile src/$1.c: $(cat "$T/obj/$1.err")"
 }
-set -- $(echo "$srcs_csv $srcs_response" | tr ' ' '\n' | sort -u)
+set -- $(echo "$srcs_csv $srcs_response $srcs_time" | tr ' ' '\n' | sort -u)
 while [ $# -gt 0 ]; do
 	if [ $# -ge 2 ]; then
 		compile "$1" &
@@ -49,7 +50,7 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 total=0
-for t in csv jsonl check response; do
+for t in csv jsonl check response time; do
 	objs=""
 	eval "list=\$srcs_$t"
 	for s in $list; do
