@@ -13,19 +13,22 @@
  *
  * The set is DEDUP_SUBS sub-tables picked by the top bits of the hash, each
  * open addressing with linear probing over bare 64-bit hashes (0 = empty; a
- * hash of 0 is stored as 1). A sub-table grows when it would pass 3/4 full,
- * to as many slots as 16 bytes per row pays for (slots, segment array and
- * filter together): about 1.4 times. Growing copies only that one sub-table,
- * so the old and new copies held together add about 11 bytes per row of one
- * sub-table (1/1024 of the rows), never a second copy of the whole set.
+ * hash of 0 is stored as 1), each with the line its key was first seen on
+ * beside it (a repeat's reason names that line). A sub-table grows when it
+ * would pass 3/4 full, to as many slots as 24 bytes per row pays for (slots
+ * with their lines, segment array and filter together): about 1.4 times.
+ * Growing copies only that one sub-table, so the old and new copies held
+ * together add about 17 bytes per row of one sub-table (1/1024 of the rows),
+ * never a second copy of the whole set.
  *
  * A sub-table's size is any number, not a power of two (that is what lets it
  * grow by a fraction): the home slot is the low 32 bits of the hash scaled to
  * the size (multiply-shift), bits independent of the top ones that chose the
- * sub-table. Past 512 slots its slots live in 4 KiB segments (the last one
- * holds the rest), so the heap sees one size over and over: the segments a
- * growth frees are the next growth's, where whole tables of ever new sizes
- * left holes that stayed resident (13 MiB more peak RSS at 8M rows).
+ * sub-table. Past 512 slots its slots live in 6 KiB segments (512 hashes,
+ * then their lines; the last one holds the rest), so the heap sees one size
+ * over and over: the segments a growth frees are the next growth's, where
+ * whole tables of ever new sizes left holes that stayed resident (13 MiB
+ * more peak RSS at 8M rows).
  *
  * Most rows are new, and finding that out in the table costs a cache (and
  * TLB) miss per row: the table is 14 MiB at 1M rows. So each sub-table also
@@ -41,9 +44,10 @@
  * happens there, after a flush, and rebuilds the filter from the stored
  * hashes; a flush needs no memory, so it cannot fail.
  *
- * The filter costs its 1 byte per slot inside the same 16 bytes per row: at
- * 3/4 full a grown sub-table is about 1.33 times bigger (1/1.33 * 3/4 = 0.56
- * full right after, 16 bytes per row) where it was 1.5 times without one.
+ * A slot is 13 bytes with its line and filter byte: at 3/4 full a grown
+ * sub-table is about 1.38 times bigger (13 / 24 = 0.54 full right after, 24
+ * bytes per row), about 20 bytes a row on average. The line costs 4 of
+ * them: a hash cut short to make room would let different rows collide.
  *
  * Two different keys with the same 64-bit hash are taken for a repeat: at
  * 10^8 distinct rows the chance of any such pair is about 3e-4. */
@@ -51,13 +55,17 @@
 #define DEDUP_SUBS (1u << DEDUP_SUB_BITS)
 #define DEDUP_SUB_MIN 16 /* slots of a new sub-table */
 #define DEDUP_SEG_BITS 9
-#define DEDUP_SEG (1u << DEDUP_SEG_BITS) /* slots in a segment: 4 KiB */
-#define DEDUP_ROW_BYTES 16 /* the budget: a grown sub-table's bytes a row */
+#define DEDUP_SEG (1u << DEDUP_SEG_BITS) /* slots in a segment: 6 KiB */
+#define DEDUP_ROW_BYTES 24 /* the budget: a grown sub-table's bytes a row */
+#define DEDUP_SLOT_BYTES (sizeof(uint64_t) + sizeof(uint32_t)) /* hash, line */
 #define DEDUP_MAP_BPS 8 /* filter bits per slot */
 #define DEDUP_LOAD_NUM 3 /* grow past 3/4 full */
 #define DEDUP_LOAD_DEN 4
 #define DEDUP_BATCH 32 /* pending hashes: more did not go faster */
 
+/* A run of slots is its hashes, then as many uint32 lines: the line a key
+ * was first seen on sits at the same index as its hash, in the same
+ * allocation, so no growth or failure can part them. */
 struct dedup_sub {
 	union {               /* owned, with every segment */
 		uint64_t *one;  /* nslots <= DEDUP_SEG: the slots */
@@ -76,6 +84,7 @@ struct dedup {
 	long fail_allocs;   /* tests: allocations that may succeed, or -1 */
 	uint32_t npend;
 	uint64_t pend[DEDUP_BATCH]; /* new hashes not yet stored */
+	uint32_t pend_line[DEDUP_BATCH]; /* and their lines */
 	struct dedup_sub sub[DEDUP_SUBS];
 };
 
@@ -93,7 +102,7 @@ static uint32_t dedup_nwords(const struct dedup *d, uint32_t n)
 
 static size_t dedup_table_bytes(const struct dedup *d, uint32_t n)
 {
-	return (size_t)n * sizeof(uint64_t) +
+	return (size_t)n * DEDUP_SLOT_BYTES +
 	       (n > DEDUP_SEG ? dedup_nseg(n) * sizeof(uint64_t *) : 0) +
 	       (size_t)dedup_nwords(d, n) * sizeof(uint64_t);
 }
@@ -101,7 +110,7 @@ static size_t dedup_table_bytes(const struct dedup *d, uint32_t n)
 /* The bytes t holds (made with whatever map_shift was then). */
 static size_t dedup_held(const struct dedup_sub *t)
 {
-	return (size_t)t->nslots * sizeof(uint64_t) +
+	return (size_t)t->nslots * DEDUP_SLOT_BYTES +
 	       (t->nslots > DEDUP_SEG ? dedup_nseg(t->nslots) * sizeof(uint64_t *)
 	                              : 0) +
 	       (size_t)t->nwords * sizeof(uint64_t);
@@ -144,7 +153,7 @@ static int dedup_table_new(struct dedup *d, struct dedup_sub *t, uint32_t n)
 	if (!(t->map = dedup_calloc(d, t->nwords, sizeof(uint64_t))))
 		return -1;
 	if (n <= DEDUP_SEG) {
-		if ((t->one = dedup_calloc(d, n, sizeof(uint64_t))))
+		if ((t->one = dedup_calloc(d, n, DEDUP_SLOT_BYTES)))
 			return 0;
 		dedup_table_free(t);
 		return -1;
@@ -156,7 +165,7 @@ static int dedup_table_new(struct dedup *d, struct dedup_sub *t, uint32_t n)
 	for (k = 0; k < nseg; k++) {
 		size_t len = k + 1 < nseg ? DEDUP_SEG : n - k * DEDUP_SEG;
 
-		if (!(t->seg[k] = dedup_calloc(d, len, sizeof(uint64_t)))) {
+		if (!(t->seg[k] = dedup_calloc(d, len, DEDUP_SLOT_BYTES))) {
 			dedup_table_free(t);
 			return -1;
 		}
@@ -224,16 +233,33 @@ static uint64_t *dedup_slot(const struct dedup_sub *t, uint32_t i)
 	               : &t->seg[i >> DEDUP_SEG_BITS][i & (DEDUP_SEG - 1)];
 }
 
+/* The line beside slot i: after the hashes of its run. */
+static uint32_t *dedup_line(const struct dedup_sub *t, uint32_t i)
+{
+	uint32_t k, len;
+
+	if (t->nslots <= DEDUP_SEG)
+		return (uint32_t *)(t->one + t->nslots) + i;
+	k = i >> DEDUP_SEG_BITS;
+	len = t->nslots - k * DEDUP_SEG < DEDUP_SEG ? t->nslots - k * DEDUP_SEG
+	                                             : DEDUP_SEG;
+	return (uint32_t *)(t->seg[k] + len) + (i & (DEDUP_SEG - 1));
+}
+
 /* Where h is in t or would go: the first slot from its home on that holds h
- * or is empty (there is one: a table is at most 3/4 full). */
-static uint64_t *dedup_find(const struct dedup_sub *t, uint64_t h)
+ * or is empty (there is one: a table is at most 3/4 full); *at is its
+ * index. */
+static uint64_t *dedup_find(const struct dedup_sub *t, uint64_t h,
+                            uint32_t *at)
 {
 	uint32_t n = t->nslots, i = dedup_home(h, n);
 
 	if (n <= DEDUP_SEG) {
 		for (;;) {
-			if (t->one[i] == h || !t->one[i])
+			if (t->one[i] == h || !t->one[i]) {
+				*at = i;
 				return &t->one[i];
+			}
 			if (++i == n)
 				i = 0;
 		}
@@ -244,10 +270,21 @@ static uint64_t *dedup_find(const struct dedup_sub *t, uint64_t h)
 		uint32_t end = n - base < DEDUP_SEG ? n - base : DEDUP_SEG;
 
 		for (; j < end; j++)
-			if (p[j] == h || !p[j])
+			if (p[j] == h || !p[j]) {
+				*at = base + j;
 				return &p[j];
+			}
 		i = base + end == n ? 0 : base + end;
 	}
+}
+
+/* Stores h and its line in s (where it is not). */
+static void dedup_store(const struct dedup_sub *s, uint64_t h, uint32_t line)
+{
+	uint32_t i;
+
+	*dedup_find(s, h, &i) = h;
+	*dedup_line(s, i) = line;
 }
 
 /* Stores the pending hashes: each is new (its filter bits were not all set,
@@ -261,13 +298,17 @@ static void dedup_flush(struct dedup *d)
 		const struct dedup_sub *s = &d->sub[h >> (64 - DEDUP_SUB_BITS)];
 
 #if defined(__GNUC__)
-		__builtin_prefetch(dedup_slot(s, dedup_home(h, s->nslots)), 1);
+		uint32_t home = dedup_home(h, s->nslots);
+
+		__builtin_prefetch(dedup_slot(s, home), 1);
+		__builtin_prefetch(dedup_line(s, home), 1);
 #endif
 	}
 	for (i = 0; i < n; i++) {
 		uint64_t h = d->pend[i];
 
-		*dedup_find(&d->sub[h >> (64 - DEDUP_SUB_BITS)], h) = h;
+		dedup_store(&d->sub[h >> (64 - DEDUP_SUB_BITS)], h,
+		            d->pend_line[i]);
 	}
 	d->npend = 0;
 }
@@ -279,7 +320,7 @@ static uint32_t dedup_fit(const struct dedup *d, uint64_t rows)
 
 	if (budget / DEDUP_ROW_BYTES != rows)
 		return 0;
-	m = budget * 64 / (64 * sizeof(uint64_t) + DEDUP_MAP_BPS + 1);
+	m = budget * 64 / (64 * DEDUP_SLOT_BYTES + DEDUP_MAP_BPS * 8 + 1);
 	if (m > UINT32_MAX - 1)
 		return 0;
 	while (m > 0 && dedup_table_bytes(d, (uint32_t)m) > budget)
@@ -290,9 +331,9 @@ static uint32_t dedup_fit(const struct dedup *d, uint64_t rows)
 	return (uint32_t)m;
 }
 
-/* Rehashes s, which has no pending hashes, into as many slots as 16 bytes a
- * row pay for, the row being added included, and rebuilds its filter. On
- * failure s is untouched. */
+/* Rehashes s, which has no pending hashes, into as many slots as
+ * DEDUP_ROW_BYTES a row pay for, the row being added included, with their
+ * lines, and rebuilds its filter. On failure s is untouched. */
 static int dedup_grow(struct dedup *d, struct dedup_sub *s)
 {
 	uint32_t m = dedup_fit(d, (uint64_t)s->count + 1), i;
@@ -304,7 +345,9 @@ static int dedup_grow(struct dedup *d, struct dedup_sub *s)
 		return -1;
 	for (i = 0; i < s->nslots; i += DEDUP_SEG) {
 		const uint64_t *p = dedup_slot(s, i);
+		const uint32_t *pl = dedup_line(s, i);
 		uint64_t live[DEDUP_SEG];
+		uint32_t live_line[DEDUP_SEG];
 		uint32_t j, k = 0;
 		uint32_t len = s->nslots - i < DEDUP_SEG ? s->nslots - i : DEDUP_SEG;
 
@@ -312,10 +355,11 @@ static int dedup_grow(struct dedup *d, struct dedup_sub *s)
 		 * slot (a quarter to a half of them are empty, at random) */
 		for (j = 0; j < len; j++) {
 			live[k] = p[j];
+			live_line[k] = pl[j];
 			k += p[j] != 0;
 		}
 		for (j = 0; j < k; j++) {
-			*dedup_find(&t, live[j]) = live[j];
+			dedup_store(&t, live[j], live_line[j]);
 			*dedup_map_word(&t, live[j]) |= dedup_map_bits(live[j]);
 		}
 	}
@@ -327,10 +371,14 @@ static int dedup_grow(struct dedup *d, struct dedup_sub *s)
 	return 0;
 }
 
-static int dedup_add(struct dedup *d, uint64_t h)
+/* 1 with *first (may be NULL) the line h was first added with, 0 when new
+ * (now remembered with line), -1 out of memory. */
+static int dedup_add(struct dedup *d, uint64_t h, uint32_t line,
+                     long *first)
 {
 	struct dedup_sub *s;
 	uint64_t *p, *w, bits;
+	uint32_t at;
 	int full;
 
 	if (h == 0)
@@ -345,21 +393,26 @@ static int dedup_add(struct dedup *d, uint64_t h)
 		*w |= bits;
 		s->count++;
 		d->count++;
+		d->pend_line[d->npend] = line;
 		d->pend[d->npend++] = h;
 		if (d->npend == DEDUP_BATCH)
 			dedup_flush(d);
 		return 0;
 	}
 	dedup_flush(d);
-	p = dedup_find(s, h);
-	if (*p)
+	p = dedup_find(s, h, &at);
+	if (*p) {
+		if (first)
+			*first = (long)*dedup_line(s, at);
 		return 1;
+	}
 	if (full) {
 		if (dedup_grow(d, s))
 			return -1;
-		p = dedup_find(s, h);
+		p = dedup_find(s, h, &at);
 	}
 	*p = h;
+	*dedup_line(s, at) = line;
 	*dedup_map_word(s, h) |= bits;
 	s->count++;
 	d->count++;
@@ -380,14 +433,18 @@ static uint64_t dedup_key_hash(const struct usage *u)
 	return hash_xxh64(key, a + b + c + 2, 0);
 }
 
-int dedup_seen(struct dedup *d, const struct usage *u)
+int dedup_seen(struct dedup *d, const struct usage *u, long *first_line)
 {
-	return dedup_add(d, dedup_key_hash(u));
+	uint32_t line = u->line <= 0                 ? 0
+	                : (unsigned long)u->line > UINT32_MAX ? UINT32_MAX
+	                                                      : (uint32_t)u->line;
+
+	return dedup_add(d, dedup_key_hash(u), line, first_line);
 }
 
 int dedup_seen_key(struct dedup *d, const void *key, size_t len)
 {
-	return dedup_add(d, hash_xxh64(key, len, 0));
+	return dedup_add(d, hash_xxh64(key, len, 0), 0, NULL);
 }
 
 size_t dedup_count(const struct dedup *d)

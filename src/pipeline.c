@@ -502,6 +502,7 @@ static enum rb_status take_row(struct import *im, const struct reader_row *row)
 	char why[512];
 	unsigned i;
 	int seen;
+	long first = 0;
 
 	if (row->error) {
 		if (im->cfg->shard_n && im->cfg->shard_k != 1) {
@@ -531,13 +532,13 @@ static enum rb_status take_row(struct import *im, const struct reader_row *row)
 		memcpy(u.usage_time, im->stamped, sizeof(u.usage_time));
 		u.usage_time_ms = im->stamped_ms;
 	}
-	if (im->dd && (seen = dedup_seen(im->dd, &u)) != 0) {
+	if (im->dd && (seen = dedup_seen(im->dd, &u, &first)) != 0) {
 		if (seen < 0)
 			return RB_ENOMEM;
 		snprintf(why, sizeof(why),
-		         "repeats an earlier row with the same subscriptionId, "
-		         "usageTime and quantity; pass --allow-duplicates if both are "
-		         "meant");
+		         "repeats line %ld (same subscriptionId, usageTime and "
+		         "quantity); pass --allow-duplicates if both are meant",
+		         first);
 		goto bad;
 	}
 	im->c.read++;

@@ -29,24 +29,24 @@ static void test_dedup_basic(void **state)
 	(void)state;
 	assert_non_null(d);
 	usage_of(&u, "sub_1", "2026-01-01T00:00:00Z", "5");
-	assert_int_equal(dedup_seen(d, &u), 0);
-	assert_int_equal(dedup_seen(d, &u), 1);
+	assert_int_equal(dedup_seen(d, &u, NULL), 0);
+	assert_int_equal(dedup_seen(d, &u, NULL), 1);
 	usage_of(&u, "sub_1", "2026-01-01T00:00:00Z", "5.1");
-	assert_int_equal(dedup_seen(d, &u), 0);
+	assert_int_equal(dedup_seen(d, &u, NULL), 0);
 	usage_of(&u, "sub_1", "2026-01-01T00:00:01Z", "5");
-	assert_int_equal(dedup_seen(d, &u), 0);
+	assert_int_equal(dedup_seen(d, &u, NULL), 0);
 	usage_of(&u, "sub_2", "2026-01-01T00:00:00Z", "5");
-	assert_int_equal(dedup_seen(d, &u), 0);
+	assert_int_equal(dedup_seen(d, &u, NULL), 0);
 	/* the separators keep shifted fields apart */
 	usage_of(&u, "a", "", "15");
-	assert_int_equal(dedup_seen(d, &u), 0);
+	assert_int_equal(dedup_seen(d, &u, NULL), 0);
 	usage_of(&u, "a1", "", "5");
-	assert_int_equal(dedup_seen(d, &u), 0);
+	assert_int_equal(dedup_seen(d, &u, NULL), 0);
 	usage_of(&u, "a", "", "15");
-	assert_int_equal(dedup_seen(d, &u), 1);
+	assert_int_equal(dedup_seen(d, &u, NULL), 1);
 	/* the line is not part of the key */
 	u.line = 99;
-	assert_int_equal(dedup_seen(d, &u), 1);
+	assert_int_equal(dedup_seen(d, &u, NULL), 1);
 	assert_int_equal(dedup_count(d), 6);
 	dedup_free(d);
 	dedup_free(NULL);
@@ -69,29 +69,30 @@ static void test_dedup_many(void **state)
 	for (i = 0; i < N; i++) {
 		snprintf(id, sizeof(id), "sub_%d", i);
 		memcpy(u.subscription_id, id, strlen(id) + 1);
-		assert_int_equal(dedup_seen(d, &u), 0);
+		assert_int_equal(dedup_seen(d, &u, NULL), 0);
 	}
 	assert_int_equal(dedup_count(d), N);
 	for (i = 0; i < N; i++) {
 		snprintf(id, sizeof(id), "sub_%d", i);
 		memcpy(u.subscription_id, id, strlen(id) + 1);
-		assert_int_equal(dedup_seen(d, &u), 1);
+		assert_int_equal(dedup_seen(d, &u, NULL), 1);
 	}
 	assert_int_equal(dedup_count(d), N);
-	/* 8-byte slots 1/2 to 3/4 full: about 10.7 to 16 bytes a row */
-	assert_true(dedup_bytes(d) >= (size_t)N * 10);
-	assert_true(dedup_bytes(d) <= (size_t)N * 16 + bytes0);
+	/* 12-byte slots (hash, line) and a 1-byte filter, 0.54 to 3/4 full:
+	 * about 17.3 to 24 bytes a row */
+	assert_true(dedup_bytes(d) >= (size_t)N * 17);
+	assert_true(dedup_bytes(d) <= (size_t)N * 24 + bytes0);
 	dedup_free(d);
 }
 
 #define MIB (1024 * 1024)
 
-/* The benchmark's budget, with 1 MiB for the empty set: at most 16 bytes a
+/* The benchmark's budget, with 1 MiB for the empty set: at most 24 bytes a
  * distinct row. dedup_bytes only changes when a sub-table grows, so checking
  * after every insert also checks right after each growth. */
 static void assert_dedup_budget(const struct dedup *d)
 {
-	assert_true(dedup_bytes(d) <= dedup_count(d) * 16 + MIB);
+	assert_true(dedup_bytes(d) <= dedup_count(d) * 24 + MIB);
 }
 
 static void test_dedup_million(void **state)
@@ -108,7 +109,7 @@ static void test_dedup_million(void **state)
 	for (i = 0; i < N; i++) {
 		snprintf(u.subscription_id, sizeof(u.subscription_id), "sub_%d",
 		         i);
-		assert_int_equal(dedup_seen(d, &u), 0);
+		assert_int_equal(dedup_seen(d, &u, NULL), 0);
 		assert_dedup_budget(d);
 		if (i + 1 == 100 || i + 1 == 10000 || i + 1 == 100000 ||
 		    i + 1 == N)
@@ -117,7 +118,7 @@ static void test_dedup_million(void **state)
 	for (i = 0; i < N; i++) {
 		snprintf(u.subscription_id, sizeof(u.subscription_id), "sub_%d",
 		         i);
-		assert_int_equal(dedup_seen(d, &u), 1);
+		assert_int_equal(dedup_seen(d, &u, NULL), 1);
 	}
 	assert_int_equal(dedup_count(d), N);
 	/* never inserted: another time, another id form */
@@ -126,15 +127,77 @@ static void test_dedup_million(void **state)
 		         i * 97);
 		snprintf(u.usage_time, sizeof(u.usage_time),
 		         "2026-01-01T00:00:01Z");
-		assert_int_equal(dedup_seen(d, &u), 0);
+		assert_int_equal(dedup_seen(d, &u, NULL), 0);
 		snprintf(u.subscription_id, sizeof(u.subscription_id),
 		         "other-%d", i);
-		assert_int_equal(dedup_seen(d, &u), 0);
+		assert_int_equal(dedup_seen(d, &u, NULL), 0);
 		snprintf(u.usage_time, sizeof(u.usage_time),
 		         "2026-01-01T00:00:00Z");
 	}
 	assert_int_equal(dedup_count(d), N + 2 * ABSENT);
 	assert_dedup_budget(d);
+	dedup_free(d);
+}
+
+/* A repeat tells the line its key was first seen on (issue 11), wherever
+ * the first one is: pending in a batch, stored, moved by growths. */
+static void test_dedup_first_line(void **state)
+{
+	enum { N = 300000 };
+	struct dedup *d = dedup_new();
+	struct usage u;
+	long first;
+	int i;
+
+	(void)state;
+	assert_non_null(d);
+	usage_of(&u, "sub_1", "2026-01-01T00:00:00Z", "5");
+	u.line = 17;
+	assert_int_equal(dedup_seen(d, &u, &first), 0);
+	u.line = 40;
+	first = -5;
+	assert_int_equal(dedup_seen(d, &u, &first), 1);
+	assert_int_equal(first, 17);
+	/* the repeat is not remembered in its place */
+	u.line = 41;
+	assert_int_equal(dedup_seen(d, &u, &first), 1);
+	assert_int_equal(first, 17);
+	/* many rows, each repeated right away (in the batch) and at the end
+	 * (after every growth) */
+	usage_of(&u, "", "2026-01-01T00:00:00Z", "1");
+	for (i = 0; i < N; i++) {
+		snprintf(u.subscription_id, sizeof(u.subscription_id), "s_%d", i);
+		u.line = 100 + 2 * i;
+		assert_int_equal(dedup_seen(d, &u, &first), 0);
+		if (i % 7 == 0) {
+			u.line++;
+			assert_int_equal(dedup_seen(d, &u, &first), 1);
+			assert_int_equal(first, 100 + 2 * i);
+		}
+	}
+	for (i = 0; i < N; i++) {
+		snprintf(u.subscription_id, sizeof(u.subscription_id), "s_%d", i);
+		u.line = 5000000;
+		first = 0;
+		assert_int_equal(dedup_seen(d, &u, &first), 1);
+		if (first != 100 + 2 * i)
+			fail_msg("row %d: first line %ld, want %d", i, first,
+			         100 + 2 * i);
+	}
+	/* NULL: the line is not wanted */
+	assert_int_equal(dedup_seen(d, &u, NULL), 1);
+	/* lines past 32 bits are kept as 4294967295 */
+	usage_of(&u, "big", "2026-01-01T00:00:00Z", "1");
+	u.line = 5000000000L;
+	assert_int_equal(dedup_seen(d, &u, &first), 0);
+	assert_int_equal(dedup_seen(d, &u, &first), 1);
+	assert_int_equal(first, 4294967295L);
+	u.line = 4294967294L;
+	usage_of(&u, "big2", "2026-01-01T00:00:00Z", "1");
+	u.line = 4294967294L;
+	assert_int_equal(dedup_seen(d, &u, &first), 0);
+	assert_int_equal(dedup_seen(d, &u, &first), 1);
+	assert_int_equal(first, 4294967294L);
 	dedup_free(d);
 }
 
@@ -206,14 +269,14 @@ static void test_dedup_key(void **state)
 	/* a usage's key is the bytes id NUL time NUL quantity: the same key
 	 * as before this set was split (its hash picks a row's --shard too) */
 	usage_of(&u, "sub_1", "2026-01-01T00:00:00Z", "5");
-	assert_int_equal(dedup_seen(d, &u), 0);
+	assert_int_equal(dedup_seen(d, &u, NULL), 0);
 	assert_int_equal(
 	        dedup_seen_key(d, "sub_1\0002026-01-01T00:00:00Z\0005", 28), 1);
 	assert_int_equal(dedup_seen_key(d, "sub_1\0002026-01-01T00:00:00Z\0006",
 	                                28),
 	                 0);
 	usage_of(&u, "sub_1", "2026-01-01T00:00:00Z", "6");
-	assert_int_equal(dedup_seen(d, &u), 1);
+	assert_int_equal(dedup_seen(d, &u, NULL), 1);
 	dedup_free(d);
 }
 
@@ -372,6 +435,7 @@ int main(void)
 		cmocka_unit_test(test_dedup_basic),
 		cmocka_unit_test(test_dedup_many),
 		cmocka_unit_test(test_dedup_million),
+		cmocka_unit_test(test_dedup_first_line),
 		cmocka_unit_test(test_dedup_growth),
 		cmocka_unit_test(test_dedup_key),
 		cmocka_unit_test(test_dedup_batch_boundary),

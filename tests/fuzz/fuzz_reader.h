@@ -225,7 +225,7 @@ static long fuzz_read_all(const char *path, size_t size,
 		           row.line);
 		FUZZ_CHECK(p->stamp_time || u.usage_time[0],
 		           "no usageTime though required");
-		FUZZ_CHECK(dedup_seen(dd, &u) >= 0, "out of memory");
+		FUZZ_CHECK(dedup_seen(dd, &u, NULL) >= 0, "out of memory");
 	}
 	/* a stopping error repeats */
 	if (st != RB_END && st != RB_OK)
