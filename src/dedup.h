@@ -11,10 +11,10 @@
 /* A compact hash set of (subscriptionId, usageTime, quantity), kept as
  * 64-bit hashes, each with the line it was first seen on, in 1024
  * sub-tables of 12-byte slots, each with a filter of 1 byte per slot that
- * answers most new keys from cache; each is 0.54 to 3/4 full and grown by
- * about a third on its own: at most 24 bytes per distinct row + 250 KiB,
- * filters included (about 20 on average). While one sub-table grows, its
- * old copy adds about 17 bytes per row of that sub-table (1/1024 of the
+ * answers most new keys from cache; each is 0.54 to 4/5 full and grown by
+ * about a half on its own: at most 24 bytes per distinct row + 250 KiB,
+ * filters included (about 19 on average). While one sub-table grows, its
+ * old copy adds about 16 bytes per row of that sub-table (1/1024 of the
  * rows), so the peak stays under 24 bytes per row + 16 MiB up to about 10^9
  * rows. It keeps only a 64-bit hash of each key, so two different rows are
  * taken for repeats with a chance of about n^2 / 2^65 over n distinct rows
