@@ -150,7 +150,7 @@ deb-check: deb
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     := build-fuzz
-FUZZ_TARGETS := csv jsonl check response resultlog encoding
+FUZZ_TARGETS := csv jsonl check response resultlog encoding time
 FUZZ_SAN     := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
                 -fno-sanitize-recover=all
 FUZZ_CFLAGS  := $(STD) $(filter-out -Werror,$(WARN)) $(FUZZ_SAN) \

@@ -3,19 +3,16 @@
  * allocation and no printf: values are scanned once and copied. Reasons are
  * only formatted when a row fails. */
 #include "check.h"
+#include "quote.h"
 #include "utf8.h"
 
 #include <inttypes.h>
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
-#define MS_PER_DAY INT64_C(86400000)
 #define UPPER_SLACK_MS (5 * 60 * 1000) /* default upper bound: now + 5 minutes */
-#define QUOTE_CHARS 40                 /* characters of a value quoted in a reason */
-#define QUOTE_MAX (QUOTE_CHARS * 4 + 4) /* UTF-8 bytes of those, "..." and NUL */
 #define QUANTITY_MAX_DIGITS 15
 #define QUANTITY_MAX_DECIMALS 3
-#define FRACTION_MAX_DIGITS 9 /* nanoseconds; more is certainly not a time */
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -45,68 +42,73 @@ static inline void trim(const char **s, size_t *n)
 	*n = len;
 }
 
-/* A value as it may appear inside a reason: at most QUOTE_CHARS characters
- * (then "..."), control characters and invalid UTF-8 replaced by '?', so a
- * reason is always one printable line whatever the input held. */
-static const char *quote(char out[QUOTE_MAX], const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, o = 0, chars = 0, k;
-
-	while (i < n) {
-		if (chars == QUOTE_CHARS) {
-			memcpy(out + o, "...", 3);
-			o += 3;
-			break;
-		}
-		k = utf8_seq(p + i, n - i);
-		if (k == 0 || (k == 1 && (p[i] < 0x20 || p[i] == 0x7f))) {
-			out[o++] = '?';
-			i += k ? k : 1;
-		} else {
-			memcpy(out + o, p + i, k);
-			o += k;
-			i += k;
-		}
-		chars++;
-	}
-	out[o] = 0;
-	return out;
-}
-
 /* ---- subscriptionId ----------------------------------------------------- */
 
-/* Bytes an id may hold, one bit each (byte c is bit c & 63 of word c >> 6):
- * printable ASCII 0x21-0x7e but for the separators the loop below names. */
+/* Rebilly's resource-id alphabet (its OpenAPI pattern ^[@~\-\.\w]+$):
+ * letters, digits and _ @ ~ . - ; no other id can name a subscription. One
+ * bit a byte (byte c is bit c & 63 of word c >> 6). */
 #define ID_BIT(c) (UINT64_C(1) << ((c) & 63))
+#define ID_RANGE(lo, hi) ((~UINT64_C(0) >> (63 - ((hi) & 63))) & (~UINT64_C(0) << ((lo) & 63)))
 static const uint64_t id_ok[4] = {
-	(~UINT64_C(0) << 0x21) &
-		~(ID_BIT('"') | ID_BIT('\'') | ID_BIT(',') | ID_BIT('/') |
-		  ID_BIT(';')),
-	(~UINT64_C(0) >> 1) & ~ID_BIT('\\'), /* 0x40-0x7e */
+	ID_RANGE('0', '9') | ID_BIT('-') | ID_BIT('.'),
+	ID_RANGE('@', 'Z') | ID_RANGE('a', 'z') | ID_BIT('_') | ID_BIT('~'),
 	0,
 	0,
 };
 
-/* Non-zero when one of the 8 bytes in w is not an id byte: below 0x21,
- * 0x7f or above, or a separator. Each such byte sets its high bit in one of
- * the terms (a borrow may flag more, which only sends a good id down the
- * slow loop, where it passes). */
+/* 0x80 in each byte of w that is not an id byte, exactly. A byte below 0x80
+ * plus (0x80 - lo) sets its high bit when it is >= lo, plus (0x7f - hi)
+ * when it is > hi, and neither sum carries into the next byte; a byte of
+ * 0x80 or above is bad by its own high bit. */
 static inline uint64_t id_word_bad(uint64_t w)
 {
 	const uint64_t ones = 0x0101010101010101ULL, highs = ones * 0x80;
-#define ID_EQ(c) ((w ^ (ones * (c))) - ones)
-	return (ID_EQ('"') | ID_EQ('\'') | ID_EQ(',') | ID_EQ('/') |
-	        ID_EQ(';') | ID_EQ('\\') | ID_EQ(0x7f) | (w - ones * 0x21) | w) &
-	       highs;
-#undef ID_EQ
+	uint64_t x = w & ~highs;
+#define GE(lo) (x + ones * (0x80 - (lo)))
+#define GT(hi) (x + ones * (0x7f - (hi)))
+	uint64_t good = (GE('-') & ~GT('.')) | (GE('0') & ~GT('9')) |
+	                (GE('@') & ~GT('Z')) | (GE('_') & ~GT('_')) |
+	                (GE('a') & ~GT('z')) | (GE('~') & ~GT('~'));
+#undef GE
+#undef GT
+	return (~good | w) & highs;
+}
+
+/* The reason for the first byte of s that is not an id byte. */
+static int bad_id_char(const char *s, size_t len, char *reason,
+                       size_t reasonlen)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	char q[QUOTE_MAX], what[16];
+	size_t i, k;
+
+	for (i = 0; i < len; i++)
+		if (!(id_ok[u[i] >> 6] >> (u[i] & 63) & 1))
+			break;
+	if (i == len)
+		return 0;
+	if (u[i] == ' ')
+		snprintf(what, sizeof(what), "a space");
+	else if (u[i] < 0x20 || u[i] == 0x7f)
+		snprintf(what, sizeof(what), "byte 0x%02x", u[i]);
+	else if (u[i] < 0x80)
+		snprintf(what, sizeof(what), "'%c'", u[i]);
+	else if ((k = utf8_seq(u + i, len - i)) != 0)
+		snprintf(what, sizeof(what), "'%.*s'", (int)k, s + i);
+	else
+		snprintf(what, sizeof(what), "byte 0x%02x", u[i]);
+	rb_detail(reason, reasonlen,
+	          "subscriptionId '%s' contains %s, which no subscription id "
+	          "can hold (letters, digits and _ @ ~ . - only)",
+	          quote_value(q, s, len), what);
+	return -1;
 }
 
 int check_subscription_id(const char *s, size_t len, char out[CHECK_ID_MAX + 1],
                           char *reason, size_t reasonlen)
 {
 	const unsigned char *u;
-	uint64_t ok = 1;
+	uint64_t bad = 0, w;
 	size_t i;
 
 	out[0] = 0;
@@ -119,61 +121,24 @@ int check_subscription_id(const char *s, size_t len, char out[CHECK_ID_MAX + 1],
 		rb_detail(reason, reasonlen, "subscriptionId is empty");
 		return -1;
 	}
-	/* The usual id passes 8 bytes at a time, then one table test a byte,
-	 * without branches; only a bad one goes through the loop below, which
-	 * finds the reason. */
+	/* The usual id passes 8 bytes at a time without a branch, its last
+	 * word overlapping the one before; a short one one table test a
+	 * byte. Only a bad id goes through bad_id_char, which finds the
+	 * reason. */
 	u = (const unsigned char *)s;
-	for (i = 0; len - i >= 8; i += 8) {
-		uint64_t w;
-		memcpy(&w, u + i, 8);
-		if (id_word_bad(w))
-			ok = 0;
+	if (len >= 8) {
+		for (i = 0; len - i > 8; i += 8) {
+			memcpy(&w, u + i, 8);
+			bad |= id_word_bad(w);
+		}
+		memcpy(&w, u + len - 8, 8);
+		bad |= id_word_bad(w);
+	} else {
+		for (i = 0; i < len; i++)
+			bad |= ~(id_ok[u[i] >> 6] >> (u[i] & 63)) & 1;
 	}
-	for (; i < len; i++)
-		ok &= id_ok[u[i] >> 6] >> (u[i] & 63);
-	for (i = 0; !(ok & 1) && i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 0x80) {
-			rb_detail(reason, reasonlen,
-			          "subscriptionId contains a non-ASCII character; "
-			          "only printable ASCII is allowed");
-			return -1;
-		}
-		if (c < 0x20 || c == 0x7f) {
-			rb_detail(reason, reasonlen,
-			          "subscriptionId contains a control character "
-			          "(0x%02x); only printable ASCII is allowed",
-			          c);
-			return -1;
-		}
-		switch (c) {
-		case ' ':
-		case '"':
-		case '\'':
-		case '\\':
-		case '/':
-		case ';':
-		case ',':
-			/* ; and , separate values in Rebilly's filter syntax,
-			 * so such an id could never be looked up again. */
-			if (c == ' ')
-				rb_detail(reason, reasonlen,
-				          "subscriptionId contains a space, "
-				          "which is not allowed (ids may not "
-				          "contain spaces, quotes, \\, /, ; or "
-				          ",)");
-			else
-				rb_detail(reason, reasonlen,
-				          "subscriptionId contains '%c' which is "
-				          "not allowed (ids may not contain "
-				          "spaces, quotes, \\, /, ; or ,)",
-				          (char)c);
-			return -1;
-		default:
-			break;
-		}
-	}
+	if (bad && bad_id_char(s, len, reason, reasonlen))
+		return -1;
 	if (len > CHECK_ID_MAX) {
 		rb_detail(reason, reasonlen,
 		          "subscriptionId has %zu characters; at most %d are "
@@ -204,20 +169,41 @@ static char digit_at(const struct digits *d, size_t i)
  * the arithmetic below in int64 whatever the input says (1e99999999999...). */
 #define EXP_SAT INT64_C(1000000000000000)
 
-static int bad_decimal(const char *s, size_t len, char *reason,
+/* Digits, one ',' and more digits: what a decimal comma looks like. */
+static bool comma_shaped(const char *s, size_t len)
+{
+	size_t i, commas = 0;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == ',')
+			commas++;
+		else if (!is_digit(s[i]))
+			return false;
+	}
+	return commas == 1 && s[len - 1] != ',';
+}
+
+static int bad_decimal(const char *s, size_t len, char point, char *reason,
                        size_t reasonlen)
 {
 	char q[QUOTE_MAX];
 
 	rb_detail(reason, reasonlen,
 	          "quantity '%s' is not a decimal number (digits with an "
-	          "optional '.', no sign, exponent, separators or units)",
-	          quote(q, s, len));
+	          "optional '%c'%s, no sign, exponent, separators or units)%s",
+	          quote_value(q, s, len), point,
+	          point == ',' ? " as --decimal-comma says" : "",
+	          point == '.' && comma_shaped(s, len)
+	                  ? "; if ',' is the decimal mark, pass --decimal-comma"
+	                  : "");
 	return -1;
 }
 
-int check_quantity(const char *s, size_t len, bool is_json_number,
-                   char out[CHECK_QUANTITY_MAX], char *reason, size_t reasonlen)
+/* check_quantity with point as the decimal mark of text ('.' or ','); a JSON
+ * number always has '.'. */
+static int quantity(const char *s, size_t len, bool is_json_number, char point,
+                    char out[CHECK_QUANTITY_MAX], char *reason,
+                    size_t reasonlen)
 {
 	const char *p, *end;
 	struct digits d;
@@ -255,7 +241,7 @@ int check_quantity(const char *s, size_t len, bool is_json_number,
 				out[len] = 0;
 				return 0;
 			}
-		} else if (*r == '.' && end - r >= 2 &&
+		} else if (*r == point && end - r >= 2 &&
 		           end - r <= 1 + QUANTITY_MAX_DECIMALS &&
 		           end[-1] != '0' && (*p != '0' || i == 1) &&
 		           len - 1 <= QUANTITY_MAX_DIGITS) {
@@ -263,6 +249,7 @@ int check_quantity(const char *s, size_t len, bool is_json_number,
 				;
 			if (r == end) {
 				memcpy(out, s, len);
+				out[i] = '.'; /* sent with '.' whatever was read */
 				out[len] = 0;
 				return 0;
 			}
@@ -280,7 +267,7 @@ int check_quantity(const char *s, size_t len, bool is_json_number,
 	d.ilen = (size_t)(p - d.ip);
 	d.fp = p;
 	d.flen = 0;
-	if (p < end && *p == '.') {
+	if (p < end && *p == point) {
 		d.fp = ++p;
 		while (p < end && is_digit(*p))
 			p++;
@@ -311,7 +298,7 @@ int check_quantity(const char *s, size_t len, bool is_json_number,
 		if (p != end)
 			goto not_json;
 	} else if (p != end || d.ilen + d.flen == 0) {
-		return bad_decimal(s, len, reason, reasonlen);
+		return bad_decimal(s, len, point, reason, reasonlen);
 	}
 
 	/* value = digits[f..l] * 10^k, digits[f] and digits[l] non-zero */
@@ -320,16 +307,16 @@ int check_quantity(const char *s, size_t len, bool is_json_number,
 		;
 	if (f == total) {
 		if (neg && !is_json_number)
-			return bad_decimal(s, len, reason, reasonlen);
+			return bad_decimal(s, len, point, reason, reasonlen);
 		rb_detail(reason, reasonlen,
 		          "quantity %s is below the minimum 0.001",
-		          quote(q, s, len));
+		          quote_value(q, s, len));
 		return -1;
 	}
 	if (neg) {
 		rb_detail(reason, reasonlen,
 		          "quantity %s is negative; it must be at least 0.001",
-		          quote(q, s, len));
+		          quote_value(q, s, len));
 		return -1;
 	}
 	for (l = total - 1; digit_at(&d, l) == '0'; l--)
@@ -341,14 +328,14 @@ int check_quantity(const char *s, size_t len, bool is_json_number,
 	if (n + k <= -QUANTITY_MAX_DECIMALS) {
 		rb_detail(reason, reasonlen,
 		          "quantity %s is below the minimum 0.001",
-		          quote(q, s, len));
+		          quote_value(q, s, len));
 		return -1;
 	}
 	if (k < -QUANTITY_MAX_DECIMALS) {
 		rb_detail(reason, reasonlen,
 		          "quantity %s has %" PRId64 " decimals; at most %d are "
 		          "allowed",
-		          quote(q, s, len), -k, QUANTITY_MAX_DECIMALS);
+		          quote_value(q, s, len), -k, QUANTITY_MAX_DECIMALS);
 		return -1;
 	}
 	/* An integer's own trailing zeros are digits of the value sent
@@ -358,14 +345,14 @@ int check_quantity(const char *s, size_t len, bool is_json_number,
 		rb_detail(reason, reasonlen,
 		          "quantity %s is too large; at most %d significant "
 		          "digits are allowed",
-		          quote(q, s, len), QUANTITY_MAX_DIGITS);
+		          quote_value(q, s, len), QUANTITY_MAX_DIGITS);
 		return -1;
 	}
 	if (sig > QUANTITY_MAX_DIGITS) {
 		rb_detail(reason, reasonlen,
 		          "quantity %s has %" PRId64 " significant digits; at "
 		          "most %d are allowed",
-		          quote(q, s, len), sig, QUANTITY_MAX_DIGITS);
+		          quote_value(q, s, len), sig, QUANTITY_MAX_DIGITS);
 		return -1;
 	}
 
@@ -376,10 +363,10 @@ int check_quantity(const char *s, size_t len, bool is_json_number,
 		for (i = 0; i < (size_t)k; i++)
 			out[o++] = '0';
 	} else if (n + k > 0) {
-		size_t point = f + (size_t)(n + k);
+		size_t at = f + (size_t)(n + k); /* where '.' goes */
 
 		for (i = f; i <= l; i++) {
-			if (i == point)
+			if (i == at)
 				out[o++] = '.';
 			out[o++] = digit_at(&d, i);
 		}
@@ -396,425 +383,31 @@ int check_quantity(const char *s, size_t len, bool is_json_number,
 
 not_json:
 	rb_detail(reason, reasonlen, "quantity '%s' is not a valid JSON number",
-	          quote(q, s, len));
+	          quote_value(q, s, len));
 	return -1;
 }
 
-/* ---- civil time --------------------------------------------------------- */
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * algorithm): exact for every year, no timegm, no TZ environment. */
-static int64_t days_from_civil(int64_t y, int m, int d)
+int check_quantity(const char *s, size_t len, bool is_json_number,
+                   char out[CHECK_QUANTITY_MAX], char *reason, size_t reasonlen)
 {
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (unsigned)((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1);
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
+	return quantity(s, len, is_json_number, '.', out, reason, reasonlen);
 }
 
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+int check_quantity_comma(const char *s, size_t len, bool is_json_number,
+                         char out[CHECK_QUANTITY_MAX], char *reason,
+                         size_t reasonlen)
 {
-	int64_t era;
-	unsigned doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+	return quantity(s, len, is_json_number, is_json_number ? '.' : ',', out,
+	                reason, reasonlen);
 }
 
-static int is_leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int days_in_month(int y, int m)
-{
-	static const int dim[12] = { 31, 28, 31, 30, 31, 30,
-		                     31, 31, 30, 31, 30, 31 };
-
-	return m == 2 && is_leap(y) ? 29 : dim[m - 1];
-}
-
-/* 0001-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the years four
- * digits can write. */
-#define TIME_MIN_MS (INT64_C(-62135596800000))
-#define TIME_MAX_MS (INT64_C(253402300799999))
-
-static void put2(char *p, int v)
-{
-	p[0] = (char)('0' + v / 10);
-	p[1] = (char)('0' + v % 10);
-}
-
-void check_format_time(int64_t ms, char out[CHECK_TIME_MAX])
-{
-	int64_t days, rem, y;
-	int m, d, sec, msec;
-
-	if (ms < TIME_MIN_MS)
-		ms = TIME_MIN_MS;
-	if (ms > TIME_MAX_MS)
-		ms = TIME_MAX_MS;
-	days = ms / MS_PER_DAY;
-	rem = ms % MS_PER_DAY;
-	if (rem < 0) {
-		rem += MS_PER_DAY;
-		days--;
-	}
-	civil_from_days(days, &y, &m, &d);
-	put2(out, (int)(y / 100));
-	put2(out + 2, (int)(y % 100));
-	out[4] = '-';
-	put2(out + 5, m);
-	out[7] = '-';
-	put2(out + 8, d);
-	out[10] = 'T';
-	sec = (int)(rem / 1000);
-	msec = (int)(rem % 1000);
-	put2(out + 11, sec / 3600);
-	out[13] = ':';
-	put2(out + 14, sec / 60 % 60);
-	out[16] = ':';
-	put2(out + 17, sec % 60);
-	if (msec) {
-		out[19] = '.';
-		out[20] = (char)('0' + msec / 100);
-		put2(out + 21, msec % 100);
-		out[23] = 'Z';
-		out[24] = 0;
-	} else {
-		out[19] = 'Z';
-		out[20] = 0;
-	}
-}
-
-/* ---- ISO 8601 / RFC 3339 parsing ---------------------------------------- */
-
-struct iso_time {
-	bool has_time; /* false: a bare date */
-	bool has_zone;
-	int64_t local_ms; /* the wall-clock value read as if it were UTC */
-	int offset_min;   /* when has_zone: minutes east of UTC */
-};
-
-static int num2(const char *p)
-{
-	return (p[0] - '0') * 10 + (p[1] - '0');
-}
-
-static bool all_digits(const char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!is_digit(p[i]))
-			return false;
-	return true;
-}
-
-/* Reads "+HH:MM", "+HHMM" or "+HH" (or '-') of exactly n bytes into minutes
- * east of UTC. Returns 0, 1 for bad syntax, 2 for a bad range (*hh, *mm say
- * what was read). */
-static int parse_offset_digits(const char *p, size_t n, int *minutes, int *hh,
-                               int *mm)
-{
-	int sign;
-
-	if (n < 3 || (p[0] != '+' && p[0] != '-') || !all_digits(p + 1, 2))
-		return 1;
-	sign = p[0] == '-' ? -1 : 1;
-	*hh = num2(p + 1);
-	*mm = 0;
-	if (n == 6 && p[3] == ':' && all_digits(p + 4, 2))
-		*mm = num2(p + 4);
-	else if (n == 5 && all_digits(p + 3, 2))
-		*mm = num2(p + 3);
-	else if (n != 3)
-		return 1;
-	if (*hh > 23 || *mm > 59)
-		return 2;
-	*minutes = sign * (*hh * 60 + *mm);
-	return 0;
-}
-
-/* True when the 8 bytes at p hold a digit where tmpl has '0' and tmpl's own
- * byte everywhere else (tmpl is ASCII, so no term carries into the next
- * byte; the masks fold to constants for a literal tmpl). */
-static inline bool shape8(const char *p, const char *tmpl)
-{
-	const uint64_t ones = 0x0101010101010101ULL, highs = ones * 0x80;
-	uint64_t w, t, x, dm, pm;
-
-	memcpy(&w, p, 8);
-	memcpy(&t, tmpl, 8);
-	x = t ^ (ones * '0');
-	dm = ~(((x & ~highs) + ~highs) | x) & highs; /* 0x80 where tmpl is '0' */
-	pm = ~((dm >> 7) * 0xff);                    /* 0xff where it is not */
-	return !(w & highs) && ((w + ones * 0x50) & dm) == dm &&
-	       !((w + ones * 0x46) & dm) && (w & pm) == (t & pm);
-}
-
-/* The usual form, YYYY-MM-DDTHH:MM:SS[.fff]Z, when it is also a valid
- * instant: checked a word at a time. false sends anything else, valid or
- * not, to iso_parse's general path, which gives the reasons. */
-static bool iso_fast(const char *p, size_t n, struct iso_time *t)
-{
-	int y, mo, d, h, mi, sec, ms = 0;
-
-	if (n == 24) {
-		if (!shape8(p + 16, ":00.000Z"))
-			return false;
-		ms = (p[20] - '0') * 100 + num2(p + 21);
-	} else if (n != 20 || !shape8(p + 12, "0:00:00Z")) {
-		return false;
-	}
-	if (!shape8(p, "0000-00-") || !shape8(p + 8, "00T00:00"))
-		return false;
-	y = num2(p) * 100 + num2(p + 2);
-	mo = num2(p + 5);
-	d = num2(p + 8);
-	h = num2(p + 11);
-	mi = num2(p + 14);
-	sec = num2(p + 17);
-	if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
-	    h > 23 || mi > 59 || sec > 59)
-		return false;
-	t->has_time = true;
-	t->has_zone = true;
-	t->offset_min = 0;
-	t->local_ms = days_from_civil(y, mo, d) * MS_PER_DAY +
-	              (int64_t)((h * 60 + mi) * 60 + sec) * 1000 + ms;
-	return true;
-}
-
-/* Parses YYYY-MM-DD[(T|t| )HH:MM:SS[.f{1,9}][Z|z|+HH:MM|+HHMM|+HH]] exactly
- * (s trimmed by the caller). Fractions beyond milliseconds are truncated.
- * pfx starts every reason ("usageTime " or ""). */
-static int iso_parse(const char *s, size_t n, const char *pfx,
-                     struct iso_time *t, char *reason, size_t reasonlen)
-{
-	char q[QUOTE_MAX];
-	const char *p = s, *end = s + n;
-	int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0, hh, mm;
-	size_t fd = 0, i;
-
-	if (iso_fast(s, n, t))
-		return 0;
-	t->has_time = false;
-	t->has_zone = false;
-	t->offset_min = 0;
-	if (n < 10 || !all_digits(p, 4) || p[4] != '-' ||
-	    !all_digits(p + 5, 2) || p[7] != '-' || !all_digits(p + 8, 2))
-		goto syntax;
-	y = num2(p) * 100 + num2(p + 2);
-	mo = num2(p + 5);
-	d = num2(p + 8);
-	p += 10;
-	if (p < end) {
-		if ((*p != 'T' && *p != 't' && *p != ' ') || end - p < 9 ||
-		    !all_digits(p + 1, 2) || p[3] != ':' ||
-		    !all_digits(p + 4, 2) || p[6] != ':' ||
-		    !all_digits(p + 7, 2))
-			goto syntax;
-		t->has_time = true;
-		h = num2(p + 1);
-		mi = num2(p + 4);
-		sec = num2(p + 7);
-		p += 9;
-		if (p < end && *p == '.') {
-			p++;
-			for (; p < end && is_digit(*p); p++, fd++)
-				if (fd < 3)
-					ms = ms * 10 + (*p - '0');
-			if (fd == 0)
-				goto syntax;
-			for (i = fd; i < 3; i++)
-				ms *= 10;
-		}
-		if (p < end) {
-			if ((*p == 'Z' || *p == 'z') && end - p == 1) {
-				t->has_zone = true;
-			} else {
-				int rc = parse_offset_digits(p, (size_t)(end - p),
-				                             &t->offset_min, &hh,
-				                             &mm);
-				if (rc == 1)
-					goto syntax;
-				if (rc == 2) {
-					rb_detail(reason, reasonlen,
-					          "%s'%s' has offset %c%02d:%02d; "
-					          "offsets are -23:59 to +23:59",
-					          pfx, quote(q, s, n), *p, hh,
-					          mm);
-					return -1;
-				}
-				t->has_zone = true;
-			}
-		}
-	}
-	if (fd > FRACTION_MAX_DIGITS) {
-		rb_detail(reason, reasonlen,
-		          "%s'%s' has a fraction of %zu digits; at most %d are "
-		          "allowed",
-		          pfx, quote(q, s, n), fd, FRACTION_MAX_DIGITS);
-		return -1;
-	}
-	if (y < 1) {
-		rb_detail(reason, reasonlen,
-		          "%s'%s' has year 0000; years are 0001-9999", pfx,
-		          quote(q, s, n));
-		return -1;
-	}
-	if (mo < 1 || mo > 12) {
-		rb_detail(reason, reasonlen,
-		          "%s'%s' has month %02d; months are 01-12", pfx,
-		          quote(q, s, n), mo);
-		return -1;
-	}
-	if (d < 1 || d > days_in_month(y, mo)) {
-		static const char *const names[12] = {
-			"January", "February", "March",     "April",
-			"May",     "June",     "July",      "August",
-			"September", "October", "November", "December",
-		};
-		rb_detail(reason, reasonlen,
-		          "%s'%s' has day %02d; %s %04d has %d days", pfx,
-		          quote(q, s, n), d, names[mo - 1], y,
-		          days_in_month(y, mo));
-		return -1;
-	}
-	if (h > 23) {
-		rb_detail(reason, reasonlen,
-		          "%s'%s' has hour %02d; hours are 00-23", pfx,
-		          quote(q, s, n), h);
-		return -1;
-	}
-	if (mi > 59) {
-		rb_detail(reason, reasonlen,
-		          "%s'%s' has minute %02d; minutes are 00-59", pfx,
-		          quote(q, s, n), mi);
-		return -1;
-	}
-	if (sec == 60) {
-		/* Rebilly stores instants; a leap second names none. */
-		rb_detail(reason, reasonlen,
-		          "%s'%s' is a leap second (:60); seconds are 00-59",
-		          pfx, quote(q, s, n));
-		return -1;
-	}
-	if (sec > 59) {
-		rb_detail(reason, reasonlen,
-		          "%s'%s' has second %02d; seconds are 00-59", pfx,
-		          quote(q, s, n), sec);
-		return -1;
-	}
-	t->local_ms = days_from_civil(y, mo, d) * MS_PER_DAY +
-	              (int64_t)((h * 60 + mi) * 60 + sec) * 1000 + ms;
-	return 0;
-
-syntax:
-	rb_detail(reason, reasonlen,
-	          "%s'%s' is not an RFC 3339 date-time "
-	          "(YYYY-MM-DDTHH:MM:SS[.fff] with Z or an offset like +02:00)%s",
-	          pfx, quote(q, s, n),
-	          n && all_digits(s, n) ? "; for Unix times pass --time-format "
-	                                  "epoch or epoch-ms"
-	                                : "");
-	return -1;
-}
-
-static int out_of_range(const char *pfx, const char *s, size_t n, int64_t ms,
-                        char *reason, size_t reasonlen)
-{
-	char q[QUOTE_MAX];
-
-	if (ms >= TIME_MIN_MS && ms <= TIME_MAX_MS)
-		return 0;
-	rb_detail(reason, reasonlen,
-	          "%s'%s' is outside 0001-01-01T00:00:00Z to "
-	          "9999-12-31T23:59:59.999Z",
-	          pfx, quote(q, s, n));
-	return -1;
-}
-
-/* Unix time text: seconds with an optional fraction (truncated to ms), or
- * integer milliseconds. No sign, no exponent. */
-static int epoch_parse(const char *s, size_t n, bool millis, int64_t *ms,
-                       char *reason, size_t reasonlen)
-{
-	char q[QUOTE_MAX];
-	const char *p = s, *end = s + n;
-	int64_t v = 0;
-	int frac = 0;
-	size_t id = 0, fd = 0, i;
-	bool big = false;
-
-	for (; p < end && is_digit(*p); p++, id++) {
-		v = v * 10 + (*p - '0');
-		if (v > TIME_MAX_MS) {
-			big = true;
-			v = TIME_MAX_MS; /* keeps v * 10 within int64 */
-		}
-	}
-	if (!millis && p < end && *p == '.') {
-		for (p++; p < end && is_digit(*p); p++, fd++)
-			if (fd < 3)
-				frac = frac * 10 + (*p - '0');
-		if (fd == 0)
-			goto syntax; /* "5." has no fraction digits */
-		for (i = fd; i < 3; i++)
-			frac *= 10;
-	}
-	if (p != end || id == 0)
-		goto syntax;
-	if (fd > FRACTION_MAX_DIGITS) {
-		rb_detail(reason, reasonlen,
-		          "usageTime '%s' has a fraction of %zu digits; at most "
-		          "%d are allowed",
-		          quote(q, s, n), fd, FRACTION_MAX_DIGITS);
-		return -1;
-	}
-	if (!millis && !big && v > TIME_MAX_MS / 1000)
-		big = true;
-	if (big) {
-		rb_detail(reason, reasonlen,
-		          "usageTime '%s' is after 9999-12-31T23:59:59.999Z%s",
-		          quote(q, s, n),
-		          millis ? "" : "; for milliseconds pass --time-format "
-		                        "epoch-ms");
-		return -1;
-	}
-	*ms = millis ? v : v * 1000 + frac;
-	return 0;
-
-syntax:
-	rb_detail(reason, reasonlen,
-	          millis ? "usageTime '%s' is not a Unix time in milliseconds "
-	                   "(digits only, --time-format epoch-ms)"
-	                 : "usageTime '%s' is not a Unix time in seconds "
-	                   "(digits with an optional fraction, --time-format "
-	                   "epoch)",
-	          quote(q, s, n));
-	return -1;
-}
+/* ---- usageTime ---------------------------------------------------------- */
 
 int check_usage_time(const struct check_policy *p, const char *s, size_t len,
                      int64_t now_ms, int64_t *out_ms,
                      char out_text[CHECK_TIME_MAX], char *reason,
                      size_t reasonlen)
 {
-	struct iso_time t;
 	int64_t ms, upper;
 	char q[QUOTE_MAX], a[CHECK_TIME_MAX], b[CHECK_TIME_MAX];
 	const char *shown;
@@ -831,35 +424,9 @@ int check_usage_time(const struct check_policy *p, const char *s, size_t len,
 		          "run's start time");
 		return -1;
 	}
-	if (p->time_format != CONFIG_TIME_ISO) {
-		if (epoch_parse(s, len, p->time_format == CONFIG_TIME_EPOCH_MS,
-		                &ms, reason, reasonlen))
-			return -1;
-	} else {
-		if (iso_parse(s, len, "usageTime ", &t, reason, reasonlen))
-			return -1;
-		if (!t.has_zone && !p->has_time_zone) {
-			if (t.has_time)
-				rb_detail(reason, reasonlen,
-				          "usageTime '%s' has no time zone; add Z "
-				          "or an offset like +02:00, or pass "
-				          "--time-zone",
-				          quote(q, s, len));
-			else
-				rb_detail(reason, reasonlen,
-				          "usageTime '%s' is a date without a "
-				          "time zone; write %.10sT00:00:00Z (or "
-				          "with an offset), or pass --time-zone",
-				          quote(q, s, len), s);
-			return -1;
-		}
-		ms = t.local_ms - (int64_t)(t.has_zone ? t.offset_min
-		                                       : p->time_zone_offset_min) *
-		                          60000;
-		if (out_of_range("usageTime ", s, len, ms, reason, reasonlen))
-			return -1;
-	}
-	if (p->time_format == CONFIG_TIME_ISO &&
+	if (timefmt_read(&p->time, s, len, &ms, reason, reasonlen))
+		return -1;
+	if (p->time.kind == TIMEFMT_ISO &&
 	    ((len == 20 && s[10] == 'T' && s[19] == 'Z') ||
 	     (len == 24 && s[10] == 'T' && s[19] == '.' && s[23] == 'Z' &&
 	      ms % 1000))) {
@@ -868,7 +435,7 @@ int check_usage_time(const struct check_policy *p, const char *s, size_t len,
 		memcpy(out_text, s, len);
 		out_text[len] = 0;
 	} else {
-		check_format_time(ms, out_text);
+		timefmt_format(ms, out_text);
 	}
 	upper = p->has_not_after ? p->not_after_ms : now_ms + UPPER_SLACK_MS;
 	if ((p->has_not_before && ms < p->not_before_ms) || ms > upper) {
@@ -877,9 +444,9 @@ int check_usage_time(const struct check_policy *p, const char *s, size_t len,
 		bool same = len == strlen(out_text) &&
 		            memcmp(s, out_text, len) == 0;
 
-		shown = same ? "" : quote(q, s, len);
+		shown = same ? "" : quote_value(q, s, len);
 		if (ms > upper) {
-			check_format_time(upper, b);
+			timefmt_format(upper, b);
 			rb_detail(reason, reasonlen,
 			          "usageTime %s%s%s%s is after %s %s%s",
 			          same ? "" : shown, same ? "" : " (",
@@ -892,7 +459,7 @@ int check_usage_time(const struct check_policy *p, const char *s, size_t len,
 			                  : " (now + 5 minutes); pass "
 			                    "--not-after to change it");
 		} else {
-			check_format_time(p->not_before_ms, a);
+			timefmt_format(p->not_before_ms, a);
 			rb_detail(reason, reasonlen,
 			          "usageTime %s%s%s%s is before --not-before %s",
 			          same ? "" : shown, same ? "" : " (",
@@ -903,41 +470,6 @@ int check_usage_time(const struct check_policy *p, const char *s, size_t len,
 	}
 	*out_ms = ms;
 	return 0;
-}
-
-int check_parse_time_arg(const char *s, int64_t *ms, char *reason,
-                         size_t reasonlen)
-{
-	struct iso_time t;
-	size_t len = strlen(s);
-	char q[QUOTE_MAX];
-
-	trim(&s, &len);
-	if (iso_parse(s, len, "", &t, reason, reasonlen))
-		return -1;
-	if (t.has_time && !t.has_zone) {
-		rb_detail(reason, reasonlen,
-		          "'%s' has no time zone; add Z or an offset like "
-		          "+02:00",
-		          quote(q, s, len));
-		return -1;
-	}
-	*ms = t.local_ms - (int64_t)t.offset_min * 60000;
-	return out_of_range("", s, len, *ms, reason, reasonlen);
-}
-
-int check_parse_offset(const char *s, int *minutes)
-{
-	size_t n = strlen(s);
-	int hh, mm;
-
-	if ((n == 1 && (s[0] == 'Z' || s[0] == 'z')) ||
-	    (n == 3 && (s[0] == 'U' || s[0] == 'u') &&
-	     (s[1] == 'T' || s[1] == 't') && (s[2] == 'C' || s[2] == 'c'))) {
-		*minutes = 0;
-		return 0;
-	}
-	return parse_offset_digits(s, n, minutes, &hh, &mm) ? -1 : 0;
 }
 
 /* ---- acceptPartialQuantity ---------------------------------------------- */
@@ -983,7 +515,7 @@ int check_bool(const char *s, size_t len, int *out, char *reason,
 	rb_detail(reason, reasonlen,
 	          "acceptPartialQuantity '%s' is not a boolean (true/false, "
 	          "1/0, yes/no)",
-	          quote(q, s, len));
+	          quote_value(q, s, len));
 	return -1;
 }
 
@@ -992,14 +524,25 @@ int check_bool(const char *s, size_t len, int *out, char *reason,
 void check_policy_from_config(struct check_policy *p, const struct config *cfg)
 {
 	memset(p, 0, sizeof(*p));
-	p->has_time_zone = cfg->has_time_zone;
-	p->time_zone_offset_min = cfg->time_zone_offset_min;
-	p->time_format = cfg->time_format;
+	switch (cfg->time_format) {
+	case CONFIG_TIME_EPOCH: p->time.kind = TIMEFMT_EPOCH; break;
+	case CONFIG_TIME_EPOCH_MS: p->time.kind = TIMEFMT_EPOCH_MS; break;
+	case CONFIG_TIME_PATTERN:
+		p->time.kind = TIMEFMT_PATTERN;
+		p->time.pattern = &cfg->time_pattern;
+		break;
+	default: p->time.kind = TIMEFMT_ISO; break;
+	}
+	p->time.has_zone = cfg->has_time_zone;
+	p->time.zone_offset_min = cfg->time_zone_offset_min;
+	p->time.zone = cfg->time_zone;
+	p->time.dst = cfg->dst;
 	p->has_not_before = cfg->has_not_before;
 	p->not_before_ms = cfg->not_before_ms;
 	p->has_not_after = cfg->has_not_after;
 	p->not_after_ms = cfg->not_after_ms;
 	p->stamp_time = cfg->stamp_time;
+	p->decimal_comma = cfg->decimal_comma;
 }
 
 static const char *kind_name(enum reader_kind k)
@@ -1047,9 +590,10 @@ int check_record(const struct check_policy *p, const struct record *rec,
 		          kind_name(v->kind));
 		return -1;
 	}
-	if (check_quantity(v->present ? v->text : NULL, v->len,
-	                   v->kind == READER_NUMBER, out->quantity, reason,
-	                   reasonlen))
+	if (quantity(v->present ? v->text : NULL, v->len,
+	             v->kind == READER_NUMBER,
+	             p->decimal_comma && v->kind != READER_NUMBER ? ',' : '.',
+	             out->quantity, reason, reasonlen))
 		return -1;
 
 	v = &rec->v[CONFIG_FIELD_USAGE_TIME];
@@ -1080,7 +624,7 @@ int check_record(const struct check_policy *p, const struct record *rec,
 		rb_detail(reason, reasonlen,
 		          "acceptPartialQuantity %s is a number; use true or "
 		          "false",
-		          quote(q, v->text, v->len));
+		          quote_value(q, v->text, v->len));
 		return -1;
 	default:
 		rb_detail(reason, reasonlen,
@@ -1088,490 +632,4 @@ int check_record(const struct check_policy *p, const struct record *rec,
 		          kind_name(v->kind));
 		return -1;
 	}
-}
-
-/* ---- duplicate detection ------------------------------------------------ */
-
-/* XXH64 (Yann Collet's xxHash, 64-bit; public reference algorithm): fast on
- * short keys and well mixed in every bit, so the top bits pick a sub-table of
- * the duplicate set and the low ones a slot in it. */
-#define XP1 UINT64_C(0x9E3779B185EBCA87)
-#define XP2 UINT64_C(0xC2B2AE3D27D4EB4F)
-#define XP3 UINT64_C(0x165667B19E3779F9)
-#define XP4 UINT64_C(0x85EBCA77C2B2AE63)
-#define XP5 UINT64_C(0x27D4EB2F165667C5)
-
-static uint64_t rotl64(uint64_t x, int r)
-{
-	return (x << r) | (x >> (64 - r));
-}
-
-static uint64_t read64(const unsigned char *p)
-{
-	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-	       (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 |
-	       (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
-	       (uint64_t)p[7] << 56;
-}
-
-static uint64_t read32(const unsigned char *p)
-{
-	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-	       (uint64_t)p[3] << 24;
-}
-
-static uint64_t xxh_round(uint64_t acc, uint64_t in)
-{
-	acc += in * XP2;
-	acc = rotl64(acc, 31);
-	return acc * XP1;
-}
-
-static uint64_t xxh_merge(uint64_t acc, uint64_t v)
-{
-	acc ^= xxh_round(0, v);
-	return acc * XP1 + XP4;
-}
-
-uint64_t check_hash64(const void *data, size_t len, uint64_t seed)
-{
-	const unsigned char *p = data, *end = p + len;
-	uint64_t h;
-
-	if (len >= 32) {
-		uint64_t v1 = seed + XP1 + XP2, v2 = seed + XP2, v3 = seed,
-		         v4 = seed - XP1;
-
-		do {
-			v1 = xxh_round(v1, read64(p));
-			v2 = xxh_round(v2, read64(p + 8));
-			v3 = xxh_round(v3, read64(p + 16));
-			v4 = xxh_round(v4, read64(p + 24));
-			p += 32;
-		} while (end - p >= 32);
-		h = rotl64(v1, 1) + rotl64(v2, 7) + rotl64(v3, 12) +
-		    rotl64(v4, 18);
-		h = xxh_merge(h, v1);
-		h = xxh_merge(h, v2);
-		h = xxh_merge(h, v3);
-		h = xxh_merge(h, v4);
-	} else {
-		h = seed + XP5;
-	}
-	h += (uint64_t)len;
-	while (end - p >= 8) {
-		h ^= xxh_round(0, read64(p));
-		h = rotl64(h, 27) * XP1 + XP4;
-		p += 8;
-	}
-	if (end - p >= 4) {
-		h ^= read32(p) * XP1;
-		h = rotl64(h, 23) * XP2 + XP3;
-		p += 4;
-	}
-	while (p < end) {
-		h ^= *p++ * XP5;
-		h = rotl64(h, 11) * XP1;
-	}
-	h ^= h >> 33;
-	h *= XP2;
-	h ^= h >> 29;
-	h *= XP3;
-	h ^= h >> 32;
-	return h;
-}
-
-/* The set is DEDUP_SUBS sub-tables picked by the top bits of the hash, each
- * open addressing with linear probing over bare 64-bit hashes (0 = empty; a
- * hash of 0 is stored as 1). A sub-table grows when it would pass 3/4 full,
- * to as many slots as 16 bytes per row pays for (slots, segment array and
- * filter together): about 1.4 times. Growing copies only that one sub-table,
- * so the old and new copies held together add about 11 bytes per row of one
- * sub-table (1/1024 of the rows), never a second copy of the whole set.
- *
- * A sub-table's size is any number, not a power of two (that is what lets it
- * grow by a fraction): the home slot is the low 32 bits of the hash scaled to
- * the size (multiply-shift), bits independent of the top ones that chose the
- * sub-table. Past 512 slots its slots live in 4 KiB segments (the last one
- * holds the rest), so the heap sees one size over and over: the segments a
- * growth frees are the next growth's, where whole tables of ever new sizes
- * left holes that stayed resident (13 MiB more peak RSS at 8M rows).
- *
- * Most rows are new, and finding that out in the table costs a cache (and
- * TLB) miss per row: the table is 14 MiB at 1M rows. So each sub-table also
- * has a filter of DEDUP_MAP_BPS bits per slot (1/8 of the table's size, a
- * blocked Bloom filter: each key sets 2 bits of one 64-bit word),
- * small enough to stay in cache. A key whose bits are not all set is new for
- * certain: its bits are set, it is counted (its slot is reserved: count
- * includes it) and it waits in a batch of DEDUP_BATCH pending hashes. A full
- * batch is flushed: every home slot is prefetched, then every hash stored, so
- * the misses overlap instead of following one another. A key whose bits are
- * all set (a repeat, or a false positive: about 3 to 6%) flushes the batch,
- * then takes the exact path: probe, grow if need be, store. Growth only
- * happens there, after a flush, and rebuilds the filter from the stored
- * hashes; a flush needs no memory, so it cannot fail.
- *
- * The filter costs its 1 byte per slot inside the same 16 bytes per row: at
- * 3/4 full a grown sub-table is about 1.33 times bigger (1/1.33 * 3/4 = 0.56
- * full right after, 16 bytes per row) where it was 1.5 times without one.
- *
- * Two different keys with the same 64-bit hash are taken for a repeat: at
- * 10^8 distinct rows the chance of any such pair is about 3e-4. */
-#define DEDUP_SUB_BITS 10
-#define DEDUP_SUBS (1u << DEDUP_SUB_BITS)
-#define DEDUP_SUB_MIN 16 /* slots of a new sub-table */
-#define DEDUP_SEG_BITS 9
-#define DEDUP_SEG (1u << DEDUP_SEG_BITS) /* slots in a segment: 4 KiB */
-#define DEDUP_ROW_BYTES 16 /* the budget: a grown sub-table's bytes a row */
-#define DEDUP_MAP_BPS 8 /* filter bits per slot */
-#define DEDUP_LOAD_NUM 3 /* grow past 3/4 full */
-#define DEDUP_LOAD_DEN 4
-#define DEDUP_BATCH 32 /* pending hashes: more did not go faster */
-
-struct dedup_sub {
-	union {               /* owned, with every segment */
-		uint64_t *one;  /* nslots <= DEDUP_SEG: the slots */
-		uint64_t **seg; /* else dedup_nseg(nslots) segments */
-	};
-	uint64_t *map;   /* owned: the filter, nwords words */
-	uint32_t nslots;
-	uint32_t nwords;
-	uint32_t count;  /* stored and pending */
-};
-
-struct dedup {
-	size_t count;       /* stored and pending */
-	size_t table_bytes; /* all sub-tables' slots, segment arrays, filters */
-	unsigned map_shift; /* tests: filters 2^map_shift times smaller */
-	long fail_allocs;   /* tests: allocations that may succeed, or -1 */
-	uint32_t npend;
-	uint64_t pend[DEDUP_BATCH]; /* new hashes not yet stored */
-	struct dedup_sub sub[DEDUP_SUBS];
-};
-
-static size_t dedup_nseg(uint32_t n)
-{
-	return ((size_t)n + DEDUP_SEG - 1) / DEDUP_SEG;
-}
-
-static uint32_t dedup_nwords(const struct dedup *d, uint32_t n)
-{
-	uint64_t bits = ((uint64_t)n * DEDUP_MAP_BPS) >> d->map_shift;
-
-	return bits < 64 ? 1 : (uint32_t)((bits + 63) / 64);
-}
-
-static size_t dedup_table_bytes(const struct dedup *d, uint32_t n)
-{
-	return (size_t)n * sizeof(uint64_t) +
-	       (n > DEDUP_SEG ? dedup_nseg(n) * sizeof(uint64_t *) : 0) +
-	       (size_t)dedup_nwords(d, n) * sizeof(uint64_t);
-}
-
-/* The bytes t holds (made with whatever map_shift was then). */
-static size_t dedup_held(const struct dedup_sub *t)
-{
-	return (size_t)t->nslots * sizeof(uint64_t) +
-	       (t->nslots > DEDUP_SEG ? dedup_nseg(t->nslots) * sizeof(uint64_t *)
-	                              : 0) +
-	       (size_t)t->nwords * sizeof(uint64_t);
-}
-
-static void *dedup_calloc(struct dedup *d, size_t n, size_t size)
-{
-	if (d->fail_allocs >= 0 && d->fail_allocs-- == 0) {
-		d->fail_allocs = 0;
-		return NULL;
-	}
-	return calloc(n, size);
-}
-
-/* Frees t's slots and filter; accepts a table half made by dedup_table_new. */
-static void dedup_table_free(struct dedup_sub *t)
-{
-	size_t k;
-
-	free(t->map);
-	if (t->nslots <= DEDUP_SEG) {
-		free(t->one);
-	} else if (t->seg) {
-		for (k = 0; k < dedup_nseg(t->nslots); k++)
-			free(t->seg[k]);
-		free(t->seg);
-	}
-}
-
-/* Makes t an empty table of n slots with a clear filter. -1 when out of
- * memory (nothing held). */
-static int dedup_table_new(struct dedup *d, struct dedup_sub *t, uint32_t n)
-{
-	size_t nseg = dedup_nseg(n), k;
-
-	t->nslots = n;
-	t->count = 0;
-	t->nwords = dedup_nwords(d, n);
-	t->one = NULL;
-	if (!(t->map = dedup_calloc(d, t->nwords, sizeof(uint64_t))))
-		return -1;
-	if (n <= DEDUP_SEG) {
-		if ((t->one = dedup_calloc(d, n, sizeof(uint64_t))))
-			return 0;
-		dedup_table_free(t);
-		return -1;
-	}
-	if (!(t->seg = dedup_calloc(d, nseg, sizeof(*t->seg)))) {
-		dedup_table_free(t);
-		return -1;
-	}
-	for (k = 0; k < nseg; k++) {
-		size_t len = k + 1 < nseg ? DEDUP_SEG : n - k * DEDUP_SEG;
-
-		if (!(t->seg[k] = dedup_calloc(d, len, sizeof(uint64_t)))) {
-			dedup_table_free(t);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-struct dedup *dedup_new(void)
-{
-	struct dedup *d = malloc(sizeof(*d));
-	size_t i;
-
-	if (!d)
-		return NULL;
-	d->count = 0;
-	d->map_shift = 0;
-	d->fail_allocs = -1;
-	d->npend = 0;
-	d->table_bytes = 0;
-	for (i = 0; i < DEDUP_SUBS; i++) {
-		if (dedup_table_new(d, &d->sub[i], DEDUP_SUB_MIN)) {
-			while (i--)
-				dedup_table_free(&d->sub[i]);
-			free(d);
-			return NULL;
-		}
-		d->table_bytes += dedup_held(&d->sub[i]);
-	}
-	return d;
-}
-
-void dedup_free(struct dedup *d)
-{
-	size_t i;
-
-	if (!d)
-		return;
-	for (i = 0; i < DEDUP_SUBS; i++)
-		dedup_table_free(&d->sub[i]);
-	free(d);
-}
-
-/* The home slot of h in n slots: (low 32 bits) * n / 2^32. */
-static uint32_t dedup_home(uint64_t h, uint32_t n)
-{
-	return (uint32_t)(((h & UINT32_MAX) * n) >> 32);
-}
-
-/* h's filter word in t: bits 22-53 scaled to the words (the top 10 picked
- * the sub-table); its bits in that word: bits 0-5 and 6-11. */
-static uint64_t *dedup_map_word(const struct dedup_sub *t, uint64_t h)
-{
-	return &t->map[((h >> 22 & UINT32_MAX) * t->nwords) >> 32];
-}
-
-static uint64_t dedup_map_bits(uint64_t h)
-{
-	return UINT64_C(1) << (h & 63) | UINT64_C(1) << (h >> 6 & 63);
-}
-
-static uint64_t *dedup_slot(const struct dedup_sub *t, uint32_t i)
-{
-	return t->nslots <= DEDUP_SEG
-	               ? &t->one[i]
-	               : &t->seg[i >> DEDUP_SEG_BITS][i & (DEDUP_SEG - 1)];
-}
-
-/* Where h is in t or would go: the first slot from its home on that holds h
- * or is empty (there is one: a table is at most 3/4 full). */
-static uint64_t *dedup_find(const struct dedup_sub *t, uint64_t h)
-{
-	uint32_t n = t->nslots, i = dedup_home(h, n);
-
-	if (n <= DEDUP_SEG) {
-		for (;;) {
-			if (t->one[i] == h || !t->one[i])
-				return &t->one[i];
-			if (++i == n)
-				i = 0;
-		}
-	}
-	for (;;) {
-		uint64_t *p = t->seg[i >> DEDUP_SEG_BITS];
-		uint32_t j = i & (DEDUP_SEG - 1), base = i - j;
-		uint32_t end = n - base < DEDUP_SEG ? n - base : DEDUP_SEG;
-
-		for (; j < end; j++)
-			if (p[j] == h || !p[j])
-				return &p[j];
-		i = base + end == n ? 0 : base + end;
-	}
-}
-
-/* Stores the pending hashes: each is new (its filter bits were not all set,
- * and a repeat within the batch finds them set) and its slot was reserved. */
-static void dedup_flush(struct dedup *d)
-{
-	uint32_t i, n = d->npend;
-
-	for (i = 0; i < n; i++) {
-		uint64_t h = d->pend[i];
-		const struct dedup_sub *s = &d->sub[h >> (64 - DEDUP_SUB_BITS)];
-
-#if defined(__GNUC__)
-		__builtin_prefetch(dedup_slot(s, dedup_home(h, s->nslots)), 1);
-#endif
-	}
-	for (i = 0; i < n; i++) {
-		uint64_t h = d->pend[i];
-
-		*dedup_find(&d->sub[h >> (64 - DEDUP_SUB_BITS)], h) = h;
-	}
-	d->npend = 0;
-}
-
-/* The most slots that DEDUP_ROW_BYTES bytes for each of rows pay for. */
-static uint32_t dedup_fit(const struct dedup *d, uint64_t rows)
-{
-	uint64_t budget = rows * DEDUP_ROW_BYTES, m;
-
-	if (budget / DEDUP_ROW_BYTES != rows)
-		return 0;
-	m = budget * 64 / (64 * sizeof(uint64_t) + DEDUP_MAP_BPS + 1);
-	if (m > UINT32_MAX - 1)
-		return 0;
-	while (m > 0 && dedup_table_bytes(d, (uint32_t)m) > budget)
-		m--;
-	while (m < UINT32_MAX - 1 &&
-	       dedup_table_bytes(d, (uint32_t)m + 1) <= budget)
-		m++;
-	return (uint32_t)m;
-}
-
-/* Rehashes s, which has no pending hashes, into as many slots as 16 bytes a
- * row pay for, the row being added included, and rebuilds its filter. On
- * failure s is untouched. */
-static int dedup_grow(struct dedup *d, struct dedup_sub *s)
-{
-	uint32_t m = dedup_fit(d, (uint64_t)s->count + 1), i;
-	struct dedup_sub t;
-
-	if (m <= s->nslots)
-		return -1;
-	if (dedup_table_new(d, &t, m))
-		return -1;
-	for (i = 0; i < s->nslots; i += DEDUP_SEG) {
-		const uint64_t *p = dedup_slot(s, i);
-		uint64_t live[DEDUP_SEG];
-		uint32_t j, k = 0;
-		uint32_t len = s->nslots - i < DEDUP_SEG ? s->nslots - i : DEDUP_SEG;
-
-		/* segment by segment, the stored hashes first: no branch per
-		 * slot (a quarter to a half of them are empty, at random) */
-		for (j = 0; j < len; j++) {
-			live[k] = p[j];
-			k += p[j] != 0;
-		}
-		for (j = 0; j < k; j++) {
-			*dedup_find(&t, live[j]) = live[j];
-			*dedup_map_word(&t, live[j]) |= dedup_map_bits(live[j]);
-		}
-	}
-	d->table_bytes += dedup_held(&t);
-	d->table_bytes -= dedup_held(s);
-	t.count = s->count;
-	dedup_table_free(s);
-	*s = t;
-	return 0;
-}
-
-static int dedup_add(struct dedup *d, uint64_t h)
-{
-	struct dedup_sub *s;
-	uint64_t *p, *w, bits;
-	int full;
-
-	if (h == 0)
-		h = 1;
-	s = &d->sub[h >> (64 - DEDUP_SUB_BITS)];
-	w = dedup_map_word(s, h);
-	bits = dedup_map_bits(h);
-	full = ((uint64_t)s->count + 1) * DEDUP_LOAD_DEN >
-	       (uint64_t)s->nslots * DEDUP_LOAD_NUM;
-	if ((*w & bits) != bits && !full) {
-		/* new for certain, and its slot is there */
-		*w |= bits;
-		s->count++;
-		d->count++;
-		d->pend[d->npend++] = h;
-		if (d->npend == DEDUP_BATCH)
-			dedup_flush(d);
-		return 0;
-	}
-	dedup_flush(d);
-	p = dedup_find(s, h);
-	if (*p)
-		return 1;
-	if (full) {
-		if (dedup_grow(d, s))
-			return -1;
-		p = dedup_find(s, h);
-	}
-	*p = h;
-	*dedup_map_word(s, h) |= bits;
-	s->count++;
-	d->count++;
-	return 0;
-}
-
-static uint64_t dedup_key_hash(const struct usage *u)
-{
-	/* subscriptionId NUL usageTime NUL quantity: the NULs keep ("a", "b1")
-	 * and ("ab", "1") apart. */
-	unsigned char key[CHECK_ID_MAX + 1 + CHECK_TIME_MAX + CHECK_QUANTITY_MAX];
-	size_t a = strlen(u->subscription_id), b = strlen(u->usage_time),
-	       c = strlen(u->quantity);
-
-	memcpy(key, u->subscription_id, a + 1);
-	memcpy(key + a + 1, u->usage_time, b + 1);
-	memcpy(key + a + 1 + b + 1, u->quantity, c);
-	return check_hash64(key, a + b + c + 2, 0);
-}
-
-int dedup_seen(struct dedup *d, const struct usage *u)
-{
-	return dedup_add(d, dedup_key_hash(u));
-}
-
-int dedup_seen_key(struct dedup *d, const void *key, size_t len)
-{
-	return dedup_add(d, check_hash64(key, len, 0));
-}
-
-size_t dedup_count(const struct dedup *d)
-{
-	return d->count;
-}
-
-size_t dedup_bytes(const struct dedup *d)
-{
-	return sizeof(*d) + d->table_bytes;
-}
-
-void dedup_test_hooks(struct dedup *d, unsigned map_shift, long fail_allocs)
-{
-	d->map_shift = map_shift;
-	d->fail_allocs = fail_allocs;
 }

@@ -12,10 +12,11 @@
 #include "config.h"
 #include "record.h"
 #include "status.h"
+#include "timefmt_read.h"
 
 #define CHECK_ID_MAX 50
 #define CHECK_QUANTITY_MAX 24 /* 15 significant digits, a point, NUL, slack */
-#define CHECK_TIME_MAX 32     /* "YYYY-MM-DDTHH:MM:SS.fffZ" + NUL */
+#define CHECK_TIME_MAX TIMEFMT_MAX /* "YYYY-MM-DDTHH:MM:SS.fffZ" + NUL */
 
 /* A checked, normalized usage, ready to send. */
 struct usage {
@@ -29,17 +30,17 @@ struct usage {
 };
 
 struct check_policy {
-	bool has_time_zone;
-	int time_zone_offset_min;
-	enum config_time_format time_format;
+	struct timefmt_reader time; /* how usageTime text is read */
 	bool has_not_before;
 	int64_t not_before_ms;
 	bool has_not_after;    /* else: now_ms + 5 minutes */
 	int64_t not_after_ms;
 	bool stamp_time; /* else a missing usageTime is a reject */
+	bool decimal_comma; /* quantities in text have ',' as decimal mark */
 };
 
-/* Copies the check-related options out of cfg. */
+/* Copies the check-related options out of cfg; the zone and the pattern
+ * are borrowed from cfg, which must outlive p. */
 void check_policy_from_config(struct check_policy *p, const struct config *cfg);
 
 /* Checks rec and fills out. Returns 0, or -1 with one reason for a person in
@@ -64,16 +65,17 @@ int check_subscription_id(const char *s, size_t len, char out[CHECK_ID_MAX + 1],
  * canonical text: "005.2500" -> "5.25", ".5" -> "0.5", "5." -> "5". */
 int check_quantity(const char *s, size_t len, bool is_json_number,
                    char out[CHECK_QUANTITY_MAX], char *reason, size_t reasonlen);
-/* usageTime text, or a JSON number's text with epoch formats. out_text gets the
- * canonical UTC form. Window checks are done here too (now_ms for the default).
- * ISO: YYYY-MM-DD, then T, t or a space, HH:MM:SS, an optional fraction of 1-9
- * digits (truncated to milliseconds, never rounded), then Z, z, +HH:MM, +HHMM
- * or +HH (offsets up to 23:59). Without a zone, or a bare date (midnight), only
- * with p->has_time_zone. Second 60 (leap second) is rejected. Years
- * 0001-9999, also after applying the offset. Epoch: digits with an optional
- * fraction of 1-9 digits (truncated to ms); epoch-ms: digits only; no sign or
- * exponent. Absent or empty (after trimming) is missing: 0 with out_text ""
- * and *out_ms 0, when p->stamp_time; else a reject naming --stamp-time. */
+/* The same with ',' as the decimal mark of text (--decimal-comma): "1,5" is
+ * 1.5, sent as "1.5"; a '.' in text is then refused (it may be a thousands
+ * separator). A JSON number keeps JSON's '.'. */
+int check_quantity_comma(const char *s, size_t len, bool is_json_number,
+                         char out[CHECK_QUANTITY_MAX], char *reason,
+                         size_t reasonlen);
+/* usageTime text, or a JSON number's text with epoch formats, trimmed and
+ * read by timefmt_read with p->time. out_text gets the canonical UTC form.
+ * Window checks are done here too (now_ms for the default). Absent or empty
+ * (after trimming) is missing: 0 with out_text "" and *out_ms 0, when
+ * p->stamp_time; else a reject naming --stamp-time. */
 int check_usage_time(const struct check_policy *p, const char *s, size_t len,
                      int64_t now_ms, int64_t *out_ms,
                      char out_text[CHECK_TIME_MAX], char *reason,
@@ -81,54 +83,5 @@ int check_usage_time(const struct check_policy *p, const char *s, size_t len,
 /* -1 absent (empty), 0 or 1; returns -1 for anything else (reason set). */
 int check_bool(const char *s, size_t len, int *out, char *reason,
                size_t reasonlen);
-
-/* Formats ms since 1970 as "YYYY-MM-DDTHH:MM:SS[.fff]Z" (fraction only when
- * non-zero, then always 3 digits). ms outside years 0001-9999 is clamped. */
-void check_format_time(int64_t ms, char out[CHECK_TIME_MAX]);
-
-/* Option values, for cli.c. A --not-before/--not-after value: an RFC 3339
- * date-time with Z or an offset (same forms as usageTime), or a bare date
- * meaning midnight UTC. Returns 0, or -1 with a reason like
- * "'2026-02-30' has day 30; February 2026 has 28 days" (the caller adds the
- * option's name). s is NUL-terminated. */
-int check_parse_time_arg(const char *s, int64_t *ms, char *reason,
-                         size_t reasonlen);
-/* A --time-zone value: "UTC" or "Z" (any case), "+HH:MM", "+HHMM" or "+HH"
- * (or '-'), hours 00-23, minutes 00-59. *minutes is east of UTC ("-05:30" is
- * -330). Returns 0, or -1 leaving *minutes alone. */
-int check_parse_offset(const char *s, int *minutes);
-
-/* XXH64 of data (the reference algorithm: stable across versions and
- * machines, so it may also pick a row's --shard). */
-uint64_t check_hash64(const void *data, size_t len, uint64_t seed);
-
-/* Duplicate detection: a compact hash set of (subscriptionId, usageTime,
- * quantity), kept as 64-bit hashes in 1024 sub-tables of 8-byte slots, each
- * with a filter of 1 byte per slot that answers most new keys from cache;
- * each is 0.56 to 3/4 full and grown by about a third on its own: at most 16
- * bytes per distinct row + 200 KiB, filters included. While one sub-table
- * grows, its old copy adds about 11 bytes per row of that sub-table (1/1024
- * of the rows), so the peak stays under 16 bytes per row + 16 MiB up to
- * about 10^9 rows. It keeps only a 64-bit hash
- * of each key, so two different rows are taken for repeats with a chance of
- * about n^2 / 2^65 over n distinct rows (3e-4 at 10^8). */
-struct dedup;
-struct dedup *dedup_new(void); /* NULL when out of memory */
-void dedup_free(struct dedup *d); /* accepts NULL */
-/* 1 when u's key was seen before, 0 when new (and now remembered), -1 out of
- * memory (u not remembered; the set is unchanged). Checked values only: the
- * key is u's normalized fields, the bytes subscriptionId NUL usageTime NUL
- * quantity. */
-int dedup_seen(struct dedup *d, const struct usage *u);
-/* The same over any byte key (e.g. usage ids); key is borrowed for the call,
- * len may be 0. A set should hold one kind of key: a usage's key and the
- * same bytes given here are one key. */
-int dedup_seen_key(struct dedup *d, const void *key, size_t len);
-size_t dedup_count(const struct dedup *d); /* distinct keys remembered */
-size_t dedup_bytes(const struct dedup *d); /* heap bytes held, for benches */
-/* For tests only: make the filters of the sub-tables made from now on
- * 2^map_shift times smaller (more false positives, so more exact lookups),
- * and let only fail_allocs more allocations succeed (-1: all). */
-void dedup_test_hooks(struct dedup *d, unsigned map_shift, long fail_allocs);
 
 #endif

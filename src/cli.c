@@ -10,9 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "check.h"
 #include "fieldname.h"
 #include "throttle.h"
+#include "timefmt.h"
 
 const char cli_usage[] =
 "usage: rbusage import [OPTIONS] FILE...     check every row, send the valid ones\n"
@@ -30,16 +30,23 @@ const char cli_usage[] =
 "  --encoding E               utf-8 (default), latin1, windows-1252 or utf-16\n"
 "                             (a UTF-16 byte-order mark is detected by itself)\n"
 "Checks:\n"
-"  --time-zone Z              zone for usageTime values without offset (UTC, +02:00)\n"
-"  --time-format F            iso (default), epoch or epoch-ms\n"
+"  --time-zone Z              zone of usageTime values without offset: UTC,\n"
+"                             +02:00 or an IANA name such as America/New_York\n"
+"  --time-format F            iso (default), epoch, epoch-ms, or a pattern\n"
+"                             such as '%d.%m.%Y %H:%M' or '%m/%d/%Y %I:%M %p'\n"
+"  --dst earlier|later|reject a local time daylight saving skips or repeats: take\n"
+"                             the earlier or later instant, or reject (default)\n"
 "  --not-before T             reject usageTime before T\n"
-"  --not-after T              reject usageTime after T (default: now + 5 minutes)\n"
+"  --not-after T              reject usageTime after T (a date: its end; default:\n"
+"                             now + 5 minutes)\n"
 "  --stamp-time               send rows without usageTime at the run's start time\n"
 "  --allow-duplicates         keep repeated (subscriptionId, usageTime, quantity) rows\n"
 "  --aggregate minute|hour|day\n"
 "                             one usage per subscription and UTC bucket; reads\n"
 "                             the whole input first: memory grows with the\n"
 "                             buckets (about 300 bytes each) and rows (8-16)\n"
+"  --decimal-comma            ',' is the decimal mark of quantities (1,5); needs\n"
+"                             a delimiter other than ','\n"
 "Output:\n"
 "  --rejects PATH             reject file (default: <input>.rejects.<ext>)\n"
 "  --log PATH                 result log (default: <input>.results.jsonl)\n"
@@ -75,9 +82,9 @@ const char cli_usage[] =
 
 enum opt_id {
 	OPT_FORMAT, OPT_DELIMITER, OPT_MAP, OPT_COLUMNS, OPT_ENCODING,
-	OPT_TIME_ZONE,
-	OPT_TIME_FORMAT, OPT_NOT_BEFORE, OPT_NOT_AFTER, OPT_STAMP_TIME,
-	OPT_ALLOW_DUPS, OPT_AGGREGATE, OPT_REJECTS, OPT_LOG, OPT_DRY_RUN, OPT_EMIT, OPT_RESTART,
+	OPT_TIME_ZONE, OPT_TIME_FORMAT, OPT_DST, OPT_NOT_BEFORE, OPT_NOT_AFTER,
+	OPT_STAMP_TIME, OPT_ALLOW_DUPS, OPT_DECIMAL_COMMA, OPT_AGGREGATE,
+	OPT_REJECTS, OPT_LOG, OPT_DRY_RUN, OPT_EMIT, OPT_RESTART,
 	OPT_ORG, OPT_API_KEY_FILE, OPT_API_KEY, OPT_SANDBOX, OPT_LIVE,
 	OPT_BASE_URL, OPT_RATE, OPT_RATE_WINDOW, OPT_CONCURRENCY, OPT_RETRIES,
 	OPT_TIMEOUT, OPT_RESERVE, OPT_SETTLE, OPT_SKIP_EXISTING, OPT_CACERT,
@@ -106,11 +113,13 @@ static const struct opt opts[] = {
 	{"encoding", OPT_ENCODING, 1, FOR_IMPORT},
 	{"time-zone", OPT_TIME_ZONE, 1, FOR_IMPORT},
 	{"time-format", OPT_TIME_FORMAT, 1, FOR_IMPORT},
+	{"dst", OPT_DST, 1, FOR_IMPORT},
 	{"not-before", OPT_NOT_BEFORE, 1, FOR_IMPORT},
 	{"not-after", OPT_NOT_AFTER, 1, FOR_IMPORT},
 	{"stamp-time", OPT_STAMP_TIME, 0, FOR_IMPORT},
 	{"allow-duplicates", OPT_ALLOW_DUPS, 0, FOR_IMPORT},
 	{"aggregate", OPT_AGGREGATE, 1, FOR_IMPORT},
+	{"decimal-comma", OPT_DECIMAL_COMMA, 0, FOR_IMPORT},
 	{"rejects", OPT_REJECTS, 1, FOR_IMPORT},
 	{"log", OPT_LOG, 1, FOR_SEND},
 	{"dry-run", OPT_DRY_RUN, 0, FOR_IMPORT},
@@ -333,21 +342,43 @@ static int apply(struct config *cfg, const struct opt *o, const char *arg,
 		return -1;
 	}
 	case OPT_TIME_ZONE:
-		if (check_parse_offset(arg, &cfg->time_zone_offset_min)) {
-			rb_detail(err, errlen,
-			          "--time-zone: '%s' is not UTC or an offset like +02:00",
-			          arg);
-			return -1;
-		}
+		/* an IANA name is loaded by validate(), which has TZDIR */
+		cfg->time_zone_name = arg;
 		cfg->has_time_zone = true;
+		cfg->time_zone_offset_min = 0;
 		return 0;
 	case OPT_TIME_FORMAT:
-		if (!strcmp(arg, "iso"))
+		if (strchr(arg, '%')) {
+			char why[256];
+
+			if (timefmt_pattern_compile(arg, &cfg->time_pattern, why,
+			                            sizeof(why))) {
+				rb_detail(err, errlen, "--time-format: %s", why);
+				return -1;
+			}
+			cfg->time_format = CONFIG_TIME_PATTERN;
+		} else if (!strcmp(arg, "iso"))
 			cfg->time_format = CONFIG_TIME_ISO;
 		else if (!strcmp(arg, "epoch"))
 			cfg->time_format = CONFIG_TIME_EPOCH;
 		else if (!strcmp(arg, "epoch-ms"))
 			cfg->time_format = CONFIG_TIME_EPOCH_MS;
+		else {
+			rb_detail(err, errlen,
+			          "--time-format: unknown value '%s' (iso, epoch, "
+			          "epoch-ms, or a pattern such as '%%d.%%m.%%Y "
+			          "%%H:%%M')",
+			          arg);
+			return -1;
+		}
+		return 0;
+	case OPT_DST:
+		if (!strcmp(arg, "reject"))
+			cfg->dst = TIMEFMT_DST_REJECT;
+		else if (!strcmp(arg, "earlier"))
+			cfg->dst = TIMEFMT_DST_EARLIER;
+		else if (!strcmp(arg, "later"))
+			cfg->dst = TIMEFMT_DST_LATER;
 		else
 			goto bad_choice;
 		return 0;
@@ -355,7 +386,12 @@ static int apply(struct config *cfg, const struct opt *o, const char *arg,
 	case OPT_NOT_AFTER: {
 		char why[160];
 		int64_t ms;
-		if (check_parse_time_arg(arg, &ms, why, sizeof(why))) {
+		/* a bare date as --not-after is the end of that day */
+		int rc = o->id == OPT_NOT_BEFORE
+		                 ? timefmt_parse_bound(arg, &ms, why, sizeof(why))
+		                 : timefmt_parse_end_bound(arg, &ms, why,
+		                                           sizeof(why));
+		if (rc) {
 			rb_detail(err, errlen, "--%s: %s", o->name, why);
 			return -1;
 		}
@@ -383,6 +419,7 @@ static int apply(struct config *cfg, const struct opt *o, const char *arg,
 			return -1;
 		}
 		return 0;
+	case OPT_DECIMAL_COMMA: cfg->decimal_comma = true; return 0;
 	case OPT_REJECTS: cfg->rejects_path = arg; return 0;
 	case OPT_LOG: cfg->log_path = arg; return 0;
 	case OPT_DRY_RUN: cfg->dry_run = true; return 0;
@@ -518,6 +555,78 @@ static const char *env_or_null(cli_getenv_fn env, const char *name)
 	return v && *v ? v : NULL;
 }
 
+/* With --decimal-comma, each CSV input must be read with a delimiter other
+ * than ',' (else 1,5 is two fields). Without --delimiter that is a .tsv
+ * (tab); JSON lines have no delimiter. A file whose format is only known by
+ * sniffing might be CSV: it needs --delimiter or --format jsonl. */
+static int check_decimal_comma(const struct config *cfg, char *err,
+                               size_t errlen)
+{
+	size_t i;
+
+	if (!cfg->decimal_comma || cfg->format == CONFIG_FORMAT_JSONL)
+		return 0;
+	if (cfg->delimiter == ',') {
+		rb_detail(err, errlen,
+		          "--decimal-comma needs a delimiter other than ',' (1,5 "
+		          "would be split in two fields)");
+		return -1;
+	}
+	if (cfg->delimiter)
+		return 0;
+	for (i = 0; i < cfg->nfiles; i++) {
+		const char *f = cfg->files[i];
+		size_t n = strlen(f);
+
+		if (n >= 3 && !strcasecmp(f + n - 3, ".gz"))
+			n -= 3;
+		if (n > 4 && !strncasecmp(f + n - 4, ".tsv", 4))
+			continue;
+		if (cfg->format == CONFIG_FORMAT_AUTO &&
+		    ((n > 6 && !strncasecmp(f + n - 6, ".jsonl", 6)) ||
+		     (n > 7 && !strncasecmp(f + n - 7, ".ndjson", 7))))
+			continue;
+		rb_detail(err, errlen,
+		          "--decimal-comma: '%s' would be read with ',' as its "
+		          "delimiter, which splits 1,5 in two fields; pass "
+		          "--delimiter ';' (or the file's own)%s",
+		          f,
+		          cfg->format == CONFIG_FORMAT_AUTO
+		                  ? ", or --format jsonl for JSON lines"
+		                  : "");
+		return -1;
+	}
+	return 0;
+}
+
+/* --time-zone: UTC or a fixed offset, else an IANA zone from the tz
+ * database ($TZDIR, else the system's), read once here for the whole run. */
+static int load_time_zone(struct config *cfg, cli_getenv_fn env, char *err,
+                          size_t errlen)
+{
+	char why[512];
+
+	timefmt_zone_free(cfg->time_zone);
+	cfg->time_zone = NULL;
+	if (!cfg->time_zone_name ||
+	    !timefmt_parse_offset(cfg->time_zone_name,
+	                          &cfg->time_zone_offset_min))
+		return 0;
+	if (cfg->time_zone_name[0] == '+' || cfg->time_zone_name[0] == '-') {
+		rb_detail(err, errlen,
+		          "--time-zone: '%s' is not an offset from -23:59 to "
+		          "+23:59 (+HH:MM, +HHMM or +HH)",
+		          cfg->time_zone_name);
+		return -1;
+	}
+	if (timefmt_zone_load(cfg->time_zone_name, env_or_null(env, "TZDIR"),
+	                      &cfg->time_zone, why, sizeof(why))) {
+		rb_detail(err, errlen, "--time-zone: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
 /* Cross-option rules, once everything is read. */
 static int validate(struct config *cfg, int saw_url_opt, int saw_sandbox,
                     int saw_live, int saw_base, int saw_progress,
@@ -539,6 +648,8 @@ static int validate(struct config *cfg, int saw_url_opt, int saw_sandbox,
 		return -1;
 	}
 	if (cfg->cmd == CONFIG_CMD_IMPORT) {
+		if (load_time_zone(cfg, env, err, errlen))
+			return -1;
 		if (cfg->emit && !cfg->dry_run) {
 			rb_detail(err, errlen, "--emit goes with --dry-run");
 			return -1;
@@ -554,6 +665,8 @@ static int validate(struct config *cfg, int saw_url_opt, int saw_sandbox,
 			rb_detail(err, errlen, "--not-before is after --not-after");
 			return -1;
 		}
+		if (check_decimal_comma(cfg, err, errlen))
+			return -1;
 	}
 	if (cfg->nfiles == 0) {
 		rb_detail(err, errlen, "%s: no %s given (see 'rbusage --help')",

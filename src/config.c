@@ -39,6 +39,8 @@ void config_free(struct config *cfg)
 		free(cfg->api_key);
 		cfg->api_key = NULL;
 	}
+	timefmt_zone_free(cfg->time_zone);
+	cfg->time_zone = NULL;
 	for (i = 0; i < cfg->ncolumns; i++)
 		free(cfg->columns[i]);
 	free(cfg->columns);

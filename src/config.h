@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "timefmt_pattern.h"
+#include "timefmt_zone.h"
+
 enum config_cmd {
 	CONFIG_CMD_NONE,
 	CONFIG_CMD_IMPORT,
@@ -36,6 +39,7 @@ enum config_time_format {
 	CONFIG_TIME_ISO,
 	CONFIG_TIME_EPOCH,    /* seconds since 1970, integer or with a fraction */
 	CONFIG_TIME_EPOCH_MS, /* milliseconds since 1970 */
+	CONFIG_TIME_PATTERN,  /* config.time_pattern */
 };
 
 /* --aggregate: the UTC bucket rows of one subscription are summed in. */
@@ -79,8 +83,12 @@ struct config {
 
 	/* checks */
 	bool has_time_zone;
-	int time_zone_offset_min; /* for naive usageTime values, minutes east of UTC */
+	const char *time_zone_name; /* --time-zone as given; borrowed from argv */
+	int time_zone_offset_min; /* a fixed zone (UTC, +02:00), minutes east of UTC */
+	struct timefmt_zone *time_zone; /* an IANA zone instead; owned (config_free) */
+	enum timefmt_dst dst;       /* --dst */
 	enum config_time_format time_format;
+	struct timefmt_pattern time_pattern; /* CONFIG_TIME_PATTERN: compiled */
 	bool has_not_before;
 	int64_t not_before_ms;
 	bool has_not_after;       /* else the upper bound is now + 5 minutes */
@@ -88,6 +96,7 @@ struct config {
 	bool stamp_time; /* --stamp-time: rows without usageTime get the run's start */
 	bool allow_duplicates;
 	enum config_aggregate aggregate;
+	bool decimal_comma; /* --decimal-comma: "1,5" in text is 1.5 */
 
 	/* output */
 	const char *rejects_path; /* borrowed from argv; NULL = beside the input */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "hash.h"
 #include "match.h"
 #include "request.h"
 
@@ -29,7 +30,7 @@ struct existing {
 static size_t pool_bucket(const struct existing *p, const char *sid,
                           int64_t second)
 {
-	uint64_t h = check_hash64(sid, strlen(sid), (uint64_t)second);
+	uint64_t h = hash_xxh64(sid, strlen(sid), (uint64_t)second);
 
 	return (size_t)h & (p->nbuckets - 1);
 }

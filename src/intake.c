@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dedup.h"
+#include "hash.h"
 #include "record.h"
+#include "timefmt.h"
 
 struct intake {
 	const struct config *cfg;
@@ -79,7 +82,7 @@ enum rb_status intake_open(struct intake **out, const struct config *cfg,
 void intake_set_stamped(struct intake *in, int64_t stamped_ms)
 {
 	in->stamped_ms = stamped_ms;
-	check_format_time(stamped_ms, in->stamped);
+	timefmt_format(stamped_ms, in->stamped);
 }
 
 const char *intake_stamped(const struct intake *in, int64_t *ms)
@@ -91,20 +94,6 @@ const char *intake_stamped(const struct intake *in, int64_t *ms)
 const struct reader *intake_reader(const struct intake *in)
 {
 	return in->rd;
-}
-
-/* FNV-1a 64 of the trimmed subscriptionId text picks the shard (the value is
- * documented: it must never change). */
-static uint64_t fnv1a(const char *s, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
 }
 
 /* --shard K/N: the row's trimmed subscriptionId text (valid or not), FNV-1a
@@ -127,7 +116,7 @@ static bool in_shard(const struct config *cfg, const struct record *rec)
 		n--;
 	if (!n)
 		return cfg->shard_k == 1; /* empty is missing */
-	return fnv1a(s, n) % cfg->shard_n == cfg->shard_k - 1;
+	return hash_fnv1a64(s, n) % cfg->shard_n == cfg->shard_k - 1;
 }
 
 enum rb_status intake_next(struct intake *in, struct intake_row *out,
@@ -136,6 +125,7 @@ enum rb_status intake_next(struct intake *in, struct intake_row *out,
 	const struct config *cfg = in->cfg;
 	struct record rec;
 	enum rb_status st;
+	long first;
 	int seen;
 
 	if ((st = reader_next(in->rd, &out->row, err, errlen)))
@@ -162,15 +152,15 @@ enum rb_status intake_next(struct intake *in, struct intake_row *out,
 		memcpy(out->u.usage_time, in->stamped, sizeof(out->u.usage_time));
 		out->u.usage_time_ms = in->stamped_ms;
 	}
-	if (in->dd && (seen = dedup_seen(in->dd, &out->u)) != 0) {
+	if (in->dd && (seen = dedup_seen(in->dd, &out->u, &first)) != 0) {
 		if (seen < 0) {
 			rb_detail(err, errlen, "out of memory");
 			return RB_ENOMEM;
 		}
 		snprintf(out->why, sizeof(out->why),
-		         "repeats an earlier row with the same subscriptionId, "
-		         "usageTime and quantity; pass --allow-duplicates if both are "
-		         "meant");
+		         "repeats line %ld (same subscriptionId, usageTime and "
+		         "quantity); pass --allow-duplicates if both are meant",
+		         first);
 		return RB_OK;
 	}
 	out->kind = INTAKE_VALID;

@@ -26,6 +26,7 @@
 #include "resultlog.h"
 #include "resume.h"
 #include "sender.h"
+#include "timefmt.h"
 
 struct import {
 	const struct config *cfg;
@@ -384,7 +385,7 @@ static enum rb_status open_log(struct import *im)
 	 * sent again is the same usage and can be found again. */
 	stamped = resume_stamped(im->rs);
 	if (stamped[0] &&
-	    !check_parse_time_arg(stamped, &stamped_ms, im->err, im->errlen))
+	    !timefmt_parse_bound(stamped, &stamped_ms, im->err, im->errlen))
 		intake_set_stamped(im->in, stamped_ms);
 	im->resume_mono_ms = clock_mono_ms() -
 	                     (clock_wall_ms() - resume_last_write_ms(im->rs));
@@ -443,7 +444,7 @@ static enum rb_status run_rows(struct import *im)
 	int64_t stamped_ms;
 	enum rb_status st;
 
-	check_format_time(im->start_wall_ms, started);
+	timefmt_format(im->start_wall_ms, started);
 	run.command = "import";
 	run.input = im->path;
 	run.fingerprint = im->fingerprint[0] ? im->fingerprint : NULL;

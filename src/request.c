@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "timefmt.h"
+
 enum rb_status request_usage_body(struct buf *b, const struct usage *u)
 {
 	enum rb_status st;
@@ -44,8 +46,8 @@ static void time_range(char *out, size_t len, int64_t from_ms, int64_t to_ms)
 
 	from_ms -= ((from_ms % 1000) + 1000) % 1000;
 	to_ms -= ((to_ms % 1000) + 1000) % 1000;
-	check_format_time(from_ms, a);
-	check_format_time(to_ms + 1000, b);
+	timefmt_format(from_ms, a);
+	timefmt_format(to_ms + 1000, b);
 	snprintf(out, len, "usageTime:%s..%s", a, b);
 }
 

@@ -286,13 +286,22 @@ enum rb_status resultlog_write_run(struct resultlog *lg,
 		                c->concurrency, c->retries, c->timeout_ms,
 		                c->reserve_pct, c->allow_duplicates ? "true" : "false",
 		                c->stamp_time ? "true" : "false");
-	if (!st && c->has_time_zone)
+	if (!st && c->time_zone)
+		st = put_str(b, "timeZone", timefmt_zone_name(c->time_zone));
+	else if (!st && c->has_time_zone)
 		st = buf_printf(b, ",\"timeZoneOffsetMinutes\":%d",
 		                c->time_zone_offset_min);
-	if (!st && c->time_format != CONFIG_TIME_ISO)
+	if (!st && c->dst != TIMEFMT_DST_REJECT)
+		st = put_str(b, "dst",
+		             c->dst == TIMEFMT_DST_EARLIER ? "earlier" : "later");
+	if (!st && c->time_format == CONFIG_TIME_PATTERN)
+		st = put_str(b, "timeFormat", c->time_pattern.text);
+	else if (!st && c->time_format != CONFIG_TIME_ISO)
 		st = buf_printf(b, ",\"timeFormat\":\"%s\"",
 		                c->time_format == CONFIG_TIME_EPOCH ? "epoch"
 		                                                    : "epoch-ms");
+	if (!st && c->decimal_comma)
+		st = buf_printf(b, ",\"decimalComma\":true");
 	if (!st && c->has_not_before)
 		st = buf_printf(b, ",\"notBeforeMs\":%lld", (long long)c->not_before_ms);
 	if (!st && c->has_not_after)

@@ -9,6 +9,8 @@
 
 #include <sys/stat.h>
 
+#include "dedup.h"
+#include "hash.h"
 #include "resultlog.h"
 
 /* ---- rows of this input, by line: two bits a line ---- */
@@ -133,7 +135,7 @@ static size_t key_len(const char *k)
 
 static uint64_t key_hash(const char *k, size_t n)
 {
-	uint64_t h = check_hash64(k, n, 0x5eed);
+	uint64_t h = hash_xxh64(k, n, 0x5eed);
 
 	return h ? h : 1;
 }

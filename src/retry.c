@@ -1,5 +1,5 @@
 #include "retry.h"
-#include "check.h"
+#include "timefmt.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -145,172 +145,13 @@ int64_t retry_backoff_ms(unsigned attempt, int64_t base_ms, int64_t cap_ms,
 	return (int64_t)(retry_rng_next(rng) % ((uint64_t)top + 1));
 }
 
-/* ---- dates ---- */
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
- * days_from_civil), so no timegm (not POSIX) and no time zone is involved. */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-	int64_t era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
-static bool leap(int64_t y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static bool valid_date(int64_t y, int m, int d, int hh, int mm, int ss)
-{
-	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-
-	if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1)
-		return false;
-	if (d > mdays[m - 1] + (m == 2 && leap(y)))
-		return false;
-	return hh >= 0 && hh <= 23 && mm >= 0 && mm <= 59 && ss >= 0 && ss <= 60;
-}
-
-static int64_t to_unix(int64_t y, int m, int d, int hh, int mm, int ss)
-{
-	return days_from_civil(y, m, d) * 86400 + hh * 3600 + mm * 60 + ss;
-}
-
-/* Reads exactly n digits. */
-static bool digits(const char **p, int n, int *out)
-{
-	int v = 0;
-
-	while (n-- > 0) {
-		if (**p < '0' || **p > '9')
-			return false;
-		v = v * 10 + (*(*p)++ - '0');
-	}
-	*out = v;
-	return true;
-}
-
-static bool lit(const char **p, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (strncmp(*p, s, n))
-		return false;
-	*p += n;
-	return true;
-}
-
-static int month_of(const char **p)
-{
-	static const char *const names[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-	                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-	int i;
-
-	for (i = 0; i < 12; i++)
-		if (lit(p, names[i]))
-			return i + 1;
-	return 0;
-}
-
-static bool skip_day_name(const char **p, bool long_form)
-{
-	static const char *const s[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-	static const char *const l[] = {"Monday", "Tuesday", "Wednesday", "Thursday",
-	                                "Friday", "Saturday", "Sunday"};
-	int i;
-
-	for (i = 0; i < 7; i++)
-		if (lit(p, long_form ? l[i] : s[i]))
-			return true;
-	return false;
-}
-
-static bool hms(const char **p, int *hh, int *mm, int *ss)
-{
-	return digits(p, 2, hh) && lit(p, ":") && digits(p, 2, mm) && lit(p, ":") &&
-	       digits(p, 2, ss);
-}
+/* ---- dates: read and written by timefmt ---- */
 
 static bool only_blanks(const char *p)
 {
 	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
 		p++;
 	return !*p;
-}
-
-bool retry_parse_http_date(const char *s, int64_t *unix_s)
-{
-	const char *p;
-	int d, m, y4, y2, hh, mm, ss;
-	int64_t y;
-
-	if (!s)
-		return false;
-	while (*s == ' ' || *s == '\t')
-		s++;
-	/* IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT */
-	p = s;
-	if (skip_day_name(&p, false) && lit(&p, ", ") && digits(&p, 2, &d) &&
-	    lit(&p, " ") && (m = month_of(&p)) && lit(&p, " ") &&
-	    digits(&p, 4, &y4) && lit(&p, " ") && hms(&p, &hh, &mm, &ss) &&
-	    lit(&p, " GMT") && only_blanks(p)) {
-		y = y4;
-		goto found;
-	}
-	/* RFC 850: Sunday, 06-Nov-94 08:49:37 GMT; a two-digit year is taken in
-	 * the 50 years around 2000 (RFC 9110 says: not more than 50 years ahead). */
-	p = s;
-	if (skip_day_name(&p, true) && lit(&p, ", ") && digits(&p, 2, &d) &&
-	    lit(&p, "-") && (m = month_of(&p)) && lit(&p, "-") &&
-	    digits(&p, 2, &y2) && lit(&p, " ") && hms(&p, &hh, &mm, &ss) &&
-	    lit(&p, " GMT") && only_blanks(p)) {
-		y = y2 < 70 ? 2000 + y2 : 1900 + y2;
-		goto found;
-	}
-	/* asctime: Sun Nov  6 08:49:37 1994 */
-	p = s;
-	if (skip_day_name(&p, false) && lit(&p, " ") && (m = month_of(&p)) &&
-	    lit(&p, " ")) {
-		if (*p == ' ') {
-			p++;
-			if (!digits(&p, 1, &d))
-				return false;
-		} else if (!digits(&p, 2, &d)) {
-			return false;
-		}
-		if (lit(&p, " ") && hms(&p, &hh, &mm, &ss) && lit(&p, " ") &&
-		    digits(&p, 4, &y4) && only_blanks(p)) {
-			y = y4;
-			goto found;
-		}
-	}
-	return false;
-found:
-	if (!valid_date(y, m, d, hh, mm, ss))
-		return false;
-	*unix_s = to_unix(y, m, d, hh, mm, ss);
-	return true;
 }
 
 /* An RFC 3339 time in a header (blanks around it allowed), through the
@@ -329,7 +170,7 @@ static bool iso_time(const char *s, int64_t *unix_ms)
 		return false;
 	memcpy(buf, s, n);
 	buf[n] = 0;
-	return check_parse_time_arg(buf, unix_ms, why, sizeof(why)) == 0;
+	return timefmt_parse_bound(buf, unix_ms, why, sizeof(why)) == 0;
 }
 
 /* A plain non-negative number, optionally with a fraction, in seconds;
@@ -388,13 +229,13 @@ struct retry_hint retry_hint_parse(const char *xrl_retry_after,
 		}
 		if (iso_time(xrl_retry_after, &v))
 			return hint_until(v, now_unix_ms);
-		if (retry_parse_http_date(xrl_retry_after, &s))
+		if (timefmt_parse_http_date(xrl_retry_after, &s))
 			return hint_until(s * 1000, now_unix_ms);
 	}
 	if (retry_after) {
 		if (parse_seconds(retry_after, &v))
 			return hint_until(now_unix_ms + v, now_unix_ms);
-		if (retry_parse_http_date(retry_after, &s))
+		if (timefmt_parse_http_date(retry_after, &s))
 			return hint_until(s * 1000, now_unix_ms);
 	}
 	return none;
@@ -402,9 +243,7 @@ struct retry_hint retry_hint_parse(const char *xrl_retry_after,
 
 void retry_hint_describe(const struct retry_hint *h, char *out, size_t outlen)
 {
-	int64_t s = h->until_unix_ms / 1000, y;
-	int64_t days = s / 86400, rem = s % 86400;
-	int m, d;
+	char t[TIMEFMT_MAX];
 
 	if (!out || !outlen)
 		return;
@@ -412,15 +251,10 @@ void retry_hint_describe(const struct retry_hint *h, char *out, size_t outlen)
 		snprintf(out, outlen, "server gave no usable wait hint");
 		return;
 	}
-	if (rem < 0) {
-		rem += 86400;
-		days--;
-	}
-	civil_from_days(days, &y, &m, &d);
-	snprintf(out, outlen,
-	         "server asked to wait until %04lld-%02d-%02dT%02d:%02d:%02dZ%s",
-	         (long long)y, m, d, (int)(rem / 3600), (int)(rem / 60 % 60),
-	         (int)(rem % 60), h->capped ? ", capped at 15 minutes" : "");
+	/* whole seconds, cut toward zero as they always were */
+	timefmt_format(h->until_unix_ms / 1000 * 1000, t);
+	snprintf(out, outlen, "server asked to wait until %s%s", t,
+	         h->capped ? ", capped at 15 minutes" : "");
 }
 
 bool retry_no_connection(long http, int curl_code, bool maybe_sent)

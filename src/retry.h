@@ -77,10 +77,6 @@ struct retry_hint retry_hint_parse(const char *xrl_retry_after,
  * 2024-05-01T12:00:00Z, capped at 15 minutes" or "server asked to wait 30 s". */
 void retry_hint_describe(const struct retry_hint *h, char *out, size_t outlen);
 
-/* Parses an HTTP-date into Unix seconds; false when s is not one. Exposed
- * for tests. */
-bool retry_parse_http_date(const char *s, int64_t *unix_s);
-
 /* Is the API reachable at all? A connection-level failure (no reply, nothing
  * sent: DNS, refused, unreachable, a connect or TLS handshake that timed
  * out) counts; anything else ends the streak. */

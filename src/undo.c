@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "check.h"
+#include "dedup.h"
 #include "linemap.h"
 #include "outputs.h"
 #include "report.h"
@@ -347,7 +348,7 @@ enum rb_status undo_run(const struct config *cfg,
 		st = RB_EIO;
 		goto out;
 	}
-	check_format_time(clock_wall_ms(), started);
+	timefmt_format(clock_wall_ms(), started);
 	run.command = "undo";
 	run.input = log;
 	run.started = started;

@@ -605,6 +605,7 @@ static void test_time_zone(void **state)
 	OK("import", "--dry-run", "--time-zone", "UTC", "x");
 	assert_true(cfg.has_time_zone);
 	assert_int_equal(cfg.time_zone_offset_min, 0);
+	assert_null(cfg.time_zone);
 	OK("import", "--dry-run", "--time-zone=utc", "x");
 	assert_true(cfg.has_time_zone);
 	OK("import", "--dry-run", "--time-zone", "Z", "x");
@@ -617,14 +618,93 @@ static void test_time_zone(void **state)
 	assert_int_equal(cfg.time_zone_offset_min, 345);
 	OK("import", "--dry-run", "--time-zone", "-03", "x");
 	assert_int_equal(cfg.time_zone_offset_min, -180);
-	REFUSED("--time-zone: 'Europe/Paris' is not UTC or an offset like +02:00",
-	        "import", "--dry-run", "--time-zone", "Europe/Paris", "x");
-	REFUSED("--time-zone: '+24:00' is not UTC or an offset like +02:00",
+	assert_null(cfg.time_zone);
+	assert_string_equal(cfg.time_zone_name, "-03");
+	/* an IANA name: read once, from the system's tz database */
+	OK("import", "--dry-run", "--time-zone", "America/New_York", "x");
+	assert_true(cfg.has_time_zone);
+	assert_non_null(cfg.time_zone);
+	assert_string_equal(timefmt_zone_name(cfg.time_zone), "America/New_York");
+	assert_int_equal(timefmt_zone_offset(cfg.time_zone, 1767225600, NULL),
+	                 -5 * 3600);
+	/* the last --time-zone wins, and the first zone is not kept */
+	OK("import", "--dry-run", "--time-zone", "Asia/Kolkata", "--time-zone",
+	   "+01:00", "x");
+	assert_null(cfg.time_zone);
+	assert_int_equal(cfg.time_zone_offset_min, 60);
+	/* unknown: a usage error naming the zone and where it was looked for */
+	REFUSED("--time-zone: 'America/New_Yrok' is not a time zone in "
+	        "/usr/share/zoneinfo (give UTC, an offset like +02:00, or a "
+	        "name like America/New_York)",
+	        "import", "--dry-run", "--time-zone", "America/New_Yrok", "x");
+	REFUSED("--time-zone: '+24:00' is not an offset from -23:59 to +23:59 "
+	        "(+HH:MM, +HHMM or +HH)",
 	        "import", "--dry-run", "--time-zone", "+24:00", "x");
-	REFUSED("--time-zone: '02:00' is not UTC or an offset like +02:00",
+	REFUSED("--time-zone: '-5' is not an offset from -23:59 to +23:59 "
+	        "(+HH:MM, +HHMM or +HH)",
+	        "import", "--dry-run", "--time-zone", "-5", "x");
+	REFUSED("--time-zone: '02:00' is not a time zone in /usr/share/zoneinfo "
+	        "(give UTC, an offset like +02:00, or a name like "
+	        "America/New_York)",
 	        "import", "--dry-run", "--time-zone", "02:00", "x");
-	REFUSED("--time-zone: '' is not UTC or an offset like +02:00", "import",
-	        "--dry-run", "--time-zone=", "x");
+	REFUSED("--time-zone: '' is not a time zone in /usr/share/zoneinfo (give "
+	        "UTC, an offset like +02:00, or a name like America/New_York)",
+	        "import", "--dry-run", "--time-zone=", "x");
+	/* nothing outside the database: no path tricks, no directories */
+	REFUSED("--time-zone: '../../etc/passwd' is not a time zone in "
+	        "/usr/share/zoneinfo (give UTC, an offset like +02:00, or a "
+	        "name like America/New_York)",
+	        "import", "--dry-run", "--time-zone", "../../etc/passwd", "x");
+	REFUSED("--time-zone: 'America' is not a time zone in /usr/share/zoneinfo "
+	        "(give UTC, an offset like +02:00, or a name like "
+	        "America/New_York)",
+	        "import", "--dry-run", "--time-zone", "America", "x");
+	REFUSED("--time-zone: '/etc/localtime' is not a time zone in "
+	        "/usr/share/zoneinfo (give UTC, an offset like +02:00, or a "
+	        "name like America/New_York)",
+	        "import", "--dry-run", "--time-zone", "/etc/localtime", "x");
+	/* a file there that is not a zone */
+	REFUSED("--time-zone: time zone 'zone.tab': not a TZif file", "import",
+	        "--dry-run", "--time-zone", "zone.tab", "x");
+	/* leap-second zones count seconds Rebilly does not */
+	if (access("/usr/share/zoneinfo/right/UTC", R_OK) == 0)
+		REFUSED("--time-zone: time zone 'right/UTC': its times count leap "
+		        "seconds, which usage times do not (use the zone without "
+		        "'right/')",
+		        "import", "--dry-run", "--time-zone", "right/UTC", "x");
+}
+
+/* $TZDIR names another tz database, as for the C library */
+static void test_time_zone_tzdir(void **state)
+{
+	static const char *const env[] = { "TZDIR", "/nonexistent/zoneinfo",
+		                           NULL };
+	const char *av2[] = { "import", "--dry-run", "--time-zone",
+		              "Europe/Berlin", "x", NULL };
+
+	(void)state;
+	assert_int_equal(parse_env(env, av2[0], av2[1], av2[2], av2[3], av2[4],
+	                           NULL),
+	                 RB_EUSAGE);
+	assert_string_equal(err, "--time-zone: 'Europe/Berlin' is not a time "
+	                         "zone in /nonexistent/zoneinfo (give UTC, an "
+	                         "offset like +02:00, or a name like "
+	                         "America/New_York)");
+	/* offsets need no database */
+	assert_int_equal(parse_env(env, "import", "--dry-run", "--time-zone",
+	                           "+01:00", "x", NULL),
+	                 RB_OK);
+	/* and --dst */
+	OK("import", "--dry-run", "--dst", "earlier", "x");
+	assert_int_equal(cfg.dst, TIMEFMT_DST_EARLIER);
+	OK("import", "--dry-run", "--dst", "later", "x");
+	assert_int_equal(cfg.dst, TIMEFMT_DST_LATER);
+	OK("import", "--dry-run", "--dst=reject", "x");
+	assert_int_equal(cfg.dst, TIMEFMT_DST_REJECT);
+	OK("import", "--dry-run", "x");
+	assert_int_equal(cfg.dst, TIMEFMT_DST_REJECT);
+	REFUSED("--dst: unknown value 'first'", "import", "--dry-run", "--dst",
+	        "first", "x");
 }
 
 static void test_time_format(void **state)
@@ -636,10 +716,25 @@ static void test_time_format(void **state)
 	assert_int_equal(cfg.time_format, CONFIG_TIME_EPOCH);
 	OK("import", "--dry-run", "--time-format=epoch-ms", "x");
 	assert_int_equal(cfg.time_format, CONFIG_TIME_EPOCH_MS);
-	REFUSED("--time-format: unknown value 'unix'", "import", "--dry-run",
-	        "--time-format", "unix", "x");
-	REFUSED("--time-format: unknown value 'ISO'", "import", "--dry-run",
-	        "--time-format", "ISO", "x");
+	REFUSED("--time-format: unknown value 'unix' (iso, epoch, epoch-ms, or "
+	        "a pattern such as '%d.%m.%Y %H:%M')",
+	        "import", "--dry-run", "--time-format", "unix", "x");
+	REFUSED("--time-format: unknown value 'ISO' (iso, epoch, epoch-ms, or a "
+	        "pattern such as '%d.%m.%Y %H:%M')",
+	        "import", "--dry-run", "--time-format", "ISO", "x");
+	/* a pattern: anything with a % in it, compiled here */
+	OK("import", "--dry-run", "--time-format", "%d.%m.%Y %H:%M", "x");
+	assert_int_equal(cfg.time_format, CONFIG_TIME_PATTERN);
+	assert_string_equal(cfg.time_pattern.text, "%d.%m.%Y %H:%M");
+	assert_false(cfg.time_pattern.has_zone);
+	OK("import", "--dry-run", "--time-format=%m/%d/%Y %I:%M %p %z", "x");
+	assert_true(cfg.time_pattern.has_zone);
+	REFUSED("--time-format: '%d.%m.%y' has %y; a pattern takes %Y %m %d %H "
+	        "%I %M %S %p %b %z %f and %%",
+	        "import", "--dry-run", "--time-format", "%d.%m.%y", "x");
+	REFUSED("--time-format: '%H:%M' does not name a whole date; it needs %Y, "
+	        "%m (or %b) and %d",
+	        "import", "--dry-run", "--time-format", "%H:%M", "x");
 }
 
 static void test_time_window(void **state)
@@ -659,9 +754,18 @@ static void test_time_window(void **state)
 	assert_int_equal(cfg.not_before_ms, 1767225600000LL + 36000250LL);
 	assert_int_equal(cfg.not_after_ms, cfg.not_before_ms);
 
+	/* a bare date as --not-after is the end of that day (issue 11) */
+	OK("import", "--dry-run", "--not-after", "2025-12-31", "x");
+	assert_int_equal(cfg.not_after_ms, 1767225600000LL - 1);
+	OK("import", "--dry-run", "--not-before", "2025-12-31", "--not-after",
+	   "2025-12-31", "x");
+	assert_int_equal(cfg.not_before_ms, 1767225600000LL - 86400000LL);
+	assert_int_equal(cfg.not_after_ms, 1767225600000LL - 1);
+	OK("import", "--dry-run", "--not-after", "9999-12-31", "x");
+	assert_int_equal(cfg.not_after_ms, 253402300799999LL);
 	REFUSED("--not-before is after --not-after", "import", "--dry-run",
 	        "--not-before", "2026-01-02", "--not-after", "2026-01-01", "x");
-	/* the reason comes from check.c; the option's name is put first */
+	/* the reason comes from timefmt.c; the option's name is put first */
 	assert_int_equal(parse("import", "--dry-run", "--not-before", "2026-02-30",
 	                       "x", NULL),
 	                 RB_EUSAGE);
@@ -676,6 +780,43 @@ static void test_time_window(void **state)
 	                       "x", NULL),
 	                 RB_EUSAGE);
 	assert_int_equal(strncmp(err, "--not-after: ", 13), 0);
+}
+
+/* --decimal-comma: never with ',' as the delimiter (issue 11) */
+static void test_decimal_comma(void **state)
+{
+	(void)state;
+	OK("import", "--dry-run", "x.csv");
+	assert_false(cfg.decimal_comma);
+	OK("import", "--dry-run", "--decimal-comma", "--delimiter", ";", "x.csv");
+	assert_true(cfg.decimal_comma);
+	assert_int_equal(cfg.delimiter, ';');
+	/* a tab: by --delimiter, --format tsv or a .tsv name */
+	OK("import", "--dry-run", "--decimal-comma", "--delimiter", "tab", "x");
+	OK("import", "--dry-run", "--decimal-comma", "--format", "tsv", "x");
+	OK("import", "--dry-run", "--decimal-comma", "a.tsv", "b.TSV.gz");
+	/* JSON lines have no delimiter */
+	OK("import", "--dry-run", "--decimal-comma", "x.jsonl", "y.ndjson.gz");
+	OK("import", "--dry-run", "--decimal-comma", "--format", "jsonl", "-");
+	REFUSED("--decimal-comma needs a delimiter other than ',' (1,5 would be "
+	        "split in two fields)",
+	        "import", "--dry-run", "--decimal-comma", "--delimiter", ",",
+	        "x.jsonl");
+	REFUSED("--decimal-comma: 'x.csv' would be read with ',' as its "
+	        "delimiter, which splits 1,5 in two fields; pass --delimiter "
+	        "';' (or the file's own), or --format jsonl for JSON lines",
+	        "import", "--dry-run", "--decimal-comma", "a.tsv", "x.csv");
+	REFUSED("--decimal-comma: '-' would be read with ',' as its "
+	        "delimiter, which splits 1,5 in two fields; pass --delimiter "
+	        "';' (or the file's own), or --format jsonl for JSON lines",
+	        "import", "--dry-run", "--decimal-comma", "-");
+	REFUSED("--decimal-comma: 'x.jsonl' would be read with ',' as its "
+	        "delimiter, which splits 1,5 in two fields; pass --delimiter "
+	        "';' (or the file's own)",
+	        "import", "--dry-run", "--decimal-comma", "--format", "csv",
+	        "x.jsonl");
+	REFUSED("undo: --decimal-comma does not apply here", "undo",
+	        "--decimal-comma", "log");
 }
 
 static void test_flags(void **state)
@@ -1228,6 +1369,8 @@ int main(void)
 		T(test_map),
 		T(test_columns),
 		T(test_time_zone),
+		T(test_time_zone_tzdir),
+		T(test_decimal_comma),
 		T(test_time_format),
 		T(test_time_window),
 		T(test_flags),

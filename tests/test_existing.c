@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "existing.h"
+#include "timefmt.h"
 
 static struct usage row_of(const char *sid, const char *q, int64_t ms,
                            int partial)
@@ -19,7 +20,7 @@ static struct usage row_of(const char *sid, const char *q, int64_t ms,
 	memset(&u, 0, sizeof(u));
 	snprintf(u.subscription_id, sizeof(u.subscription_id), "%s", sid);
 	snprintf(u.quantity, sizeof(u.quantity), "%s", q);
-	check_format_time(ms, u.usage_time);
+	timefmt_format(ms, u.usage_time);
 	u.usage_time_ms = ms;
 	u.accept_partial = partial;
 	return u;
@@ -69,7 +70,7 @@ static void take_each_once(void **state)
 	for (i = 0; i < 5000; i++) {
 		struct response_usage c = cand("", "s", "1", true, "");
 		snprintf(c.id, sizeof(c.id), "u%d", i);
-		check_format_time(T0 + (int64_t)i * 1000, c.usage_time);
+		timefmt_format(T0 + (int64_t)i * 1000, c.usage_time);
 		assert_int_equal(existing_add(p, &c), 0);
 	}
 	for (i = 4999; i >= 0; i--) {

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "match.h"
+#include "timefmt.h"
 
 static struct usage row_of(const char *sid, const char *q, int64_t ms,
                            int partial)
@@ -19,7 +20,7 @@ static struct usage row_of(const char *sid, const char *q, int64_t ms,
 	memset(&u, 0, sizeof(u));
 	snprintf(u.subscription_id, sizeof(u.subscription_id), "%s", sid);
 	snprintf(u.quantity, sizeof(u.quantity), "%s", q);
-	check_format_time(ms, u.usage_time);
+	timefmt_format(ms, u.usage_time);
 	u.usage_time_ms = ms;
 	u.accept_partial = partial;
 	return u;

@@ -306,6 +306,48 @@ static void test_run_line_options(void **state)
 	close_ok(lg);
 }
 
+/* The options of issue 11: an IANA zone by name, a pattern as given, --dst
+ * and --decimal-comma. */
+static void test_run_line_time_options(void **state)
+{
+	const char *p = path_of("tz.results.jsonl");
+	struct resultlog *lg;
+	struct resultlog_run run;
+	struct config cfg;
+	char why[256], err[256];
+
+	(void)state;
+	lg = open_ok(p);
+	config_defaults(&cfg);
+	cfg.dry_run = true;
+	cfg.has_time_zone = true;
+	cfg.time_zone_name = "America/New_York";
+	assert_int_equal(timefmt_zone_load("America/New_York", NULL,
+	                                   &cfg.time_zone, why, sizeof(why)),
+	                 RB_OK);
+	cfg.dst = TIMEFMT_DST_LATER;
+	cfg.time_format = CONFIG_TIME_PATTERN;
+	assert_int_equal(timefmt_pattern_compile("%d.%m.%Y \"%H:%M\"",
+	                                         &cfg.time_pattern, why,
+	                                         sizeof(why)),
+	                 0);
+	cfg.decimal_comma = true;
+	memset(&run, 0, sizeof(run));
+	run.command = "import";
+	run.input = "x.csv";
+	run.cfg = &cfg;
+	assert_int_equal(resultlog_write_run(lg, &run, err, sizeof(err)), RB_OK);
+	assert_file(p, RUN_HEAD ",\"command\":\"import\",\"input\":\"x.csv\","
+	               "\"dryRun\":true,\"options\":{\"rate\":\"auto\","
+	               "\"concurrency\":8,\"retries\":6,\"timeoutMs\":30000,"
+	               "\"reserve\":20,\"allowDuplicates\":false,"
+	               "\"stampTime\":false,\"timeZone\":\"America/New_York\","
+	               "\"dst\":\"later\",\"timeFormat\":\"%d.%m.%Y "
+	               "\\\"%H:%M\\\"\",\"decimalComma\":true}}\n");
+	close_ok(lg);
+	config_free(&cfg);
+}
+
 static void test_append_to_existing(void **state)
 {
 	const char *p = path_of("append.results.jsonl");
@@ -832,6 +874,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lines_exact_one_write_each),
 		cmocka_unit_test(test_run_line_options),
+		cmocka_unit_test(test_run_line_time_options),
 		cmocka_unit_test(test_append_to_existing),
 		cmocka_unit_test(test_open_refused),
 		cmocka_unit_test(test_line_too_long),

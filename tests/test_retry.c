@@ -255,23 +255,6 @@ static void garbage_hints_are_ignored(void **state)
 	}
 }
 
-static void http_dates(void **state)
-{
-	int64_t s;
-
-	(void)state;
-	assert_true(retry_parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT", &s));
-	assert_int_equal(s, 784111777);
-	assert_true(retry_parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT", &s));
-	assert_int_equal(s, 784111777);
-	assert_true(retry_parse_http_date("Sun Nov  6 08:49:37 1994", &s));
-	assert_int_equal(s, 784111777);
-	assert_true(retry_parse_http_date("Thu, 29 Feb 2024 00:00:00 GMT", &s));
-	assert_int_equal(s, 1709164800);
-	assert_false(retry_parse_http_date("Thu, 29 Feb 2023 00:00:00 GMT", &s));
-	assert_false(retry_parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT x", &s));
-}
-
 /* The API is unreachable after more than --retries connection failures in
  * a row: over 5 s when no reply ever came, 60 s when one did. */
 static void reachability(void **state)
@@ -347,7 +330,6 @@ int main(void)
 		cmocka_unit_test(absurd_waits_are_capped),
 		cmocka_unit_test(retry_after_forms),
 		cmocka_unit_test(garbage_hints_are_ignored),
-		cmocka_unit_test(http_dates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,7 +23,7 @@ refuse "--rejects and --log go with a single FILE" import --dry-run --log x ok.c
 refuse "--sandbox, --live and --base-url exclude one another" import --sandbox --live ok.csv
 refuse "import: no FILE given" import --dry-run
 refuse "--shard: '3/2' is not K/N" import --dry-run --shard 3/2 ok.csv
-refuse "--time-zone: 'Mars' is not UTC or an offset" import --dry-run --time-zone Mars ok.csv
+refuse "--time-zone: 'Mars' is not a time zone in /usr/share/zoneinfo" import --dry-run --time-zone Mars ok.csv
 refuse "--map: unknown field 'qty'" import --dry-run --map qty=x ok.csv
 refuse "cannot open 'missing.csv': No such file or directory" import --dry-run missing.csv
 # An output that is the input would be read back, truncated or removed.

@@ -4,6 +4,7 @@
  * cut at its first NUL for the option parsers, which take C strings.
  * Accepted values must be canonical and fixed points of their rule. */
 #include "fuzz.h"
+#include "hash.h"
 
 enum { Q_TEXT, Q_JSON, T_ISO, T_EPOCH, T_EPOCH_MS, ID, BOOL, TIME_ARG, OFFSET,
        FORMAT, NRULES };
@@ -25,8 +26,38 @@ static void one_quantity(const char *s, size_t n, bool json)
 		           (int)n, s, out, json ? "JSON" : "text", other);
 }
 
+/* --decimal-comma: the value with ',' for '.' (and no '.' of its own) is
+ * the same number as with '.', and is refused exactly as often. */
+static void one_quantity_comma(const char *s, size_t n)
+{
+	char out[CHECK_QUANTITY_MAX], dot[CHECK_QUANTITY_MAX], reason[512];
+	char *swapped;
+	int rc, rc_dot;
+	size_t i;
+
+	reason[0] = 0;
+	rc = check_quantity_comma(s, n, false, out, reason, sizeof(reason));
+	if (rc) {
+		fuzz_check_line(reason, sizeof(reason), "quantity reason");
+		FUZZ_CHECK(out[0] == 0, "refused, yet out is '%s'", out);
+	} else {
+		fuzz_check_quantity_out(out);
+	}
+	if (memchr(s, '.', n))
+		return;
+	swapped = malloc(n + 1);
+	FUZZ_CHECK(swapped != NULL, "out of memory");
+	for (i = 0; i < n; i++)
+		swapped[i] = s[i] == ',' ? '.' : s[i];
+	rc_dot = check_quantity(swapped, n, false, dot, reason, sizeof(reason));
+	free(swapped);
+	FUZZ_CHECK(rc == rc_dot && (rc || !strcmp(out, dot)),
+	           "'%.*s' with a comma: %d '%s'; with a point: %d '%s'",
+	           (int)n, s, rc, out, rc_dot, dot);
+}
+
 static void one_time(const char *s, size_t n, unsigned opts,
-                     enum config_time_format tf)
+                     enum timefmt_kind tf)
 {
 	static const int offsets[] = { 0, 60, -330, 1439, -1439, 345 };
 	struct check_policy p;
@@ -34,9 +65,9 @@ static void one_time(const char *s, size_t n, unsigned opts,
 	int64_t ms = -1;
 
 	memset(&p, 0, sizeof(p));
-	p.time_format = tf;
-	p.has_time_zone = opts & 1;
-	p.time_zone_offset_min = offsets[(opts >> 1) % 6];
+	p.time.kind = tf;
+	p.time.has_zone = opts & 1;
+	p.time.zone_offset_min = offsets[(opts >> 1) % 6];
 	p.stamp_time = !(opts & 16);
 	/* a window around "now" some of the time, none the rest */
 	if (opts & 32) {
@@ -69,12 +100,19 @@ static void one_time(const char *s, size_t n, unsigned opts,
 static void one_id(const char *s, size_t n)
 {
 	char out[CHECK_ID_MAX + 1], again[CHECK_ID_MAX + 1], reason[512];
+	size_t i;
 
 	reason[0] = 0;
 	if (check_subscription_id(s, n, out, reason, sizeof(reason))) {
 		fuzz_check_line(reason, sizeof(reason), "id reason");
 		return;
 	}
+	for (i = 0; out[i]; i++)
+		FUZZ_CHECK((out[i] >= '0' && out[i] <= '9') ||
+		                   (out[i] >= 'a' && out[i] <= 'z') ||
+		                   (out[i] >= 'A' && out[i] <= 'Z') ||
+		                   strchr("_@~.-", out[i]),
+		           "id '%s' has 0x%02x", out, (unsigned char)out[i]);
 	FUZZ_CHECK(check_subscription_id(out, strlen(out), again, reason,
 	                                 sizeof(reason)) == 0 &&
 	                   !strcmp(out, again),
@@ -101,13 +139,13 @@ static void one_time_arg(const char *s)
 	int64_t ms = 0, ms2 = 0;
 
 	reason[0] = 0;
-	if (check_parse_time_arg(s, &ms, reason, sizeof(reason))) {
+	if (timefmt_parse_bound(s, &ms, reason, sizeof(reason))) {
 		fuzz_check_line(reason, sizeof(reason), "time arg reason");
 		return;
 	}
-	check_format_time(ms, fmt);
+	timefmt_format(ms, fmt);
 	FUZZ_CHECK(fuzz_canonical_time(fmt), "'%s' formats as '%s'", s, fmt);
-	FUZZ_CHECK(check_parse_time_arg(fmt, &ms2, reason, sizeof(reason)) == 0 &&
+	FUZZ_CHECK(timefmt_parse_bound(fmt, &ms2, reason, sizeof(reason)) == 0 &&
 	                   ms2 == ms,
 	           "'%s' is %lld; its form '%s' reads as %lld", s,
 	           (long long)ms, fmt, (long long)ms2);
@@ -118,14 +156,14 @@ static void one_offset(const char *s)
 	int min = 12345, min2 = 54321;
 	char again[16];
 
-	if (check_parse_offset(s, &min)) {
+	if (timefmt_parse_offset(s, &min)) {
 		FUZZ_CHECK(min == 12345, "refused offset changed minutes");
 		return;
 	}
 	FUZZ_CHECK(min > -24 * 60 && min < 24 * 60, "offset %d", min);
 	snprintf(again, sizeof(again), "%c%02d:%02d", min < 0 ? '-' : '+',
 	         abs(min) / 60, abs(min) % 60);
-	FUZZ_CHECK(check_parse_offset(again, &min2) == 0 && min2 == min,
+	FUZZ_CHECK(timefmt_parse_offset(again, &min2) == 0 && min2 == min,
 	           "'%s' is %d; '%s' is %d", s, min, again, min2);
 }
 
@@ -138,15 +176,15 @@ static void one_format(const uint8_t *d, size_t n)
 
 	for (i = 0; i < n && i < 8; i++)
 		ms = (int64_t)((uint64_t)ms << 8 | d[i]);
-	check_format_time(ms, out);
+	timefmt_format(ms, out);
 	FUZZ_CHECK(fuzz_canonical_time(out), "%lld formats as '%s'",
 	           (long long)ms, out);
-	FUZZ_CHECK(check_parse_time_arg(out, &back, reason, sizeof(reason)) == 0,
+	FUZZ_CHECK(timefmt_parse_bound(out, &back, reason, sizeof(reason)) == 0,
 	           "'%s' refused: %s", out, reason);
 	if (ms >= INT64_C(-62135596800000) && ms <= INT64_C(253402300799999))
 		FUZZ_CHECK(back == ms, "%lld formats as '%s', reads %lld",
 		           (long long)ms, out, (long long)back);
-	(void)check_hash64(d, n, (uint64_t)ms);
+	(void)hash_xxh64(d, n, (uint64_t)ms);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -164,17 +202,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = size - 1;
 	switch (sel) {
 	case Q_TEXT:
+		if (opts & 1)
+			one_quantity_comma(s, n);
+		else
+			one_quantity(s, n, false);
+		break;
 	case Q_JSON:
-		one_quantity(s, n, sel == Q_JSON);
+		one_quantity(s, n, true);
 		break;
 	case T_ISO:
-		one_time(s, n, opts, CONFIG_TIME_ISO);
+		one_time(s, n, opts, TIMEFMT_ISO);
 		break;
 	case T_EPOCH:
-		one_time(s, n, opts, CONFIG_TIME_EPOCH);
+		one_time(s, n, opts, TIMEFMT_EPOCH);
 		break;
 	case T_EPOCH_MS:
-		one_time(s, n, opts, CONFIG_TIME_EPOCH_MS);
+		one_time(s, n, opts, TIMEFMT_EPOCH_MS);
 		break;
 	case ID:
 		one_id(s, n);

@@ -1,7 +1,8 @@
 /* fuzz_csv: any bytes as a CSV file, read three times: with the header from
  * the first row (comma, or tab when the first line has a tab and no comma),
- * headerless with --columns, under a time zone and the epoch formats, and
- * with the header again in another --encoding (Latin-1, Windows-1252 or
+ * headerless with --columns, under a time zone (a fixed offset or New
+ * York), each --time-format (epoch, patterns), --dst and --decimal-comma,
+ * and with the header again in another --encoding (Latin-1, Windows-1252 or
  * UTF-16, by the input's length). Every row must keep fuzz_reader.h's
  * invariants. */
 #include "fuzz_reader.h"
@@ -30,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.ncolumns = sizeof(columns) / sizeof(columns[0]);
 	cfg.has_time_zone = true;
 	cfg.time_zone_offset_min = size % 2 ? -330 : 840;
-	cfg.time_format = (enum config_time_format)(size % 3);
+	fuzz_time_options(&cfg, size);
 	cfg.stamp_time = size % 5 != 0;
 	cfg.has_not_before = true;
 	cfg.not_before_ms = 0;
@@ -45,6 +46,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.encoding = (enum config_encoding)(CONFIG_ENCODING_LATIN1 + size % 3);
 	check_policy_from_config(&p, &cfg);
 	fuzz_read_all(path, size, &cfg, &p);
-	/* cfg.columns is borrowed here: no config_free */
+	/* cfg.columns and the zone are borrowed here: no config_free */
 	return 0;
 }

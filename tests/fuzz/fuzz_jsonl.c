@@ -1,7 +1,8 @@
 /* fuzz_jsonl: any bytes as a JSON-lines file, read under three policies
- * (ISO with a zone required; a time zone, an epoch format by the input's
- * length, and --map names and paths; another --encoding, by the length);
- * every row must keep fuzz_reader.h's invariants. */
+ * (ISO with a zone required; a time zone, a --time-format, --dst and
+ * --decimal-comma by the input's length, and --map names and paths;
+ * another --encoding, by the length); every row must keep fuzz_reader.h's
+ * invariants. */
 #include "fuzz_reader.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -20,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.map[CONFIG_FIELD_USAGE_TIME] = "at";
 	cfg.has_time_zone = true;
 	cfg.time_zone_offset_min = size % 2 ? 59 : -1439;
-	cfg.time_format = (enum config_time_format)(size % 3);
+	fuzz_time_options(&cfg, size);
 	cfg.stamp_time = size % 5 != 0;
 	cfg.has_not_after = true;
 	cfg.not_after_ms = INT64_C(253402300799999);

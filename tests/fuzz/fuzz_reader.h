@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
+#include "dedup.h"
 #include "reader.h"
 #include "record.h"
 
@@ -85,6 +86,39 @@ static const char *fuzz_write_input(const uint8_t *data, size_t size)
 	if (fd != fuzz_fd)
 		close(fd);
 	return fuzz_path;
+}
+
+/* The --time-format, --time-zone, --dst and --decimal-comma options of
+ * issue 11, picked by n (the input's length, so each meets every shape of
+ * file): ISO, epoch, epoch-ms or a pattern; a fixed offset or New York from
+ * the system's tz database (loaded once, kept for the process). */
+static void fuzz_time_options(struct config *cfg, size_t n)
+{
+	static struct timefmt_zone *ny;
+	static int loaded;
+	static const char *const patterns[] = {
+		"%d.%m.%Y %H:%M",
+		"%m/%d/%Y %I:%M:%S.%f %p",
+		"%Y-%m-%dT%H:%M:%S%z",
+		"%d %b %Y",
+	};
+	char why[256];
+
+	if (!loaded) {
+		loaded = 1;
+		if (timefmt_zone_load("America/New_York", NULL, &ny, why,
+		                      sizeof(why)))
+			ny = NULL;
+	}
+	cfg->time_format = (enum config_time_format)(n % 4);
+	if (cfg->time_format == CONFIG_TIME_PATTERN)
+		FUZZ_CHECK(timefmt_pattern_compile(patterns[n / 4 % 4],
+		                                   &cfg->time_pattern, why,
+		                                   sizeof(why)) == 0,
+		           "pattern: %s", why);
+	cfg->time_zone = n % 7 < 3 ? ny : NULL;
+	cfg->dst = (enum timefmt_dst)(n % 3);
+	cfg->decimal_comma = n % 11 < 4;
 }
 
 /* Reads the file at path as cfg says, through to the end or a stopping
@@ -224,7 +258,7 @@ static long fuzz_read_all(const char *path, size_t size,
 		           row.line);
 		FUZZ_CHECK(p->stamp_time || u.usage_time[0],
 		           "no usageTime though required");
-		FUZZ_CHECK(dedup_seen(dd, &u) >= 0, "out of memory");
+		FUZZ_CHECK(dedup_seen(dd, &u, NULL) >= 0, "out of memory");
 	}
 	/* a stopping error repeats */
 	if (st != RB_END && st != RB_OK)

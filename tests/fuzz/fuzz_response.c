@@ -2,9 +2,10 @@
  * body for response_usage_id, response_error_reason, response_usage_list
  * and json_parse (with json_unescape on every string token); its first four
  * lines are header values for retry_hint_parse (X-RateLimit-Retry-After,
- * Retry-After), retry_parse_http_date and throttle_observe (X-RateLimit-Limit,
+ * Retry-After), timefmt_parse_http_date and throttle_observe (X-RateLimit-Limit,
  * X-RateLimit-Remaining). */
 #include "fuzz.h"
+#include "timefmt.h"
 #include "response.h"
 #include "retry.h"
 #include "throttle.h"
@@ -218,7 +219,7 @@ static void check_http_date(const char *s)
 	unsigned doe, yoe, doy, mp, m, d;
 	char again[64];
 
-	if (!retry_parse_http_date(s, &t))
+	if (!timefmt_parse_http_date(s, &t))
 		return;
 	FUZZ_CHECK(t >= 0 && t <= INT64_C(253402300799), "'%s' is %lld", s,
 	           (long long)t);
@@ -237,7 +238,7 @@ static void check_http_date(const char *s)
 	snprintf(again, sizeof(again), "Sun, %02u %s %04lld %02d:%02d:%02d GMT",
 	         d, mon[m - 1], (long long)y, (int)(rem / 3600),
 	         (int)(rem / 60 % 60), (int)(rem % 60));
-	FUZZ_CHECK(retry_parse_http_date(again, &t2) && t2 == t,
+	FUZZ_CHECK(timefmt_parse_http_date(again, &t2) && t2 == t,
 	           "'%s' is %lld; '%s' is %lld", s, (long long)t, again,
 	           (long long)t2);
 }

@@ -1,0 +1,36 @@
+/* quote: the one way a value read from a file or from a server is put into
+ * text for a person (a reject reason, an error, a log line): one line of
+ * valid UTF-8 however hostile the bytes, cut with "..." past a limit. */
+#ifndef RB_QUOTE_H
+#define RB_QUOTE_H
+
+#include <stddef.h>
+
+#define QUOTE_CHARS 40                  /* characters of a value in a reason */
+#define QUOTE_MAX (QUOTE_CHARS * 4 + 4) /* their UTF-8 bytes, "..." and NUL */
+
+enum quote_flags {
+	/* leave out control characters and bytes that are not valid UTF-8
+	 * (by default each becomes '?') */
+	QUOTE_DROP = 1,
+	/* each run of spaces, tabs, CRs and LFs becomes one space, none at
+	 * all right after a space already in out */
+	QUOTE_SQUEEZE = 2,
+	/* cut without "..." */
+	QUOTE_NO_DOTS = 4,
+};
+
+/* Appends s[0..n) to the text in out (len bytes of it, NUL-terminated,
+ * within cap bytes): whole UTF-8 characters only, at most max_chars of them
+ * (0: as many as cap allows), control characters (below 0x20, 0x7f) and
+ * invalid bytes as '?'; when s does not fit, "..." ends it (unless
+ * QUOTE_NO_DOTS). out is NUL-terminated whatever happens (cap >= 1). s is
+ * borrowed for the call and may hold NULs. Returns the new length. */
+size_t quote_append(char *out, size_t cap, size_t len, const char *s, size_t n,
+                    size_t max_chars, unsigned flags);
+
+/* A value as a reject reason shows it: at most QUOTE_CHARS characters, then
+ * "...", control characters and invalid bytes as '?'. Returns out. */
+const char *quote_value(char out[QUOTE_MAX], const char *s, size_t n);
+
+#endif
