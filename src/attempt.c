@@ -172,8 +172,7 @@ void attempt_setup(struct attempt *a, CURL *e, const struct attempt_opts *o)
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, a);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, a->errbuf);
-	switch (o->method) {
-	case SENDER_POST:
+	if (!strcmp(o->method, "POST")) {
 		curl_easy_setopt(e, CURLOPT_POST, 1L);
 		curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
 		curl_easy_setopt(e, CURLOPT_READDATA, a);
@@ -181,13 +180,10 @@ void attempt_setup(struct attempt *a, CURL *e, const struct attempt_opts *o)
 		curl_easy_setopt(e, CURLOPT_SEEKDATA, a);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
 		                 (curl_off_t)o->body_len);
-		break;
-	case SENDER_GET:
+	} else if (!strcmp(o->method, "GET")) {
 		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-		break;
-	case SENDER_DELETE:
-		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "DELETE");
-		break;
+	} else {
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, o->method);
 	}
 }
 

@@ -13,7 +13,6 @@
 #include <curl/curl.h>
 
 #include "buf.h"
-#include "sender.h"
 
 #define ATTEMPT_REPLY_MAX (1024 * 1024) /* a usage is < 1 KiB; a page of
                                            1000 fits */
@@ -37,7 +36,7 @@ struct attempt {
 
 struct attempt_opts {
 	const char *url;              /* copied by libcurl */
-	enum sender_method method;
+	const char *method;           /* "POST", "GET" or "DELETE" */
 	const char *body;             /* POST; borrowed until the attempt ends */
 	size_t body_len;
 	struct curl_slist *headers;   /* borrowed: libcurl does not copy it */

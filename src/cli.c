@@ -2,83 +2,14 @@
 #include "cli.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "fieldname.h"
 #include "throttle.h"
 #include "timefmt.h"
-
-const char cli_usage[] =
-"usage: rbusage import [OPTIONS] FILE...     check every row, send the valid ones\n"
-"       rbusage import --dry-run FILE...     check only; nothing leaves the machine\n"
-"       rbusage undo [OPTIONS] RESULT_LOG    delete the usages an import created\n"
-"       rbusage report [--html FILE] RESULT_LOG...   summarize result logs\n"
-"       rbusage --help | --version\n"
-"\n"
-"Reading:\n"
-"  --format csv|jsonl         input format (default: by extension, else sniffed)\n"
-"  --delimiter C              CSV field delimiter (default ',', tab for .tsv)\n"
-"  --map FIELD=COLUMN         read a usage field from another column/member\n"
-"                             (JSON: a.b reaches a nested member; \"a.b\" is one name)\n"
-"  --columns A,B,...          header for a headerless CSV\n"
-"  --encoding E               utf-8 (default), latin1, windows-1252 or utf-16\n"
-"                             (a UTF-16 byte-order mark is detected by itself)\n"
-"Checks:\n"
-"  --time-zone Z              zone of usageTime values without offset: UTC,\n"
-"                             +02:00 or an IANA name such as America/New_York\n"
-"  --time-format F            iso (default), epoch, epoch-ms, or a pattern\n"
-"                             such as '%d.%m.%Y %H:%M' or '%m/%d/%Y %I:%M %p'\n"
-"  --dst earlier|later|reject a local time daylight saving skips or repeats: take\n"
-"                             the earlier or later instant, or reject (default)\n"
-"  --not-before T             reject usageTime before T\n"
-"  --not-after T              reject usageTime after T (a date: its end; default:\n"
-"                             now + 5 minutes)\n"
-"  --stamp-time               send rows without usageTime at the run's start time\n"
-"  --allow-duplicates         keep repeated (subscriptionId, usageTime, quantity) rows\n"
-"  --aggregate minute|hour|day\n"
-"                             one usage per subscription and UTC bucket; reads\n"
-"                             the whole input first: memory grows with the\n"
-"                             buckets (about 300 bytes each) and rows (8-16)\n"
-"  --decimal-comma            ',' is the decimal mark of quantities (1,5); needs\n"
-"                             a delimiter other than ','\n"
-"Output:\n"
-"  --rejects PATH             reject file (default: <input>.rejects.<ext>)\n"
-"  --log PATH                 result log (default: <input>.results.jsonl)\n"
-"  --dry-run                  check only; --emit prints each request body\n"
-"  --restart                  import a changed input: rows the log has as created\n"
-"                             (matched by content) are skipped, never sent again\n"
-"  --skip-existing            skip rows the server already holds (lists the\n"
-"                             file's time window first)\n"
-"  --progress | --no-progress | --quiet\n"
-"  --verbose                  trace requests and replies on stderr (key redacted)\n"
-"  --metrics-file PATH        write Prometheus metrics of the run there, atomically\n"
-"Sending:\n"
-"  --org ID                   organization (default: $REBILLY_ORGANIZATION_ID)\n"
-"  --api-key-file PATH        file holding the secret key (default: $REBILLY_API_KEY)\n"
-"  --sandbox | --live | --base-url URL   where to send (default: sandbox,\n"
-"                             or $REBILLY_BASE_URL)\n"
-"  --rate N|auto              requests per second at most, or auto (default):\n"
-"                             pace by the organization's X-RateLimit-* budget\n"
-"  --rate-window S            with auto, the budget's window until one is seen\n"
-"                             (default 600)\n"
-"  --concurrency N            requests in flight, at most (default 8)\n"
-"  --retries N                extra attempts for transient failures (default 6)\n"
-"  --timeout S                seconds per request (default 30)\n"
-"  --reserve P                keep P% of the organization's rate budget (default 20)\n"
-"  --settle S                 wait S seconds after an unknown outcome before\n"
-"                             looking the usage up (default 10)\n"
-"  --cacert PATH              trust this CA bundle (TLS verification is never off)\n"
-"  --shard K/N                only rows whose subscriptionId hashes to shard K of N\n"
-"\n"
-"Exit status: 0 all rows done, 1 some rows rejected/refused/failed,\n"
-"2 usage or configuration error (nothing sent), 3 run cut short (resumable).\n"
-"See rbusage(1) for the details.\n";
 
 enum opt_id {
 	OPT_FORMAT, OPT_DELIMITER, OPT_MAP, OPT_COLUMNS, OPT_ENCODING,
@@ -798,93 +729,5 @@ enum rb_status cli_parse(int argc, char **argv, cli_getenv_fn env,
 	if (validate(cfg, saw_sandbox | saw_live | saw_base, saw_sandbox, saw_live,
 	             saw_base, saw_progress, env, err, errlen))
 		return RB_EUSAGE;
-	return RB_OK;
-}
-
-enum rb_status cli_load_key(struct config *cfg, cli_getenv_fn env, char *warn,
-                            size_t warnlen, char *err, size_t errlen)
-{
-	char buf[4096];
-	const char *v;
-	size_t n = 0, len;
-	ssize_t r;
-	struct stat sb;
-	int fd;
-
-	if (warn && warnlen)
-		warn[0] = 0;
-	if (cfg->api_key_file) {
-		fd = open(cfg->api_key_file, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			rb_detail(err, errlen, "cannot open '%s': %s", cfg->api_key_file,
-			          strerror(errno));
-			return RB_EUSAGE;
-		}
-		if (fstat(fd, &sb) == 0 && (sb.st_mode & (S_IRWXG | S_IRWXO)))
-			rb_detail(warn, warnlen,
-			          "warning: '%s' is readable by group or others; "
-			          "chmod 600 it", cfg->api_key_file);
-		/* the whole file, or an error: a key cut short by a read error
-		 * or the buffer's end would only fail later, as a 401 */
-		for (;;) {
-			r = read(fd, buf + n, sizeof(buf) - 1 - n);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				break;
-			n += (size_t)r;
-			if (n == sizeof(buf) - 1)
-				break;
-		}
-		if (r < 0 || n == sizeof(buf) - 1) {
-			int e = errno;
-			close(fd);
-			memset(buf, 0, sizeof(buf));
-			if (r < 0)
-				rb_detail(err, errlen, "cannot read '%s': %s",
-				          cfg->api_key_file, strerror(e));
-			else
-				rb_detail(err, errlen, "the key file '%s' is longer "
-				                       "than %zu bytes; it should hold the "
-				                       "key alone", cfg->api_key_file,
-				          sizeof(buf) - 2);
-			return RB_EUSAGE;
-		}
-		close(fd);
-		buf[n] = 0;
-		v = buf;
-	} else {
-		v = env ? env("REBILLY_API_KEY") : NULL;
-		if (!v)
-			v = "";
-	}
-	/* Trim the newline editors leave, and surrounding blanks. */
-	while (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r')
-		v++;
-	len = strlen(v);
-	while (len && (v[len - 1] == '\n' || v[len - 1] == '\r' ||
-	               v[len - 1] == ' ' || v[len - 1] == '\t'))
-		len--;
-	if (!len) {
-		memset(buf, 0, sizeof(buf));
-		rb_detail(err, errlen,
-		          cfg->api_key_file
-		              ? "the key file '%s' is empty"
-		              : "no API key: set REBILLY_API_KEY or pass "
-		                "--api-key-file PATH%s",
-		          cfg->api_key_file ? cfg->api_key_file : "");
-		return RB_EUSAGE;
-	}
-	if (memchr(v, '\n', len) || memchr(v, '\r', len)) {
-		memset(buf, 0, sizeof(buf));
-		rb_detail(err, errlen, "the API key must be one line");
-		return RB_EUSAGE;
-	}
-	cfg->api_key = strndup(v, len);
-	memset(buf, 0, sizeof(buf));
-	if (!cfg->api_key) {
-		rb_detail(err, errlen, "out of memory");
-		return RB_ENOMEM;
-	}
 	return RB_OK;
 }

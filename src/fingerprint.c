@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,31 +11,14 @@
 
 #include <sys/stat.h>
 
-#define K1 0x9e3779b97f4a7c15ULL
-#define K2 0xc2b2ae3d27d4eb4fULL
-
-static uint64_t rotl(uint64_t x, int r)
-{
-	return (x << r) | (x >> (64 - r));
-}
-
-static uint64_t fmix(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
+#include "hash.h"
 
 enum rb_status fingerprint_file(const char *path, char out[FINGERPRINT_MAX],
                                 char *err, size_t errlen)
 {
 	enum { CHUNK = 1 << 16 };
-	uint64_t h = K2, total = 0, w;
+	struct hash_stream hs;
 	unsigned char *buf;
-	size_t have = 0, i;
 	ssize_t n;
 	int fd;
 
@@ -59,14 +41,15 @@ enum rb_status fingerprint_file(const char *path, char out[FINGERPRINT_MAX],
 		rb_detail(err, errlen, "cannot open '%s': %s", path, strerror(errno));
 		return RB_EIO;
 	}
-	buf = malloc(CHUNK + 8);
+	buf = malloc(CHUNK);
 	if (!buf) {
 		close(fd);
 		rb_detail(err, errlen, "out of memory");
 		return RB_ENOMEM;
 	}
+	hash_stream_init(&hs);
 	for (;;) {
-		n = read(fd, buf + have, CHUNK);
+		n = read(fd, buf, CHUNK);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -76,23 +59,14 @@ enum rb_status fingerprint_file(const char *path, char out[FINGERPRINT_MAX],
 			close(fd);
 			return RB_EIO;
 		}
-		total += (uint64_t)n;
-		have += (size_t)n;
-		for (i = 0; i + 8 <= have; i += 8) {
-			memcpy(&w, buf + i, 8);
-			h = rotl(h ^ (w * K1), 31) * K2;
-		}
-		memmove(buf, buf + i, have - i);
-		have -= i;
 		if (n == 0)
 			break;
+		hash_stream_update(&hs, buf, (size_t)n);
 	}
-	w = 0;
-	memcpy(&w, buf, have);
-	h = fmix(rotl(h ^ (w * K1), 31) * K2 ^ total);
 	free(buf);
 	close(fd);
-	snprintf(out, FINGERPRINT_MAX, "v1:%llu:%016llx", (unsigned long long)total,
-	         (unsigned long long)h);
+	snprintf(out, FINGERPRINT_MAX, "v1:%llu:%016llx",
+	         (unsigned long long)hs.total,
+	         (unsigned long long)hash_stream_final(&hs));
 	return RB_OK;
 }

@@ -7,7 +7,7 @@
 
 #include "buf.h"
 #include "clock.h"
-#include "reader.h"
+#include "row.h"
 #include "request.h"
 #include "response.h"
 #include "rowstate.h"

@@ -14,9 +14,11 @@
 #include <poll.h>
 #include <sys/prctl.h>
 
+#include "apikey.h"
 #include "cli.h"
 #include "clock.h"
 #include "config.h"
+#include "help.h"
 #include "metrics.h"
 #include "pipeline.h"
 #include "report_log.h"
@@ -97,7 +99,7 @@ static int stdout_done(int code)
  * aside). A file that cannot be written is said; a run that was otherwise
  * all done then exits 3, since the monitoring will not see it. */
 static int write_metrics(const struct config *cfg,
-                         const struct pipeline_outcome *o, int code)
+                         const struct run_outcome *o, int code)
 {
 	struct metrics_input *none = NULL;
 	struct metrics_run m;
@@ -137,7 +139,7 @@ static int write_metrics(const struct config *cfg,
 	return code;
 }
 
-static int exit_for(enum rb_status st, const struct pipeline_outcome *o)
+static int exit_for(enum rb_status st, const struct run_outcome *o)
 {
 	const struct run_counts *c = &o->counts;
 
@@ -159,7 +161,7 @@ static int exit_for(enum rb_status st, const struct pipeline_outcome *o)
 int main(int argc, char **argv)
 {
 	struct config cfg;
-	struct pipeline_outcome outcome;
+	struct run_outcome outcome;
 	struct sigaction sa;
 	char err[2048] = "", warn[512] = "";
 	enum rb_status st;
@@ -173,7 +175,7 @@ int main(int argc, char **argv)
 	}
 	switch (cfg.cmd) {
 	case CONFIG_CMD_HELP:
-		fputs(cli_usage, stdout);
+		fputs(help_text, stdout);
 		config_free(&cfg);
 		return EXIT_ALL_DONE;
 	case CONFIG_CMD_VERSION:
@@ -211,7 +213,7 @@ int main(int argc, char **argv)
 	if (!cfg.dry_run) {
 		/* Keep the key out of core dumps and ptrace by other users. */
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-		st = cli_load_key(&cfg, env_lookup, warn, sizeof(warn), err,
+		st = apikey_load(&cfg, env_lookup("REBILLY_API_KEY"), warn, sizeof(warn), err,
 		                  sizeof(err));
 		if (warn[0])
 			fprintf(stderr, "rbusage: %s\n", warn);

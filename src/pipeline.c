@@ -534,7 +534,7 @@ static enum rb_status wind_up(struct import *im, enum rb_status st)
 
 static enum rb_status import_file(const struct config *cfg, const char *path,
                                   const volatile sig_atomic_t *signals,
-                                  struct pipeline_outcome *out,
+                                  struct run_outcome *out,
                                   struct metrics_input *metrics, char *err,
                                   size_t errlen)
 {
@@ -672,7 +672,7 @@ enum rb_status pipeline_preflight(const struct config *cfg, char *err,
 
 enum rb_status pipeline_import(const struct config *cfg,
                                const volatile sig_atomic_t *signals,
-                               struct pipeline_outcome *out, char *err,
+                               struct run_outcome *out, char *err,
                                size_t errlen)
 {
 	size_t i;

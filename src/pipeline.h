@@ -10,20 +10,8 @@
 #include <stddef.h>
 
 #include "config.h"
-#include "metrics.h"
-#include "resultlog.h"
+#include "outcome.h"
 #include "status.h"
-
-/* How a run ended, for main's exit status. */
-struct pipeline_outcome {
-	struct run_counts counts; /* summed over the files */
-	bool interrupted;         /* a signal stopped it */
-	bool input_failed;        /* an input ended early (truncated gzip, I/O) */
-	struct metrics_input *files; /* one per input, in order, for
-	                                --metrics-file; owned by the caller
-	                                (free()), NULL when none was made */
-	size_t nfiles;
-};
 
 /* Checks every input before anything is sent: each opens, its header binds,
  * and (unless --dry-run or --restart) an existing result log belongs to it.
@@ -37,7 +25,7 @@ enum rb_status pipeline_preflight(const struct config *cfg, char *err,
  * it got); err holds the one-line reason. */
 enum rb_status pipeline_import(const struct config *cfg,
                                const volatile sig_atomic_t *signals,
-                               struct pipeline_outcome *out, char *err,
+                               struct run_outcome *out, char *err,
                                size_t errlen);
 
 #endif

@@ -98,3 +98,11 @@ const char *quote_value(char out[QUOTE_MAX], const char *s, size_t n)
 	quote_append(out, QUOTE_MAX, 0, s, n, QUOTE_CHARS, 0);
 	return out;
 }
+
+void quote_name(const char *s, size_t n, char *out, size_t outlen)
+{
+	if (!outlen)
+		return;
+	out[0] = 0;
+	quote_append(out, outlen < 64 ? outlen : 64, 0, s, n, 0, 0);
+}

@@ -33,4 +33,9 @@ size_t quote_append(char *out, size_t cap, size_t len, const char *s, size_t n,
  * "...", control characters and invalid bytes as '?'. Returns out. */
 const char *quote_value(char out[QUOTE_MAX], const char *s, size_t n);
 
+/* A column or member name fit for a one-line reason: about 60 bytes of
+ * whole UTF-8 characters ("..." when cut), control characters and bytes
+ * that are not UTF-8 as '?'. out (outlen >= 1) is always NUL-terminated. */
+void quote_name(const char *s, size_t n, char *out, size_t outlen);
+
 #endif

@@ -750,30 +750,3 @@ void reader_free(struct reader *r)
 	free(r->path);
 	free(r);
 }
-
-void reader_quote_name(const char *s, size_t n, char *out, size_t outlen)
-{
-	size_t i = 0, o = 0, k;
-
-	if (!outlen)
-		return;
-	while (i < n && o + 5 < outlen && o < 60) {
-		unsigned char c = (unsigned char)s[i];
-		k = utf8_seq((const unsigned char *)s + i, n - i);
-		if (c >= 0x80 && k) {
-			if (o + k + 4 >= outlen || o + k > 60)
-				break;
-			memcpy(out + o, s + i, k);
-			o += k;
-			i += k;
-			continue;
-		}
-		out[o++] = c < 0x20 || c == 0x7f || c >= 0x80 ? '?' : (char)c;
-		i++;
-	}
-	if (i < n && o + 3 < outlen) {
-		memcpy(out + o, "...", 3);
-		o += 3;
-	}
-	out[o] = 0;
-}

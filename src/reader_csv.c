@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "quote.h"
 
 /* Field bytes never exceed the record's bytes, plus one NUL per field. */
 #define ARENA_CAP (2 * (size_t)READER_MAX_RECORD + 64)
@@ -150,7 +151,7 @@ static void describe_column(const struct reader_csv *c, size_t i, char *out,
 	char name[80];
 
 	if (i < c->nheader) {
-		reader_quote_name(c->header[i].name, c->header[i].name_len, name,
+		quote_name(c->header[i].name, c->header[i].name_len, name,
 		                  sizeof(name));
 		rb_detail(out, outlen, "column '%s'", name);
 	} else

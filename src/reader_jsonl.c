@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "quote.h"
 
 /* Every token but the first needs at least two bytes of text ("0," or
  * "[]"), so a capped line never needs more than this. */
@@ -258,7 +259,7 @@ enum rb_status reader_jsonl_line(struct reader_jsonl *j, const char *line,
 		return RB_ENOMEM;
 	if (dup) {
 		char name[80];
-		reader_quote_name(dup->name, dup->name_len, name, sizeof(name));
+		quote_name(dup->name, dup->name_len, name, sizeof(name));
 		rb_detail(j->error, sizeof(j->error), "member '%s' appears twice",
 		          name);
 		row->error = j->error;

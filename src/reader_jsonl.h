@@ -8,7 +8,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "reader.h"
+#include "encoding.h"
+#include "row.h"
+#include "status.h"
 
 struct reader_jsonl;
 

@@ -9,6 +9,7 @@
 
 #include "fieldname.h"
 #include "json.h"
+#include "quote.h"
 
 #define ARENA_CAP ((size_t)READER_MAX_RECORD + 64)
 #define MAX_TOKS (READER_MAX_RECORD / 2 + 2) /* as reader_jsonl's */
@@ -254,9 +255,9 @@ enum rb_status record_map_header(struct record_map *m,
 				continue;
 			}
 			first = &hdr[m->col[f]];
-			reader_quote_name(first->name, first->name_len, a,
+			quote_name(first->name, first->name_len, a,
 			                  sizeof(a));
-			reader_quote_name(hdr[i].name, hdr[i].name_len, b,
+			quote_name(hdr[i].name, hdr[i].name_len, b,
 			                  sizeof(b));
 			rb_detail(err, errlen,
 			          "line 1: columns %ld ('%s') and %zu ('%s') both name "
@@ -274,7 +275,7 @@ enum rb_status record_map_header(struct record_map *m,
 
 		if (!required || m->col[f] >= 0)
 			continue;
-		reader_quote_name(m->names[f].label, strlen(m->names[f].label),
+		quote_name(m->names[f].label, strlen(m->names[f].label),
 		                  name, sizeof(name));
 		sep = f <= CONFIG_FIELD_QUANTITY ? other_delimiter(m, hdr, n) : 0;
 		if (sep) {
@@ -393,14 +394,14 @@ static int find_member(struct record_map *m, const char *text, int ntoks,
 		    fieldname_matches(kn, kl, norm, nlen)) {
 			if (found >= 0) {
 				const jsmntok_t *k1 = &m->toks[found_key];
-				reader_quote_name(text + k1->start,
+				quote_name(text + k1->start,
 				                  (size_t)(k1->end - k1->start), a,
 				                  sizeof(a));
-				reader_quote_name(text + key->start,
+				quote_name(text + key->start,
 				                  (size_t)(key->end - key->start), b,
 				                  sizeof(b));
 				if (!strcmp(a, b)) {
-					reader_quote_name(in, in_len, b, sizeof(b));
+					quote_name(in, in_len, b, sizeof(b));
 					rb_detail(reason, reasonlen,
 					          "member '%s' appears twice in '%s'",
 					          a, b);
@@ -442,8 +443,8 @@ static int follow_path(struct record_map *m, int f,
 		if (kind == READER_NULL)
 			return 0; /* null on the way: missing */
 		if (kind != READER_COMPOSITE || *start != '{') {
-			reader_quote_name(here, here_len, a, sizeof(a));
-			reader_quote_name(n->path->seg[k], n->path->len[k], b,
+			quote_name(here, here_len, a, sizeof(a));
+			quote_name(n->path->seg[k], n->path->len[k], b,
 			                  sizeof(b));
 			rb_detail(reason, reasonlen,
 			          "%s: member '%s' is %s, not an object holding '%s' "
@@ -488,8 +489,8 @@ static int both_give(const struct reader_field *x, const struct reader_field *y,
 {
 	char a[80], b[80];
 
-	reader_quote_name(x->name, x->name_len, a, sizeof(a));
-	reader_quote_name(y->name, y->name_len, b, sizeof(b));
+	quote_name(x->name, x->name_len, a, sizeof(a));
+	quote_name(y->name, y->name_len, b, sizeof(b));
 	rb_detail(reason, reasonlen, "members '%s' and '%s' both give %s; keep one",
 	          a, b, config_field_names[f]);
 	return -1;

@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #include "config.h"
-#include "reader.h"
+#include "row.h"
 #include "status.h"
 
 struct record_value {

@@ -10,7 +10,7 @@
 #include "buf.h"
 #include "config.h"
 #include "encoding.h"
-#include "reader.h"
+#include "row.h"
 #include "status.h"
 
 struct rejects;

@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 
-#include "report_log.h"
+#include "report_model.h"
 
 /* Writes the page for m to out; the caller checks out for errors. */
 void report_html_write(FILE *out, const struct report_model *m);

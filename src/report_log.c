@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "linemap.h"
 #include "report_html.h"
+#include "report_model.h"
 
 #define DAY_SLOTS 8192           /* distinct days kept; more count as "other" */
 #define SUB_SLOTS (1 << 16)      /* distinct subscriptions kept for the top list */
@@ -96,18 +98,9 @@ static int64_t milli_of(const char *q)
 	return v;
 }
 
-static uint64_t key_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return h;
-}
-
 static struct report_total *total_slot(struct report_total *t, size_t n, const char *key)
 {
-	size_t i = key_hash(key) & (n - 1), k;
+	size_t i = hash_fnv1a64(key, strlen(key)) & (n - 1), k;
 
 	for (k = 0; k < n / 2; k++, i = (i + 1) & (n - 1)) {
 		if (!t[i].key[0]) {

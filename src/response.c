@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "quote.h"
 
 /* Parses body into a token array sized to fit, grown from a small start (a
  * reply may be up to the sender's 1 MiB cap, so no fixed array fits all).
@@ -119,48 +120,24 @@ struct line {
 	char *out;
 	size_t cap; /* bytes of out usable, the NUL included */
 	size_t len;
-	bool space; /* the last byte written was a space (or nothing yet) */
-	size_t budget; /* printable bytes still allowed from the current source */
+	size_t budget; /* bytes still allowed from the current source */
 };
 
-/* Appends n bytes of s: control characters dropped, runs of blanks (newlines
- * and tabs included) squeezed to one space, never cutting a UTF-8 character. */
+/* Appends n bytes of s: control characters and bytes that are not UTF-8
+ * dropped (the line ends up in JSON logs, which must stay valid UTF-8),
+ * runs of blanks (newlines and tabs included) squeezed to one space, never
+ * cutting a UTF-8 character, at most budget bytes of it. */
 static void put(struct line *l, const char *s, size_t n)
 {
-	size_t i;
+	size_t cap = l->cap, before = l->len;
 
-	for (i = 0; i < n && l->budget; i++) {
-		unsigned char c = (unsigned char)s[i];
-		size_t k = 1;
-
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-			if (l->space)
-				continue;
-			c = ' ';
-		} else if (c < 0x20 || c == 0x7f) {
-			continue;
-		} else if (c >= 0x80) {
-			/* a UTF-8 character goes whole or not at all; bytes that
-			 * are not valid UTF-8 are dropped (the line ends up in
-			 * JSON logs, which must stay valid UTF-8) */
-			k = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-			if (k > n - i || json_utf8_valid_len(s + i, k) != k)
-				continue;
-		}
-		if (l->len + k >= l->cap || k > l->budget) {
-			l->budget = 0;
-			break;
-		}
-		if (c == ' ')
-			l->out[l->len] = ' ';
-		else
-			memcpy(l->out + l->len, s + i, k);
-		l->len += k;
-		l->budget -= k;
-		l->space = c == ' ';
-		i += k - 1;
-	}
-	l->out[l->len] = 0;
+	if (!l->budget)
+		return;
+	if (l->budget < cap - l->len)
+		cap = l->len + l->budget + 1;
+	l->len = quote_append(l->out, cap, l->len, s, n, 0,
+	                      QUOTE_DROP | QUOTE_SQUEEZE | QUOTE_NO_DOTS);
+	l->budget -= l->len - before < l->budget ? l->len - before : l->budget;
 }
 
 static void puts_(struct line *l, const char *s)
@@ -274,7 +251,7 @@ static bool member(struct line *l, const char *text, const jsmntok_t *toks,
 void response_error_reason(long http, const char *body, size_t len, char *out,
                            size_t outlen)
 {
-	struct line l = {out, outlen, 0, true, 0};
+	struct line l = {out, outlen, 0, 0};
 	jsmntok_t *toks = NULL;
 	int ntoks;
 	char head[32];
@@ -301,7 +278,6 @@ void response_error_reason(long http, const char *body, size_t len, char *out,
 	free(toks);
 	/* not JSON, or JSON saying nothing we know: the start of the body */
 	l.len = mark;
-	l.space = true;
 	l.budget = 200;
 	if (body)
 		put(&l, body, len);

@@ -320,7 +320,7 @@ static enum rb_status start(struct sender *s, struct req *r, int64_t now)
 	if (!e)
 		return RB_ENOMEM;
 	attempt_setup(&r->at, e, &(struct attempt_opts){
-		.url = r->url, .method = r->method, .body = r->body,
+		.url = r->url, .method = method_name(r->method), .body = r->body,
 		.body_len = r->body_len, .headers = s->headers,
 		.timeout_ms = s->timeout_ms, .cacert = s->cacert,
 		.https = s->https, .priv = r});

@@ -266,7 +266,7 @@ static int undo_cb(const struct resultlog_entry *e, void *ctx)
 
 enum rb_status undo_run(const struct config *cfg,
                         const volatile sig_atomic_t *signals,
-                        struct pipeline_outcome *out, char *err, size_t errlen)
+                        struct run_outcome *out, char *err, size_t errlen)
 {
 	struct undo ud;
 	struct resultlog_run run = {0};

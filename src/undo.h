@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #include "config.h"
-#include "pipeline.h"
+#include "outcome.h"
 #include "status.h"
 
 /* Deletes what cfg->files[0] (a result log) says was created: 204 and 404
@@ -19,6 +19,6 @@
  * deleted by an earlier undo, remaining. */
 enum rb_status undo_run(const struct config *cfg,
                         const volatile sig_atomic_t *signals,
-                        struct pipeline_outcome *out, char *err, size_t errlen);
+                        struct run_outcome *out, char *err, size_t errlen);
 
 #endif

@@ -32,7 +32,7 @@ static void test_rejects_path_is_the_input(void **state)
 		"2,fixed now,sub-1,5,2026-01-01T00:00:00Z\n";
 	char dir[64], in[128], log[128], err[400] = "", buf[256];
 	struct config cfg;
-	struct pipeline_outcome out;
+	struct run_outcome out;
 	volatile sig_atomic_t sig = 0;
 	char *files[1];
 	FILE *fp;

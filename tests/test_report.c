@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "reader.h"
+#include "report.h"
 #include "report_log.h"
 #include "resultlog.h"
 
