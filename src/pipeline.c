@@ -178,7 +178,7 @@ static enum rb_status emit_body(struct import *im, const struct usage *u)
 /* One checked row: reject it, count it, skip it, or put it in flight. */
 static enum rb_status take(struct import *im, const struct intake_row *ir)
 {
-	struct resultlog_row r = {0};
+	struct resultlog_row r;
 	const struct usage *u = &ir->u;
 	char id[128];
 	bool unknown = false;
@@ -188,6 +188,12 @@ static enum rb_status take(struct import *im, const struct intake_row *ir)
 		return RB_OK;
 	}
 	im->c.read++;
+	if (ir->kind == INTAKE_VALID) {
+		im->c.valid++;
+		if (im->cfg->dry_run) /* the hot path of a dry run: nothing more */
+			return im->cfg->emit ? emit_body(im, u) : RB_OK;
+	}
+	memset(&r, 0, sizeof(r));
 	r.line = ir->row.line;
 	r.ms = -1;
 	if (ir->kind == INTAKE_REJECTED) {
@@ -197,9 +203,6 @@ static enum rb_status take(struct import *im, const struct intake_row *ir)
 		return reject(im, r.line, ir->why, im->rowbuf.data, im->rowbuf.len,
 		              &r, NULL);
 	}
-	im->c.valid++;
-	if (im->cfg->dry_run)
-		return im->cfg->emit ? emit_body(im, u) : RB_OK;
 	r.status = RESULTLOG_SKIPPED;
 	switch (resume_take(im->rs, r.line, u)) {
 	case RESUME_CREATED:
