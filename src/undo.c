@@ -35,6 +35,7 @@ struct undo {
 	const volatile sig_atomic_t *signals;
 	struct sender *snd;
 	struct resultlog *lg;
+	struct resultlog *import_lg; /* the import's log, held for its lock */
 	struct dedup *done;     /* ids deleted by an earlier undo run */
 	struct undo_slot *slots;
 	unsigned nslots;
@@ -296,6 +297,13 @@ enum rb_status undo_run(const struct config *cfg,
 		st = RB_EUSAGE;
 		goto out;
 	}
+	/* The import's log is locked while its usages are deleted: an import
+	 * (or another undo) on it now would race this one. A log that cannot
+	 * be opened for writing (kept read-only) is only read. */
+	st = resultlog_open_exclusive(&ud.import_lg, log, err, errlen);
+	if (st == RB_EBUSY)
+		goto out;
+	err[0] = 0;
 	if (!(ud.done = dedup_new()) || !(ud.reasons = report_reasons_new())) {
 		st = RB_ENOMEM;
 		goto out;
@@ -409,6 +417,7 @@ out:
 		}
 	}
 	resultlog_close(ud.lg, NULL, 0);
+	resultlog_close(ud.import_lg, NULL, 0);
 	sender_free(ud.snd);
 	dedup_free(ud.done);
 	report_reasons_free(ud.reasons);

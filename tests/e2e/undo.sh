@@ -34,6 +34,28 @@ expect_rc 2
 expect_grep "rbusage: 'import-log.jsonl' is not an undo log (it holds an import's run); give --log another path" err
 expect_eq "$(ledger_count)" 3 "usages after the refusals"
 
+# An undo while another run holds the log (cron starting an import and an
+# undo at once): refused at once, naming the holder's pid, nothing deleted.
+mkfifo hold.fifo
+python3 -c '
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_APPEND)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("locked", flush=True)
+open(sys.argv[2]).read()' in.results.jsonl hold.fifo > holder.out &
+holder=$!
+i=0
+while [ $i -lt 100 ] && ! grep -q locked holder.out 2>/dev/null; do
+	sleep 0.05
+	i=$((i + 1))
+done
+run "$RBUSAGE" undo --rate 500 in.results.jsonl
+: > hold.fifo
+wait "$holder" || true
+expect_rc 3
+expect_grep "another run (pid $holder) is using the result log 'in.results.jsonl'" err
+expect_eq "$(ledger_count)" 3 "usages after an undo that found the log busy"
+
 # The real undo: 3 deleted, 2 remain (exit 1), each with its reason.
 run "$RBUSAGE" undo --rate 500 in.results.jsonl
 expect_rc 1
