@@ -62,6 +62,16 @@ expect_rc 0
 # --stamp-time says that is meant
 refuse "nocol.csv: line 1: no 'usageTime' column in the header" import --dry-run --map quantity=qty nocol.csv
 expect_grep "pass --stamp-time" err
+# a time column named otherwise: usage_time is usageTime (names match
+# ignoring case, spaces, _ and -); event_ts is not, and a backfill must never
+# be stamped "now" by it
+printf 'subscriptionId,quantity,usage_time\ns1,1,2026-11-20T10:00:00Z\n' > snake.csv
+run "$RBUSAGE" import --dry-run --emit snake.csv
+expect_rc 0
+expect_grep '"usageTime":"2026-11-20T10:00:00Z"' out
+printf 'subscriptionId,quantity,event_ts\ns1,1,2026-11-20T10:00:00Z\n' > evts.csv
+refuse "evts.csv: line 1: no 'usageTime' column in the header" import --dry-run evts.csv
+expect_grep "pass --stamp-time" err
 printf 'subscriptionId,quantity,usageTime\ns1,1,\n' > emptytime.csv
 run "$RBUSAGE" import --dry-run emptytime.csv
 expect_rc 1
