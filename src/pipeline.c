@@ -13,7 +13,6 @@
 #include "buf.h"
 #include "check.h"
 #include "clock.h"
-#include "endpoint.h"
 #include "existing.h"
 #include "fingerprint.h"
 #include "flight.h"
@@ -273,37 +272,6 @@ static enum rb_status read_rows(struct import *im)
 
 /* ---- --skip-existing ---- */
 
-/* The usageTime window of the rows this run would send: a first pass over
- * the input (a file: preflight refuses a stream). */
-static enum rb_status file_window(struct import *im, int64_t *lo, int64_t *hi,
-                                  bool *any)
-{
-	struct intake *in;
-	struct intake_row ir;
-	enum rb_status st;
-	int64_t t;
-
-	*any = false;
-	if ((st = intake_open(&in, im->cfg, im->path, im->start_wall_ms, im->err,
-	                      im->errlen)))
-		return st;
-	/* rows without usageTime go at the stamped time */
-	(void)intake_stamped(im->in, &t);
-	intake_set_stamped(in, t);
-	while ((st = intake_next(in, &ir, im->err, im->errlen)) == RB_OK) {
-		if (ir.kind != INTAKE_VALID)
-			continue;
-		t = ir.u.usage_time_ms;
-		if (!*any || t < *lo)
-			*lo = t;
-		if (!*any || t > *hi)
-			*hi = t;
-		*any = true;
-	}
-	intake_free(in);
-	return st == RB_END ? RB_OK : st;
-}
-
 static int claimed_cb(void *ctx, const char *id)
 {
 	return resume_claim(ctx, id);
@@ -396,7 +364,7 @@ static enum rb_status open_log(struct import *im)
 static enum rb_status start_sending(struct import *im)
 {
 	struct flight_hooks hooks = {im, on_pending, on_sync, on_done};
-	int64_t lo = 0, hi = 0;
+	int64_t lo = 0, hi = 0, stamped;
 	enum rb_status st;
 	bool any;
 
@@ -406,7 +374,10 @@ static enum rb_status start_sending(struct import *im)
 		return RB_ENOMEM;
 	if (!im->cfg->skip_existing)
 		return RB_OK;
-	if ((st = file_window(im, &lo, &hi, &any)) || !any)
+	(void)intake_stamped(im->in, &stamped);
+	if ((st = intake_window(im->cfg, im->path, im->start_wall_ms, stamped,
+	                        &lo, &hi, &any, im->err, im->errlen)) ||
+	    !any)
 		return st;
 	return existing_load(&im->existing, im->snd, lo, hi, claimed_cb, im->rs,
 	                     im->signals, im->err, im->errlen);
@@ -605,67 +576,6 @@ out:
 		out->interrupted = true;
 	note_metrics(&im, st);
 	import_free(&im);
-	return st;
-}
-
-/* ---- before anything ---- */
-
-/* One input: it opens, its header binds, its outputs may be written, and
- * (unless a dry run) an existing result log belongs to it. */
-static enum rb_status preflight_file(const struct config *cfg,
-                                     const char *path, char *err,
-                                     size_t errlen)
-{
-	char rejects[OUTPUTS_PATH_MAX], log[OUTPUTS_PATH_MAX], fp[FINGERPRINT_MAX];
-	struct intake *in = NULL;
-	struct resume *rs = NULL;
-	enum rb_status st;
-
-	if (!strcmp(path, "-") || outputs_is_stream(path)) {
-		/* cannot be read twice; checked as it is read */
-		if (cfg->skip_existing && !cfg->dry_run) {
-			rb_detail(err, errlen,
-			          "--skip-existing reads the input twice (its time "
-			          "window first): give '%s' as a file", path);
-			return RB_EUSAGE;
-		}
-		outputs_paths(cfg, path,
-		              cfg->format == CONFIG_FORMAT_JSONL ? CONFIG_FORMAT_JSONL
-		                                                 : CONFIG_FORMAT_CSV,
-		              reader_delimiter_for(cfg, path), rejects, log);
-		return outputs_check(cfg, rejects, log, err, errlen);
-	}
-	if ((st = intake_open(&in, cfg, path, 0, err, errlen)))
-		return st;
-	outputs_paths(cfg, path, reader_format(intake_reader(in)),
-	              reader_delimiter_for(cfg, path), rejects, log);
-	intake_free(in);
-	if ((st = outputs_check(cfg, rejects, log, err, errlen)) || cfg->dry_run)
-		return st;
-	if (!(st = fingerprint_file(path, fp, err, errlen)))
-		st = resume_load(log, path, fp, cfg->restart, &rs, err, errlen);
-	resume_free(rs);
-	return st;
-}
-
-enum rb_status pipeline_preflight(const struct config *cfg, char *err,
-                                  size_t errlen)
-{
-	size_t i, stdin_uses = 0;
-	enum rb_status st = RB_OK;
-
-	if (!cfg->dry_run &&
-	    (!endpoint_check_base_url(cfg->base_url, err, errlen) ||
-	     !endpoint_check_cacert(cfg->cacert, err, errlen)))
-		return RB_EUSAGE;
-	for (i = 0; i < cfg->nfiles; i++)
-		stdin_uses += !strcmp(cfg->files[i], "-");
-	if (stdin_uses > 1) {
-		rb_detail(err, errlen, "'-' (standard input) can be read only once");
-		return RB_EUSAGE;
-	}
-	for (i = 0; i < cfg->nfiles && !st; i++)
-		st = preflight_file(cfg, cfg->files[i], err, errlen);
 	return st;
 }
 
