@@ -29,6 +29,13 @@ static enum rb_status preflight_file(const struct config *cfg,
 			          "window first): give '%s' as a file", path);
 			return RB_EUSAGE;
 		}
+		if (cfg->aggregate != CONFIG_AGGREGATE_NONE) {
+			rb_detail(err, errlen,
+			          "--aggregate reads the input twice (a refused "
+			          "usage's rows go to the reject file as they were "
+			          "read): give '%s' as a file", path);
+			return RB_EUSAGE;
+		}
 		outputs_paths(cfg, path,
 		              cfg->format == CONFIG_FORMAT_JSONL ? CONFIG_FORMAT_JSONL
 		                                                 : CONFIG_FORMAT_CSV,
@@ -43,7 +50,8 @@ static enum rb_status preflight_file(const struct config *cfg,
 	if ((st = outputs_check(cfg, rejects, log, err, errlen)) || cfg->dry_run)
 		return st;
 	if (!(st = fingerprint_file(path, fp, err, errlen)))
-		st = resume_load(log, path, fp, cfg->restart, &rs, err, errlen);
+		st = resume_load(log, path, fp, cfg->restart, cfg->aggregate, &rs,
+		                 err, errlen);
 	resume_free(rs);
 	return st;
 }
