@@ -188,10 +188,10 @@ static enum rb_status refuse_usage(struct import *im, struct resultlog_row *r,
 	char why[1200];
 
 	snprintf(why, sizeof(why),
-	         "%s (the reply to the usage of --aggregate %s that sums its "
-	         "%zu rows from line %ld: quantity %s at %s)",
+	         "%s (refused for the --aggregate %s usage of %zu row%s from "
+	         "line %ld: quantity %s at %s)",
 	         r->reason, config_aggregate_name(im->cfg->aggregate), r->nlines,
-	         r->line, u->quantity, u->usage_time);
+	         r->nlines == 1 ? "" : "s", r->line, u->quantity, u->usage_time);
 	if (reject_lines(im, r->lines, r->nlines, why, false))
 		return im->fatal;
 	return log_line(im, r, u);

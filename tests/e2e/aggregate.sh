@@ -190,7 +190,7 @@ for i, r in got.items():
     if rows[i][0] == "acct_big":
         assert r[1].startswith("--aggregate hour: the 2 rows of subscription acct_big in the hour of 2026-11-20T05:00Z sum to 1000000000000000, over 15 significant digits"), r[1]
     else:
-        assert r[1].startswith("HTTP 422: subscriptionId: subscription acct_3 does not exist (the reply to the usage of --aggregate hour that sums its "), r[1]
+        assert r[1].startswith("HTTP 422: subscriptionId: subscription acct_3 does not exist (refused for the --aggregate hour usage of "), r[1]
 # the log: one refused line per usage, naming its lines
 refused = [o for o in map(json.loads, open(sys.argv[3])) if o.get("status") == "refused"]
 assert len(refused) == 48, len(refused)
