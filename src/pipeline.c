@@ -410,20 +410,6 @@ static enum rb_status take_usages(struct import *im)
 	return RB_OK;
 }
 
-/* Every row is read: the usages are final, and the log is asked about each
- * (not for a dry run). */
-static enum rb_status usages_ready(struct import *im)
-{
-	unsigned long rejected; /* rows of too-large sums, rejected as taken */
-
-	if (bundle_ready(im->agg, im->cfg->dry_run ? NULL : im->rs,
-	                 &im->c.usages, &rejected)) {
-		rb_detail(im->err, im->errlen, "out of memory");
-		return RB_ENOMEM;
-	}
-	return RB_OK;
-}
-
 /* A dry run's usages: a too-large sum rejects its rows; --emit prints the
  * others' bodies. */
 static enum rb_status dry_usages(struct import *im)
@@ -471,12 +457,6 @@ static int claimed_cb(void *ctx, const char *id)
 
 /* ---- the loop ---- */
 
-/* Rows (or --aggregate's usages) not yet taken? */
-static bool more_rows(const struct import *im)
-{
-	return im->agg ? !im->agg_done : !im->eof;
-}
-
 static enum rb_status send_loop(struct import *im)
 {
 	const char *why;
@@ -493,8 +473,9 @@ static enum rb_status send_loop(struct import *im)
 			return st;
 		if (im->stop)
 			flight_stop(im->fl);
-		if ((!more_rows(im) || im->stop) && !flight_rows(im->fl))
-			break;
+		if ((im->agg ? im->agg_done : im->eof) || im->stop)
+			if (!flight_rows(im->fl))
+				break;
 		if (im->stop)
 			sender_wind_down(im->snd, flight_fatal(im->fl, &why) ||
 			                              *im->signals > 1);
@@ -619,6 +600,7 @@ static enum rb_status run_rows(struct import *im)
 	struct resultlog_run run = {0};
 	char started[CHECK_TIME_MAX];
 	int64_t stamped_ms;
+	unsigned long rejected;
 	enum rb_status st;
 
 	check_format_time(im->start_wall_ms, started);
@@ -644,8 +626,13 @@ static enum rb_status run_rows(struct import *im)
 	}
 	if (st || !im->agg)
 		return st;
-	if ((st = usages_ready(im)))
-		return st;
+	/* every row is read: the usages are final, and the log is asked about
+	 * each (rows of too-large sums are rejected as they are taken) */
+	if (bundle_ready(im->agg, cfg->dry_run ? NULL : im->rs, &im->c.usages,
+	                 &rejected)) {
+		rb_detail(im->err, im->errlen, "out of memory");
+		return RB_ENOMEM;
+	}
 	if (cfg->dry_run)
 		return dry_usages(im);
 	/* Nothing sent: the rows count as failed. A usage summed from part of
@@ -804,16 +791,7 @@ static enum rb_status import_file(const struct config *cfg, const char *path,
 		err[0] = 0;
 	}
 out:
-	out->counts.read += im.c.read;
-	out->counts.valid += im.c.valid;
-	out->counts.created += im.c.created;
-	out->counts.rejected += im.c.rejected;
-	out->counts.refused += im.c.refused;
-	out->counts.failed += im.c.failed;
-	out->counts.skipped += im.c.skipped;
-	out->counts.other_shard += im.c.other_shard;
-	out->counts.reconciled += im.c.reconciled;
-	out->counts.usages += im.c.usages;
+	resultlog_counts_add(&out->counts, &im.c);
 	if (st == RB_EINTR)
 		out->interrupted = true;
 	note_metrics(&im, st);

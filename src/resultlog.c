@@ -635,6 +635,21 @@ out:
 	return st;
 }
 
+void resultlog_counts_add(struct run_counts *to, const struct run_counts *from)
+{
+	to->read += from->read;
+	to->valid += from->valid;
+	to->created += from->created;
+	to->rejected += from->rejected;
+	to->refused += from->refused;
+	to->failed += from->failed;
+	to->skipped += from->skipped;
+	to->other_shard += from->other_shard;
+	to->reconciled += from->reconciled;
+	to->remaining += from->remaining;
+	to->usages += from->usages;
+}
+
 size_t resultlog_row_lines(const struct resultlog_row *r, const long **lines)
 {
 	if (r->nlines) {

@@ -48,6 +48,9 @@ struct run_counts {
  * 20 bytes a line, fits a log line's 256 KiB cap with room to spare. */
 #define RESULTLOG_LINES_MAX 10000
 
+/* Adds every count of from to to (the files of one run, or its shards). */
+void resultlog_counts_add(struct run_counts *to, const struct run_counts *from);
+
 struct resultlog_row {
 	long line;                   /* the input line; an aggregate's first */
 	const long *lines;           /* an aggregate's input lines, ascending
