@@ -7,6 +7,16 @@ const char *const config_field_names[CONFIG_FIELD_COUNT] = {
 	"subscriptionId", "quantity", "usageTime", "acceptPartialQuantity",
 };
 
+const char *config_aggregate_name(enum config_aggregate a)
+{
+	switch (a) {
+	case CONFIG_AGGREGATE_MINUTE: return "minute";
+	case CONFIG_AGGREGATE_HOUR: return "hour";
+	case CONFIG_AGGREGATE_DAY: return "day";
+	default: return NULL;
+	}
+}
+
 void config_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));

@@ -131,6 +131,9 @@ struct config {
 #define CONFIG_SANDBOX_URL "https://api-sandbox.rebilly.com"
 #define CONFIG_LIVE_URL "https://api.rebilly.com"
 
+/* --aggregate's values as written: "minute", "hour", "day"; NULL for none. */
+const char *config_aggregate_name(enum config_aggregate a);
+
 /* Fills cfg with the defaults of DESIGN.md's option table. */
 void config_defaults(struct config *cfg);
 /* Frees what cfg owns (wiping the key first); cfg may be NULL. */

@@ -166,3 +166,31 @@ enum rb_status intake_next(struct intake *in, struct intake_row *out,
 	out->kind = INTAKE_VALID;
 	return RB_OK;
 }
+
+enum rb_status intake_window(const struct config *cfg, const char *path,
+                             int64_t now_wall_ms, int64_t stamped_ms,
+                             int64_t *lo_ms, int64_t *hi_ms, bool *any,
+                             char *err, size_t errlen)
+{
+	struct intake *in;
+	struct intake_row ir;
+	enum rb_status st;
+	int64_t t;
+
+	*any = false;
+	if ((st = intake_open(&in, cfg, path, now_wall_ms, err, errlen)))
+		return st;
+	intake_set_stamped(in, stamped_ms);
+	while ((st = intake_next(in, &ir, err, errlen)) == RB_OK) {
+		if (ir.kind != INTAKE_VALID)
+			continue;
+		t = ir.u.usage_time_ms;
+		if (!*any || t < *lo_ms)
+			*lo_ms = t;
+		if (!*any || t > *hi_ms)
+			*hi_ms = t;
+		*any = true;
+	}
+	intake_free(in);
+	return st == RB_END ? RB_OK : st;
+}

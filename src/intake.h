@@ -52,6 +52,15 @@ const char *intake_stamped(const struct intake *in, int64_t *ms);
 enum rb_status intake_next(struct intake *in, struct intake_row *out,
                            char *err, size_t errlen);
 
+/* The usageTime window [*lo_ms, *hi_ms] of path's valid rows (*any false
+ * when it has none), read in a pass of its own (--skip-existing lists it
+ * before anything is sent), rows without usageTime at stamped_ms.
+ * Arguments as for intake_open; errors as intake_open's and intake_next's. */
+enum rb_status intake_window(const struct config *cfg, const char *path,
+                             int64_t now_wall_ms, int64_t stamped_ms,
+                             int64_t *lo_ms, int64_t *hi_ms, bool *any,
+                             char *err, size_t errlen);
+
 /* The reader underneath, for its format, header, encoding and progress;
  * borrowed until intake_free. */
 const struct reader *intake_reader(const struct intake *in);

@@ -21,6 +21,7 @@
 #include "help.h"
 #include "metrics.h"
 #include "pipeline.h"
+#include "preflight.h"
 #include "report_log.h"
 #include "status.h"
 #include "undo.h"
@@ -232,7 +233,7 @@ int main(int argc, char **argv)
 	if (st) {
 		/* no key: exit 2, as a usage error */
 	} else if (cfg.cmd == CONFIG_CMD_IMPORT) {
-		st = pipeline_preflight(&cfg, err, sizeof(err));
+		st = preflight_import(&cfg, err, sizeof(err));
 		if (!st)
 			st = pipeline_import(&cfg, &signals_seen, &outcome, err,
 			                     sizeof(err));

@@ -11,15 +11,16 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "bundle.h"
 #include "check.h"
 #include "clock.h"
-#include "endpoint.h"
 #include "existing.h"
 #include "fingerprint.h"
 #include "flight.h"
 #include "intake.h"
 #include "outputs.h"
 #include "progress.h"
+#include "recall.h"
 #include "rejects.h"
 #include "report.h"
 #include "request.h"
@@ -27,6 +28,10 @@
 #include "resume.h"
 #include "sender.h"
 #include "timefmt.h"
+
+/* an aggregate's lines fit one result-log line */
+_Static_assert(AGGREGATE_ROWS_MAX <= RESULTLOG_LINES_MAX,
+               "a usage's rows must fit its log line");
 
 struct import {
 	const struct config *cfg;
@@ -44,6 +49,11 @@ struct import {
 	struct existing *existing; /* --skip-existing: the server's usages */
 	struct flight *fl;
 	struct metrics_input *metrics; /* this input's, or NULL */
+	/* --aggregate: the whole input is read (and its rows checked) first */
+	struct bundle *agg;      /* the usages the valid rows make */
+	bool agg_done;           /* every usage taken */
+	struct recall *recall;   /* rows to write to the reject file at the end:
+	                            a refused usage's, a too-large sum's */
 	struct run_counts c;
 	struct progress progress;
 	struct buf body;       /* --emit */
@@ -104,15 +114,32 @@ static enum rb_status reject(struct import *im, long line, const char *reason,
 	return log_line(im, r, u);
 }
 
+/* ---- --aggregate's usages ---- */
+
+/* A result-log row for u: an aggregate's names every line it covers. */
+static size_t row_of(const struct import *im, const struct usage *u,
+                     struct resultlog_row *r)
+{
+	const struct aggregate_usage *g = im->agg ? bundle_at(im->agg, u->line)
+	                                          : NULL;
+
+	r->line = u->line;
+	r->ms = -1;
+	if (!g)
+		return 1;
+	r->lines = g->lines;
+	r->nlines = g->nlines;
+	return g->nlines;
+}
+
 /* flight's hooks */
 
 static enum rb_status on_pending(void *ctx, const struct usage *u)
 {
 	struct resultlog_row r = {0};
 
-	r.line = u->line;
+	row_of(ctx, u, &r);
 	r.status = RESULTLOG_PENDING;
-	r.ms = -1;
 	return log_line(ctx, &r, u);
 }
 
@@ -123,30 +150,82 @@ static enum rb_status on_sync(void *ctx)
 	return resultlog_sync(im->lg, im->err, im->errlen);
 }
 
+/* The rows of an --aggregate usage that is not sent: each to the reject
+ * file with why (at the end: recall), and to the log (one line each when
+ * log_each; else the caller writes the usage's line). */
+static enum rb_status reject_lines(struct import *im, const long *lines,
+                                   size_t n, const char *why, bool log_each)
+{
+	struct resultlog_row r = {0};
+	size_t i;
+
+	r.status = RESULTLOG_REJECTED;
+	r.ms = -1;
+	r.reason = why;
+	for (i = 0; i < n && !im->fatal; i++) {
+		report_reasons_add(im->reasons, why, lines[i]);
+		if (recall_add(im->recall, lines[i], why)) {
+			rb_detail(im->err, im->errlen, "out of memory");
+			return im->fatal = RB_ENOMEM;
+		}
+		r.line = lines[i];
+		if (log_each)
+			log_line(im, &r, NULL);
+	}
+	if (log_each) { /* a check before sending: not valid after all */
+		im->c.rejected += n;
+		im->c.valid -= n;
+	} else {
+		im->c.refused += n;
+	}
+	return im->fatal;
+}
+
+/* A refused --aggregate usage: its line in the log, each of its rows in the
+ * reject file with the server's reason and which usage it was. */
+static enum rb_status refuse_usage(struct import *im, struct resultlog_row *r,
+                                   const struct usage *u)
+{
+	char why[1200];
+
+	snprintf(why, sizeof(why),
+	         "%s (refused for the --aggregate %s usage of %zu row%s from "
+	         "line %ld: quantity %s at %s)",
+	         r->reason, config_aggregate_name(im->cfg->aggregate), r->nlines,
+	         r->nlines == 1 ? "" : "s", r->line, u->quantity, u->usage_time);
+	if (reject_lines(im, r->lines, r->nlines, why, false))
+		return im->fatal;
+	return log_line(im, r, u);
+}
+
 static enum rb_status on_done(void *ctx, const struct flight_row *f)
 {
 	struct import *im = ctx;
 	struct resultlog_row r = {0};
+	size_t n = row_of(im, f->u, &r);
 
-	r.line = f->u->line;
 	r.status = f->status;
 	r.usage_id = f->usage_id;
 	r.http = f->http;
 	r.attempts = f->attempts;
 	r.ms = f->ms;
 	r.found = f->found;
+	if (f->status == RESULTLOG_REFUSED && r.nlines) {
+		r.reason = f->reason;
+		return refuse_usage(im, &r, f->u);
+	}
 	if (f->status == RESULTLOG_REFUSED)
 		return reject(im, r.line, f->reason, f->row, f->row_len, &r, f->u);
 	r.reason = f->reason;
 	if (f->status == RESULTLOG_CREATED) {
-		im->c.created++;
-		im->c.reconciled += f->reconciled;
+		im->c.created += n;
+		im->c.reconciled += f->reconciled ? n : 0;
 		if (f->stored->quantity[0])
 			r.stored_quantity = f->stored->quantity;
 		if (f->stored->usage_time[0])
 			r.stored_usage_time = f->stored->usage_time;
 	} else {
-		im->c.failed++;
+		im->c.failed += n;
 	}
 	return log_line(im, &r, f->u);
 }
@@ -190,6 +269,13 @@ static enum rb_status take(struct import *im, const struct intake_row *ir)
 	im->c.read++;
 	if (ir->kind == INTAKE_VALID) {
 		im->c.valid++;
+		if (im->agg) { /* summed now, sent once the whole input is read */
+			if (bundle_add(im->agg, u)) {
+				rb_detail(im->err, im->errlen, "out of memory");
+				return RB_ENOMEM;
+			}
+			return RB_OK;
+		}
 		if (im->cfg->dry_run) /* the hot path of a dry run: nothing more */
 			return im->cfg->emit ? emit_body(im, u) : RB_OK;
 	}
@@ -246,7 +332,7 @@ static enum rb_status read_rows(struct import *im)
 	unsigned n = 0;
 
 	while (!im->eof && !im->stop &&
-	       (im->cfg->dry_run || flight_room(im->fl))) {
+	       (im->cfg->dry_run || im->agg || flight_room(im->fl))) {
 		st = intake_next(im->in, &ir, im->err, im->errlen);
 		if (st == RB_END) {
 			im->eof = true;
@@ -275,38 +361,98 @@ static enum rb_status read_rows(struct import *im)
 	return RB_OK;
 }
 
-/* ---- --skip-existing ---- */
+/* ---- --aggregate: the usages, once every row is read ---- */
 
-/* The usageTime window of the rows this run would send: a first pass over
- * the input (a file: preflight refuses a stream). */
-static enum rb_status file_window(struct import *im, int64_t *lo, int64_t *hi,
-                                  bool *any)
+/* One usage of --aggregate, as bundle says. */
+static enum rb_status take_usage(struct import *im,
+                                 const struct bundle_item *it)
 {
-	struct intake *in;
-	struct intake_row ir;
-	enum rb_status st;
-	int64_t t;
+	struct resultlog_row r = {0};
+	const struct usage *u = &it->g->usage;
+	char id[128];
 
-	*any = false;
-	if ((st = intake_open(&in, im->cfg, im->path, im->start_wall_ms, im->err,
-	                      im->errlen)))
-		return st;
-	/* rows without usageTime go at the stamped time */
-	(void)intake_stamped(im->in, &t);
-	intake_set_stamped(in, t);
-	while ((st = intake_next(in, &ir, im->err, im->errlen)) == RB_OK) {
-		if (ir.kind != INTAKE_VALID)
-			continue;
-		t = ir.u.usage_time_ms;
-		if (!*any || t < *lo)
-			*lo = t;
-		if (!*any || t > *hi)
-			*hi = t;
-		*any = true;
+	if (it->action == BUNDLE_REJECT) {
+		im->c.usages -= !it->g->reject; /* not its sum: its bucket */
+		return reject_lines(im, it->g->lines, it->g->nlines, it->why, true);
 	}
-	intake_free(in);
-	return st == RB_END ? RB_OK : st;
+	if (it->action == BUNDLE_LOOKUP)
+		return flight_add(im->fl, u, NULL, 0, true, im->resume_mono_ms);
+	row_of(im, u, &r);
+	r.status = RESULTLOG_SKIPPED;
+	if (it->action == BUNDLE_SKIP) {
+		im->c.skipped += it->g->nlines;
+		r.found = "created by an earlier run";
+		return log_line(im, &r, u);
+	}
+	if (im->existing && existing_take(im->existing, u, id, sizeof(id))) {
+		im->c.skipped += it->g->nlines;
+		r.usage_id = id;
+		r.found = "already on the server (--skip-existing)";
+		return log_line(im, &r, u);
+	}
+	return flight_add(im->fl, u, NULL, 0, false, 0);
 }
+
+/* Takes usages while a new one could get a request out. */
+static enum rb_status take_usages(struct import *im)
+{
+	struct bundle_item it;
+	enum rb_status st;
+
+	while (!im->agg_done && !im->stop && flight_room(im->fl)) {
+		if (!bundle_next(im->agg, &it)) {
+			im->agg_done = true;
+			break;
+		}
+		if ((st = take_usage(im, &it)))
+			return st;
+		if (im->fatal)
+			return im->fatal;
+		if (*im->signals)
+			im->stop = true;
+	}
+	return RB_OK;
+}
+
+/* A dry run's usages: a too-large sum rejects its rows; --emit prints the
+ * others' bodies. */
+static enum rb_status dry_usages(struct import *im)
+{
+	struct bundle_item it;
+	enum rb_status st = RB_OK;
+
+	while (!st && !im->stop && bundle_next(im->agg, &it)) {
+		if (it.action == BUNDLE_REJECT)
+			st = reject_lines(im, it.g->lines, it.g->nlines, it.why,
+			                  true);
+		else if (im->cfg->emit)
+			st = emit_body(im, &it.g->usage);
+	}
+	return st;
+}
+
+/* The reject file's rows of refused usages and too-large sums, from the
+ * input read once more. */
+static enum rb_status recall_rows(struct import *im)
+{
+	size_t missing;
+	enum rb_status st;
+
+	if (!im->recall || !recall_count(im->recall) || *im->signals > 1)
+		return RB_OK;
+	if ((st = recall_write(im->recall, im->cfg, im->path, im->rj, &missing,
+	                       im->err, im->errlen)))
+		return st;
+	if (missing)
+		fprintf(stderr,
+		        "rbusage: %s changed while it was imported: %zu rows to "
+		        "reject were not found again; the result log names their "
+		        "lines\n",
+		        im->path, missing);
+	return RB_OK;
+}
+
+/* ---- --skip-existing ---- */
 
 static int claimed_cb(void *ctx, const char *id)
 {
@@ -327,12 +473,13 @@ static enum rb_status send_loop(struct import *im)
 			im->stop = true;
 		if (im->stop)
 			flight_stop(im->fl);
-		if ((st = read_rows(im)))
+		if ((st = im->agg ? take_usages(im) : read_rows(im)))
 			return st;
 		if (im->stop)
 			flight_stop(im->fl);
-		if ((im->eof || im->stop) && !flight_rows(im->fl))
-			break;
+		if ((im->agg ? im->agg_done : im->eof) || im->stop)
+			if (!flight_rows(im->fl))
+				break;
 		if (im->stop)
 			sender_wind_down(im->snd, flight_fatal(im->fl, &why) ||
 			                              *im->signals > 1);
@@ -349,6 +496,8 @@ static enum rb_status send_loop(struct import *im)
 
 static void import_free(struct import *im)
 {
+	bundle_free(im->agg);
+	recall_free(im->recall);
 	flight_free(im->fl);
 	intake_free(im->in);
 	rejects_close(im->rj, NULL, 0);
@@ -382,7 +531,8 @@ static enum rb_status open_log(struct import *im)
 	                                   im->errlen)))
 		return st;
 	if ((st = resume_load(im->log_path, im->path, im->fingerprint,
-	                      cfg->restart, &im->rs, im->err, im->errlen)))
+	                      cfg->restart, cfg->aggregate, &im->rs, im->err,
+	                      im->errlen)))
 		return st;
 	/* Rows without usageTime get the first run's stamped time, so a row
 	 * sent again is the same usage and can be found again. */
@@ -400,7 +550,7 @@ static enum rb_status open_log(struct import *im)
 static enum rb_status start_sending(struct import *im)
 {
 	struct flight_hooks hooks = {im, on_pending, on_sync, on_done};
-	int64_t lo = 0, hi = 0;
+	int64_t lo = 0, hi = 0, stamped;
 	enum rb_status st;
 	bool any;
 
@@ -410,8 +560,17 @@ static enum rb_status start_sending(struct import *im)
 		return RB_ENOMEM;
 	if (!im->cfg->skip_existing)
 		return RB_OK;
-	if ((st = file_window(im, &lo, &hi, &any)) || !any)
-		return st;
+	if (im->agg) { /* the rows are read already */
+		any = bundle_window(im->agg, &lo, &hi);
+	} else {
+		(void)intake_stamped(im->in, &stamped);
+		if ((st = intake_window(im->cfg, im->path, im->start_wall_ms,
+		                        stamped, &lo, &hi, &any, im->err,
+		                        im->errlen)))
+			return st;
+	}
+	if (!any)
+		return RB_OK;
 	return existing_load(&im->existing, im->snd, lo, hi, claimed_cb, im->rs,
 	                     im->signals, im->err, im->errlen);
 }
@@ -445,6 +604,7 @@ static enum rb_status run_rows(struct import *im)
 	struct resultlog_run run = {0};
 	char started[CHECK_TIME_MAX];
 	int64_t stamped_ms;
+	unsigned long rejected;
 	enum rb_status st;
 
 	timefmt_format(im->start_wall_ms, started);
@@ -457,17 +617,35 @@ static enum rb_status run_rows(struct import *im)
 	run.cfg = cfg;
 	if ((st = resultlog_write_run(im->lg, &run, im->err, im->errlen)))
 		return st;
-	if (!cfg->dry_run) {
+	if (!cfg->dry_run && !im->agg) {
 		if ((st = start_sending(im)))
 			return st;
 		return send_loop(im);
 	}
+	/* a dry run, or --aggregate's first pass: every row */
 	while (!im->eof && !im->stop && !st) {
 		st = read_rows(im);
 		if (*im->signals)
 			im->stop = true;
 	}
-	return st;
+	if (st || !im->agg)
+		return st;
+	/* every row is read: the usages are final, and the log is asked about
+	 * each (rows of too-large sums are rejected as they are taken) */
+	if (bundle_ready(im->agg, cfg->dry_run ? NULL : im->rs, &im->c.usages,
+	                 &rejected)) {
+		rb_detail(im->err, im->errlen, "out of memory");
+		return RB_ENOMEM;
+	}
+	if (cfg->dry_run)
+		return dry_usages(im);
+	/* Nothing sent: the rows count as failed. A usage summed from part of
+	 * the input (it ended early) would not be the whole file's. */
+	if (im->stop || im->input_failed)
+		return RB_OK;
+	if ((st = start_sending(im)))
+		return st;
+	return send_loop(im);
 }
 
 /* Closes the books: rows with no outcome, the summary line, the reject
@@ -488,14 +666,27 @@ static enum rb_status wind_up(struct import *im, enum rb_status st)
 		 * before it sends anything. */
 		unsigned long settled = im->c.created + im->c.rejected +
 		                        im->c.refused + im->c.failed + im->c.skipped;
-		if (im->c.read > settled) {
+		unsigned long waiting = 0; /* --aggregate: usages never taken */
+
+		if (im->agg)
+			waiting = bundle_rows_left(im->agg);
+		if (waiting)
+			fprintf(stderr,
+			        "rbusage: %lu rows were not sent: %s\n", waiting,
+			        im->input_failed
+			            ? "--aggregate sends nothing of an input that "
+			              "ended early"
+			            : "the run stopped before their usages' turn");
+		if (im->c.read > settled + waiting)
 			fprintf(stderr,
 			        "rbusage: %lu rows were in flight when the run stopped; "
 			        "the next run looks them up before sending\n",
-			        im->c.read - settled);
+			        im->c.read - settled - waiting);
+		if (im->c.read > settled)
 			im->c.failed += im->c.read - settled;
-		}
 	}
+	if ((s2 = recall_rows(im)) && st == RB_OK)
+		st = s2;
 	if (st == RB_OK && im->fl && (s2 = flight_fatal(im->fl, &why))) {
 		st = s2;
 		rb_detail(im->err, im->errlen, "%s", why);
@@ -530,6 +721,7 @@ static enum rb_status wind_up(struct import *im, enum rb_status st)
 	rs.dry_run = cfg->dry_run;
 	rs.interrupted = cut;
 	rs.elapsed_ms = (long)(clock_mono_ms() - im->start_mono_ms);
+	rs.aggregate = config_aggregate_name(cfg->aggregate);
 	if (!cfg->quiet && !im->output_closed)
 		report_summary(stderr, &rs);
 	return st;
@@ -566,6 +758,13 @@ static enum rb_status import_file(const struct config *cfg, const char *path,
 
 	if ((st = intake_open(&im.in, cfg, path, im.start_wall_ms, err, errlen)))
 		goto out;
+	if (cfg->aggregate != CONFIG_AGGREGATE_NONE &&
+	    (!(im.agg = bundle_new(cfg->aggregate)) ||
+	     !(im.recall = recall_new()))) {
+		rb_detail(err, errlen, "out of memory");
+		st = RB_ENOMEM;
+		goto out;
+	}
 	rd = intake_reader(im.in);
 	outputs_paths(cfg, path, reader_format(rd),
 	              reader_delimiter_for(cfg, path), im.rejects_path,
@@ -596,80 +795,11 @@ static enum rb_status import_file(const struct config *cfg, const char *path,
 		err[0] = 0;
 	}
 out:
-	out->counts.read += im.c.read;
-	out->counts.valid += im.c.valid;
-	out->counts.created += im.c.created;
-	out->counts.rejected += im.c.rejected;
-	out->counts.refused += im.c.refused;
-	out->counts.failed += im.c.failed;
-	out->counts.skipped += im.c.skipped;
-	out->counts.other_shard += im.c.other_shard;
-	out->counts.reconciled += im.c.reconciled;
+	resultlog_counts_add(&out->counts, &im.c);
 	if (st == RB_EINTR)
 		out->interrupted = true;
 	note_metrics(&im, st);
 	import_free(&im);
-	return st;
-}
-
-/* ---- before anything ---- */
-
-/* One input: it opens, its header binds, its outputs may be written, and
- * (unless a dry run) an existing result log belongs to it. */
-static enum rb_status preflight_file(const struct config *cfg,
-                                     const char *path, char *err,
-                                     size_t errlen)
-{
-	char rejects[OUTPUTS_PATH_MAX], log[OUTPUTS_PATH_MAX], fp[FINGERPRINT_MAX];
-	struct intake *in = NULL;
-	struct resume *rs = NULL;
-	enum rb_status st;
-
-	if (!strcmp(path, "-") || outputs_is_stream(path)) {
-		/* cannot be read twice; checked as it is read */
-		if (cfg->skip_existing && !cfg->dry_run) {
-			rb_detail(err, errlen,
-			          "--skip-existing reads the input twice (its time "
-			          "window first): give '%s' as a file", path);
-			return RB_EUSAGE;
-		}
-		outputs_paths(cfg, path,
-		              cfg->format == CONFIG_FORMAT_JSONL ? CONFIG_FORMAT_JSONL
-		                                                 : CONFIG_FORMAT_CSV,
-		              reader_delimiter_for(cfg, path), rejects, log);
-		return outputs_check(cfg, rejects, log, err, errlen);
-	}
-	if ((st = intake_open(&in, cfg, path, 0, err, errlen)))
-		return st;
-	outputs_paths(cfg, path, reader_format(intake_reader(in)),
-	              reader_delimiter_for(cfg, path), rejects, log);
-	intake_free(in);
-	if ((st = outputs_check(cfg, rejects, log, err, errlen)) || cfg->dry_run)
-		return st;
-	if (!(st = fingerprint_file(path, fp, err, errlen)))
-		st = resume_load(log, path, fp, cfg->restart, &rs, err, errlen);
-	resume_free(rs);
-	return st;
-}
-
-enum rb_status pipeline_preflight(const struct config *cfg, char *err,
-                                  size_t errlen)
-{
-	size_t i, stdin_uses = 0;
-	enum rb_status st = RB_OK;
-
-	if (!cfg->dry_run &&
-	    (!endpoint_check_base_url(cfg->base_url, err, errlen) ||
-	     !endpoint_check_cacert(cfg->cacert, err, errlen)))
-		return RB_EUSAGE;
-	for (i = 0; i < cfg->nfiles; i++)
-		stdin_uses += !strcmp(cfg->files[i], "-");
-	if (stdin_uses > 1) {
-		rb_detail(err, errlen, "'-' (standard input) can be read only once");
-		return RB_EUSAGE;
-	}
-	for (i = 0; i < cfg->nfiles && !st; i++)
-		st = preflight_file(cfg, cfg->files[i], err, errlen);
 	return st;
 }
 

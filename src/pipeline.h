@@ -1,7 +1,8 @@
 /* pipeline: moves the data between the stages. For each input file: reader ->
  * record -> check -> (reject file | sender) -> result log, with resume from an
  * earlier result log and reconciliation of unknown outcomes. Stages never call
- * each other; this is the only place that knows them all. */
+ * each other; this is the only place that knows them all. preflight.h checks
+ * the inputs and outputs first. */
 #ifndef RB_PIPELINE_H
 #define RB_PIPELINE_H
 
@@ -13,11 +14,6 @@
 #include "outcome.h"
 #include "status.h"
 
-/* Checks every input before anything is sent: each opens, its header binds,
- * and (unless --dry-run or --restart) an existing result log belongs to it.
- * RB_EUSAGE/RB_EINPUT with err set otherwise (exit 2: nothing was sent). */
-enum rb_status pipeline_preflight(const struct config *cfg, char *err,
-                                  size_t errlen);
 
 /* Imports every file of cfg in turn. signals counts SIGINT/SIGTERM received
  * (set by main's handler). Returns RB_OK when every file ran to its end;

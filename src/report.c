@@ -235,6 +235,9 @@ void report_summary(FILE *out, const struct report_summary *s)
 		        "failed %lu + skipped %lu\n",
 		        c->read, c->created, c->rejected, c->refused, c->failed,
 		        c->skipped);
+	if (s->aggregate && !s->undo)
+		fprintf(out, "  %lu rows -> %lu usages (--aggregate %s)\n", c->valid,
+		        c->usages, s->aggregate);
 	if (c->reconciled)
 		fprintf(out, "  %lu created rows were found again after a lost reply\n",
 		        c->reconciled);

@@ -60,6 +60,8 @@ struct report_summary {
 	                       skipped = deleted earlier, remaining */
 	bool interrupted;
 	long elapsed_ms;
+	const char *aggregate; /* --aggregate's value, NULL for none: counts
+	                          says how many usages the valid rows make */
 };
 
 /* The end-of-run summary, several lines. */

@@ -58,13 +58,18 @@ struct report_state {
 static int last_cb(const struct resultlog_entry *e, void *ctx)
 {
 	struct report_state *rs = ctx;
-	enum rb_status st;
+	enum rb_status st = RB_OK;
+	const long *lines;
+	size_t i, n;
 
 	if (e->type == RESULTLOG_ENTRY_RUN)
 		rs->in_dry = e->dry_run;
 	if (e->type != RESULTLOG_ENTRY_ROW || rs->in_dry || e->row.line < 1)
 		return 0;
-	st = linemap_set(&rs->last, e->row.line, e->line_no);
+	/* an --aggregate usage's line is the last entry of each of its rows */
+	n = resultlog_row_lines(&e->row, &lines);
+	for (i = 0; i < n && !st; i++)
+		st = linemap_set(&rs->last, lines[i], e->line_no);
 	if (st) {
 		rs->fail = st;
 		rs->fail_line = e->line_no;
@@ -155,12 +160,36 @@ static void begin_run(struct report_state *rs, const struct resultlog_entry *e)
 	ri->elapsed_ms = -1;
 }
 
+/* The final entry of the row at line: its status (and reason) counts. */
+static void final_entry(struct report_state *rs, const struct resultlog_row *r,
+                        long line)
+{
+	if (r->status == RESULTLOG_PENDING) {
+		struct report_log_info *li = &rs->logs[rs->log];
+		if (li->unknown < REPORT_UNKNOWN_SHOWN)
+			li->unknown_lines[li->unknown] = line;
+		li->unknown++;
+		rs->status[RESULTLOG_PENDING]++;
+	} else if (r->status == RESULTLOG_SKIPPED) {
+		rs->status[RESULTLOG_CREATED]++;
+		rs->earlier++;
+	} else {
+		rs->status[r->status]++;
+	}
+	if (r->reason && (r->status == RESULTLOG_REJECTED ||
+	                  r->status == RESULTLOG_REFUSED ||
+	                  r->status == RESULTLOG_FAILED))
+		report_reasons_add_at(rs->reasons, r->reason, rs->log, line);
+}
+
 static int report_cb(const struct resultlog_entry *e, void *ctx)
 {
 	struct report_state *rs = ctx;
 	const struct resultlog_row *r = &e->row;
 	struct report_total *t;
 	const char *q, *when;
+	const long *lines;
+	size_t i, n;
 	char day[16];
 	int64_t m;
 
@@ -178,26 +207,11 @@ static int report_cb(const struct resultlog_entry *e, void *ctx)
 	}
 	if (e->type != RESULTLOG_ENTRY_ROW || rs->in_dry || r->line < 1)
 		return 0;
-	if (linemap_get(&rs->last, r->line) == e->line_no) {
-		/* the row's final entry */
-		if (r->status == RESULTLOG_PENDING) {
-			struct report_log_info *li = &rs->logs[rs->log];
-			if (li->unknown < REPORT_UNKNOWN_SHOWN)
-				li->unknown_lines[li->unknown] = r->line;
-			li->unknown++;
-			rs->status[RESULTLOG_PENDING]++;
-		} else if (r->status == RESULTLOG_SKIPPED) {
-			rs->status[RESULTLOG_CREATED]++;
-			rs->earlier++;
-		} else {
-			rs->status[r->status]++;
-		}
-		if (r->reason && (r->status == RESULTLOG_REJECTED ||
-		                  r->status == RESULTLOG_REFUSED ||
-		                  r->status == RESULTLOG_FAILED))
-			report_reasons_add_at(rs->reasons, r->reason, rs->log,
-			                      r->line);
-	}
+	/* rows by final status: each row an --aggregate usage covers counts */
+	n = resultlog_row_lines(r, &lines);
+	for (i = 0; i < n; i++)
+		if (linemap_get(&rs->last, lines[i]) == e->line_no)
+			final_entry(rs, r, lines[i]);
 	if (r->attempts > 1) {
 		rs->retried++;
 		rs->attempts_extra += r->attempts - 1;
@@ -208,7 +222,8 @@ static int report_cb(const struct resultlog_entry *e, void *ctx)
 		rs->lat[r->ms > LAT_MAX_MS ? LAT_MAX_MS : r->ms]++;
 		rs->lat_n++;
 	}
-	/* what the server stored counts, when it differs from what was sent */
+	/* what the server stored counts, when it differs from what was sent;
+	 * an --aggregate usage's quantity once, for all of its rows */
 	q = r->stored_quantity ? r->stored_quantity : r->quantity;
 	when = r->stored_usage_time ? r->stored_usage_time : r->usage_time;
 	m = q ? milli_of(q) : -1;
@@ -218,16 +233,16 @@ static int report_cb(const struct resultlog_entry *e, void *ctx)
 	snprintf(day, sizeof(day), "%.10s", when ? when : "?");
 	if ((t = total_slot(rs->days, DAY_SLOTS, day))) {
 		add_milli(&t->milli, m, &rs->overflow);
-		t->rows++;
+		t->rows += n;
 	} else {
-		rs->other_days++;
+		rs->other_days += n;
 	}
 	if (r->subscription_id &&
 	    (t = total_slot(rs->subs, SUB_SLOTS, r->subscription_id))) {
 		add_milli(&t->milli, m, &rs->overflow);
-		t->rows++;
+		t->rows += n;
 	} else {
-		rs->other_subs++;
+		rs->other_subs += n;
 	}
 	return 0;
 }
@@ -402,22 +417,26 @@ static void run_outcome(const struct run_info *ri, char *out, size_t len)
 {
 	const struct run_counts *c = &ri->counts;
 	const char *how = ri->end == RUN_FINISHED ? "finished" : "cut short";
+	char usages[64] = "";
+
+	if (c->usages) /* --aggregate */
+		snprintf(usages, sizeof(usages), " (as %lu usages)", c->usages);
 
 	if (ri->end == RUN_OPEN)
 		snprintf(out, len, "no end recorded: killed, crashed, or still "
 		                   "running");
 	else if (ri->dry_run)
-		snprintf(out, len, "%s: rows read %lu = valid %lu + rejected %lu", how,
-		         c->read, c->valid, c->rejected);
+		snprintf(out, len, "%s: rows read %lu = valid %lu + rejected %lu%s",
+		         how, c->read, c->valid, c->rejected, usages);
 	else if (!strcmp(ri->command, "undo"))
 		snprintf(out, len, "%s: usages %lu = deleted %lu + deleted earlier "
 		                   "%lu + remaining %lu",
 		         how, c->read, c->created, c->skipped, c->remaining);
 	else
 		snprintf(out, len, "%s: rows read %lu = created %lu + rejected %lu + "
-		                   "refused %lu + failed %lu + skipped %lu",
+		                   "refused %lu + failed %lu + skipped %lu%s",
 		         how, c->read, c->created, c->rejected, c->refused, c->failed,
-		         c->skipped);
+		         c->skipped, usages);
 }
 
 static void plural(char *out, size_t len, unsigned long n, const char *what)

@@ -17,6 +17,11 @@
 
 #define LINE_MAX_BYTES (256 * 1024)
 
+/* The longest line list: 20 bytes a line ("-9223372036854775808,") with
+ * room for the rest of the row line, whose reason and texts are capped. */
+_Static_assert(RESULTLOG_LINES_MAX * 20 + 16 * 1024 < LINE_MAX_BYTES,
+               "an aggregate's lines must fit one log line");
+
 const char *const resultlog_status_names[RESULTLOG_STATUS_COUNT] = {
 	"pending", "created", "rejected", "refused", "failed", "skipped", "deleted",
 };
@@ -254,6 +259,18 @@ static enum rb_status put_str(struct buf *b, const char *key, const char *v)
 	return buf_json_string(b, v, strlen(v));
 }
 
+/* --encoding as given (NULL when not: UTF-8 unless a BOM says otherwise). */
+static const char *encoding_option(enum config_encoding e)
+{
+	switch (e) {
+	case CONFIG_ENCODING_UTF8: return "utf-8";
+	case CONFIG_ENCODING_LATIN1: return "latin1";
+	case CONFIG_ENCODING_WINDOWS_1252: return "windows-1252";
+	case CONFIG_ENCODING_UTF16: return "utf-16";
+	default: return NULL;
+	}
+}
+
 enum rb_status resultlog_write_run(struct resultlog *lg,
                                    const struct resultlog_run *run, char *err,
                                    size_t errlen)
@@ -282,9 +299,11 @@ enum rb_status resultlog_write_run(struct resultlog *lg,
 		st = buf_printf(b,
 		                ",\"concurrency\":%u,"
 		                "\"retries\":%u,\"timeoutMs\":%ld,\"reserve\":%u,"
+		                "\"rateWindowS\":%g,\"settleMs\":%ld,"
 		                "\"allowDuplicates\":%s,\"stampTime\":%s",
 		                c->concurrency, c->retries, c->timeout_ms,
-		                c->reserve_pct, c->allow_duplicates ? "true" : "false",
+		                c->reserve_pct, c->rate_window_s, c->settle_ms,
+		                c->allow_duplicates ? "true" : "false",
 		                c->stamp_time ? "true" : "false");
 	if (!st && c->time_zone)
 		st = put_str(b, "timeZone", timefmt_zone_name(c->time_zone));
@@ -308,6 +327,13 @@ enum rb_status resultlog_write_run(struct resultlog *lg,
 		st = buf_printf(b, ",\"notAfterMs\":%lld", (long long)c->not_after_ms);
 	if (!st && c->shard_n)
 		st = buf_printf(b, ",\"shard\":\"%u/%u\"", c->shard_k, c->shard_n);
+	if (!st && encoding_option(c->encoding))
+		st = buf_printf(b, ",\"encoding\":\"%s\"",
+		                encoding_option(c->encoding));
+	/* resume matches an aggregate's usage only under the same bucketing */
+	if (!st && c->aggregate != CONFIG_AGGREGATE_NONE)
+		st = buf_printf(b, ",\"aggregate\":\"%s\"",
+		                config_aggregate_name(c->aggregate));
 	for (f = 0; f < CONFIG_FIELD_COUNT && !st; f++)
 		if (c->map[f]) {
 			st = buf_printf(b, ",\"map.%s\":", config_field_names[f]);
@@ -331,6 +357,17 @@ enum rb_status resultlog_write_row(struct resultlog *lg,
 	buf_reset(b);
 	st = buf_printf(b, "{\"type\":\"row\",\"line\":%ld,\"status\":\"%s\"",
 	                r->line, resultlog_status_names[r->status]);
+	if (!st && r->nlines) {
+		size_t i;
+
+		if (r->nlines > RESULTLOG_LINES_MAX)
+			st = RB_ETOOBIG;
+		for (i = 0; i < r->nlines && !st; i++)
+			st = buf_printf(b, "%s%ld", i ? "," : ",\"lines\":[",
+			                r->lines[i]);
+		if (!st)
+			st = buf_putc(b, ']');
+	}
 	if (!st) st = put_str(b, "usageId", r->usage_id);
 	if (!st && r->http) st = buf_printf(b, ",\"http\":%ld", r->http);
 	if (!st && r->attempts) st = buf_printf(b, ",\"attempts\":%u", r->attempts);
@@ -371,6 +408,8 @@ enum rb_status resultlog_write_summary(struct resultlog *lg,
 		st = buf_printf(b, ",\"reconciled\":%lu", c->reconciled);
 	if (!st && c->remaining)
 		st = buf_printf(b, ",\"remaining\":%lu", c->remaining);
+	if (!st && c->usages)
+		st = buf_printf(b, ",\"usages\":%lu", c->usages);
 	if (!st)
 		st = buf_printf(b, ",\"dryRun\":%s,\"interrupted\":%s,\"elapsedMs\":%ld}",
 		                dry_run ? "true" : "false",
@@ -380,7 +419,8 @@ enum rb_status resultlog_write_summary(struct resultlog *lg,
 
 /* ---- reading back ---- */
 
-#define MAX_TOKS 128
+/* the members of a line, and an aggregate's line numbers */
+#define MAX_TOKS (128 + RESULTLOG_LINES_MAX)
 
 /* Decodes string token t into scratch; returns a NUL-terminated pointer into
  * scratch, or NULL when t is not a string. */
@@ -426,9 +466,27 @@ static const char *tok_raw(const char *text, const jsmntok_t *t, char **scratch)
 	return out;
 }
 
+/* "lines": an array of line numbers (at most RESULTLOG_LINES_MAX) into
+ * out; -1 for anything else. */
+static int tok_lines(const char *text, const jsmntok_t *toks, int ntoks,
+                     int arr, long *out, size_t *n)
+{
+	int i, k;
+
+	if (toks[arr].type != JSMN_ARRAY || toks[arr].size > RESULTLOG_LINES_MAX)
+		return -1;
+	for (k = 0, i = arr + 1; k < toks[arr].size; k++, i++) {
+		if (i >= ntoks || toks[i].type != JSMN_PRIMITIVE ||
+		    (out[k] = tok_long(text, &toks[i])) < 1)
+			return -1;
+	}
+	*n = (size_t)toks[arr].size;
+	return 0;
+}
+
 static int parse_line(const char *text, size_t len, long line_no,
                       struct resultlog_entry *e, char *scratch,
-                      jsmntok_t *toks)
+                      jsmntok_t *toks, long *lines)
 {
 	int ntoks, i, k;
 	char why[160];
@@ -467,10 +525,19 @@ static int parse_line(const char *text, size_t len, long line_no,
 			else if (KEY("organization")) e->organization = tok_str(text, val, &scratch);
 			else if (KEY("started")) e->started = tok_str(text, val, &scratch);
 			else if (KEY("dryRun")) e->dry_run = val->type == JSMN_PRIMITIVE && text[val->start] == 't';
+			else if (KEY("options") && val->type == JSMN_OBJECT) {
+				int a = json_find(text, toks, ntoks, i + 1, "aggregate");
+				if (a >= 0)
+					e->aggregate = tok_str(text, &toks[a], &scratch);
+			}
 		} else if (e->type == RESULTLOG_ENTRY_ROW) {
 			struct resultlog_row *r = &e->row;
 			if (KEY("line")) r->line = tok_long(text, val);
-			else if (KEY("status")) {
+			else if (KEY("lines")) {
+				if (tok_lines(text, toks, ntoks, i + 1, lines, &r->nlines))
+					return -1;
+				r->lines = lines;
+			} else if (KEY("status")) {
 				const char *s = tok_str(text, val, &scratch);
 				int st = s ? resultlog_status_of(s, strlen(s)) : -1;
 				if (st < 0)
@@ -499,6 +566,7 @@ static int parse_line(const char *text, size_t len, long line_no,
 			else if (KEY("otherShard")) c->other_shard = tok_count(text, val);
 			else if (KEY("reconciled")) c->reconciled = tok_count(text, val);
 			else if (KEY("remaining")) c->remaining = tok_count(text, val);
+			else if (KEY("usages")) c->usages = tok_count(text, val);
 			else if (KEY("dryRun")) e->dry_run = val->type == JSMN_PRIMITIVE && text[val->start] == 't';
 			else if (KEY("interrupted")) e->interrupted = val->type == JSMN_PRIMITIVE && text[val->start] == 't';
 			else if (KEY("elapsedMs")) e->elapsed_ms = tok_long(text, val);
@@ -514,6 +582,7 @@ enum rb_status resultlog_read(const char *path, resultlog_cb cb, void *ctx,
 	enum rb_status st = RB_OK;
 	struct resultlog_entry e;
 	jsmntok_t *toks = NULL;
+	long *lines = NULL;
 	char *line = NULL, *scratch = NULL;
 	long line_no = 0;
 	size_t len = 0;
@@ -527,7 +596,8 @@ enum rb_status resultlog_read(const char *path, resultlog_cb cb, void *ctx,
 	line = malloc(LINE_MAX_BYTES + 1);
 	scratch = malloc(LINE_MAX_BYTES + 64);
 	toks = malloc(MAX_TOKS * sizeof(*toks));
-	if (!line || !scratch || !toks) {
+	lines = malloc(RESULTLOG_LINES_MAX * sizeof(*lines));
+	if (!line || !scratch || !toks || !lines) {
 		rb_detail(err, errlen, "out of memory");
 		st = RB_ENOMEM;
 		goto out;
@@ -548,7 +618,8 @@ enum rb_status resultlog_read(const char *path, resultlog_cb cb, void *ctx,
 			break; /* a last line without '\n' was torn by a crash */
 		line_no++;
 		if (len) {
-			if (parse_line(line, len, line_no, &e, scratch, toks)) {
+			if (parse_line(line, len, line_no, &e, scratch, toks,
+			               lines)) {
 				rb_detail(err, errlen,
 				          "%s: line %ld is not a result log line", path,
 				          line_no);
@@ -565,9 +636,35 @@ enum rb_status resultlog_read(const char *path, resultlog_cb cb, void *ctx,
 		st = RB_EIO;
 	}
 out:
+	free(lines);
 	free(toks);
 	free(scratch);
 	free(line);
 	fclose(fp);
 	return st;
+}
+
+void resultlog_counts_add(struct run_counts *to, const struct run_counts *from)
+{
+	to->read += from->read;
+	to->valid += from->valid;
+	to->created += from->created;
+	to->rejected += from->rejected;
+	to->refused += from->refused;
+	to->failed += from->failed;
+	to->skipped += from->skipped;
+	to->other_shard += from->other_shard;
+	to->reconciled += from->reconciled;
+	to->remaining += from->remaining;
+	to->usages += from->usages;
+}
+
+size_t resultlog_row_lines(const struct resultlog_row *r, const long **lines)
+{
+	if (r->nlines) {
+		*lines = r->lines;
+		return r->nlines;
+	}
+	*lines = &r->line;
+	return 1;
 }

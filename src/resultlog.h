@@ -39,10 +39,24 @@ struct run_counts {
 	unsigned long other_shard; /* rows left to other --shard processes */
 	unsigned long reconciled;  /* outcomes found again with GET /usages */
 	unsigned long remaining;   /* undo: usages that could not be deleted */
+	unsigned long usages;      /* --aggregate: the usages the valid rows
+	                              make (each counted once; 0 without) */
 };
 
+/* Input lines one row line may name, at most: an --aggregate usage's rows
+ * (aggregate.h keeps a usage to AGGREGATE_ROWS_MAX). Their list, at up to
+ * 20 bytes a line, fits a log line's 256 KiB cap with room to spare. */
+#define RESULTLOG_LINES_MAX 10000
+
+/* Adds every count of from to to (the files of one run, or its shards). */
+void resultlog_counts_add(struct run_counts *to, const struct run_counts *from);
+
 struct resultlog_row {
-	long line;
+	long line;                   /* the input line; an aggregate's first */
+	const long *lines;           /* an aggregate's input lines, ascending
+	                                ("lines"), nlines of them; NULL and 0
+	                                for a single row */
+	size_t nlines;
 	enum resultlog_status status;
 	const char *usage_id;        /* NULL when none */
 	long http;                   /* 0 when none */
@@ -112,6 +126,8 @@ struct resultlog_entry {
 	const char *input, *fingerprint, *stamped_time, *command;
 	const char *base_url, *organization;
 	const char *started;  /* UTC time the run started, as written */
+	const char *aggregate; /* options.aggregate: "minute", "hour", "day";
+	                          NULL when the run sent one usage per row */
 	bool dry_run;         /* run and summary */
 	/* row */
 	struct resultlog_row row;
@@ -127,5 +143,9 @@ struct resultlog_entry {
 typedef int (*resultlog_cb)(const struct resultlog_entry *e, void *ctx);
 enum rb_status resultlog_read(const char *path, resultlog_cb cb, void *ctx,
                               char *err, size_t errlen);
+
+/* The input lines row r stands for: an aggregate's list, else its line
+ * alone. *lines is borrowed from r. */
+size_t resultlog_row_lines(const struct resultlog_row *r, const long **lines);
 
 #endif

@@ -74,6 +74,14 @@ struct key_count {
 
 struct resume {
 	struct bits created, unknown;
+	enum config_aggregate aggregate; /* this run's --aggregate */
+	size_t bucket_len;    /* its bucket as a prefix of a canonical usageTime:
+	                         "YYYY-MM-DD" 10, "...THH" 13, "...THH:MM" 16 */
+	bool run_aggregated;  /* the run being read sent aggregates */
+	bool run_other;       /* ... with another --aggregate than this run's */
+	char run_kind[16];    /* its --aggregate, "" for none */
+	char other_kind[16];  /* the first such run's, with what it sent */
+	long other_line;      /* the log line of its first usage */
 	char fingerprint[RESUME_FINGERPRINT_MAX]; /* the log's last run's */
 	char stamped[CHECK_TIME_MAX];
 	int64_t last_write_ms;
@@ -188,15 +196,45 @@ static struct key_count *key_add(struct resume *rs, size_t key)
 	return e;
 }
 
+/* The arena for cmp_old (qsort passes no context). */
+static const char *sort_arena;
+
+static int cmp_key(const char *arena, size_t a, size_t b)
+{
+	size_t na = key_len(arena + a), nb = key_len(arena + b);
+	int c = memcmp(arena + a, arena + b, na < nb ? na : nb);
+
+	return c ? c : (na > nb) - (na < nb);
+}
+
+/* By version, line and key (an aggregate's first line may carry another
+ * usage in a run with other options), then in log order. */
 static int cmp_old(const void *a, const void *b)
 {
 	const struct old_row *x = a, *y = b;
+	int c;
 
 	if (x->gen != y->gen)
 		return x->gen < y->gen ? -1 : 1;
 	if (x->line != y->line)
 		return x->line < y->line ? -1 : 1;
+	if ((c = cmp_key(sort_arena, x->key, y->key)))
+		return c;
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* --aggregate: the bucket of the usage whose key is at offset key, as a
+ * key of its own (subscriptionId NUL bucket NUL ""): a content key never
+ * has an empty quantity, so the two never meet. */
+static size_t bucket_key(struct resume *rs, size_t key)
+{
+	char sid[CHECK_ID_MAX + 1], b[CHECK_TIME_MAX];
+	const char *k = rs->arena + key;
+
+	/* copies: the arena may move as the new key goes in */
+	snprintf(sid, sizeof(sid), "%s", k);
+	snprintf(b, sizeof(b), "%.*s", (int)rs->bucket_len, k + strlen(k) + 1);
+	return arena_key(rs, sid, b, "");
 }
 
 /* Each row of an earlier version ends created, unknown or settled, by the
@@ -206,6 +244,7 @@ static int fold_old(struct resume *rs)
 {
 	size_t i = 0, j;
 
+	sort_arena = rs->arena;
 	qsort(rs->old, rs->nold, sizeof(*rs->old), cmp_old);
 	while (i < rs->nold) {
 		bool created = false, unknown = false;
@@ -213,7 +252,8 @@ static int fold_old(struct resume *rs)
 		struct key_count *e;
 
 		for (j = i; j < rs->nold && rs->old[j].gen == rs->old[i].gen &&
-		            rs->old[j].line == rs->old[i].line;
+		            rs->old[j].line == rs->old[i].line &&
+		            !cmp_key(rs->arena, rs->old[j].key, rs->old[i].key);
 		     j++) {
 			switch (rs->old[j].status) {
 			case RESULTLOG_CREATED:
@@ -242,6 +282,15 @@ static int fold_old(struct resume *rs)
 			else
 				e->unknown++;
 		}
+		if ((created || unknown) && rs->bucket_len) {
+			/* every old usage is an aggregate here (others refuse) */
+			size_t b = bucket_key(rs, key);
+
+			if (b == (size_t)-1 || !(e = key_add(rs, b)))
+				return -1;
+			e->created += created;
+			e->unknown += !created;
+		}
 		i = j;
 	}
 	return 0;
@@ -250,16 +299,23 @@ static int fold_old(struct resume *rs)
 static int on_run(struct resume *rs, const struct resultlog_entry *e)
 {
 	const char *fp = e->fingerprint ? e->fingerprint : "";
+	const char *want = config_aggregate_name(rs->aggregate);
 	unsigned i;
 
 	/* A dry run sent nothing: its stamped time binds no usage. */
 	if (e->dry_run)
 		return 0;
+	snprintf(rs->run_kind, sizeof(rs->run_kind), "%s",
+	         e->aggregate ? e->aggregate : "");
+	rs->run_aggregated = e->aggregate != NULL;
+	rs->run_other = strcmp(rs->run_kind, want ? want : "") != 0;
 	if (!rs->stamped[0] && e->stamped_time)
 		snprintf(rs->stamped, sizeof(rs->stamped), "%s", e->stamped_time);
 	snprintf(rs->fingerprint, sizeof(rs->fingerprint), "%s", fp);
-	/* Standard input has no lines to go by: its rows go by content. */
-	if (rs->fp && !strcmp(fp, rs->fp) && strcmp(fp, "stdin")) {
+	/* Standard input has no lines to go by: its rows go by content; so do
+	 * aggregates, whose lines depend on the options. */
+	if (rs->fp && !strcmp(fp, rs->fp) && strcmp(fp, "stdin") &&
+	    !rs->run_aggregated) {
 		rs->gen = rs->nfps; /* this input */
 		return 0;
 	}
@@ -284,6 +340,14 @@ static int on_row(struct resume *rs, const struct resultlog_entry *e)
 	if (r->status == RESULTLOG_CREATED && r->usage_id &&
 	    dedup_seen_key(rs->claimed, r->usage_id, strlen(r->usage_id)) < 0)
 		return -1;
+	if (rs->run_other && !rs->other_line &&
+	    (r->status == RESULTLOG_CREATED || r->status == RESULTLOG_PENDING)) {
+		/* a usage sent with another --aggregate: no row of this run can
+		 * be matched to it (load refuses) */
+		snprintf(rs->other_kind, sizeof(rs->other_kind), "%s",
+		         rs->run_kind);
+		rs->other_line = e->line_no;
+	}
 	if (rs->gen != rs->nfps) {
 		/* a run for an earlier version of the input */
 		struct old_row *o;
@@ -357,8 +421,9 @@ void resume_free(struct resume *rs)
 }
 
 enum rb_status resume_load(const char *log_path, const char *input,
-                           const char *fp, bool restart, struct resume **out,
-                           char *err, size_t errlen)
+                           const char *fp, bool restart,
+                           enum config_aggregate aggregate,
+                           struct resume **out, char *err, size_t errlen)
 {
 	struct resume *rs = calloc(1, sizeof(*rs));
 	struct stat sb;
@@ -371,6 +436,11 @@ enum rb_status resume_load(const char *log_path, const char *input,
 		return RB_ENOMEM;
 	}
 	rs->fp = fp;
+	rs->aggregate = aggregate;
+	rs->bucket_len = aggregate == CONFIG_AGGREGATE_MINUTE ? 16
+	                 : aggregate == CONFIG_AGGREGATE_HOUR ? 13
+	                 : aggregate == CONFIG_AGGREGATE_DAY  ? 10
+	                                                      : 0;
 	if (stat(log_path, &sb) != 0) {
 		*out = rs; /* nothing to resume */
 		rs->fp = NULL;
@@ -384,6 +454,24 @@ enum rb_status resume_load(const char *log_path, const char *input,
 	if (!st && rs->oom) {
 		rb_detail(err, errlen, "out of memory");
 		st = RB_ENOMEM;
+	}
+	if (!st && rs->other_line) {
+		const char *now = config_aggregate_name(aggregate);
+		const char *was = rs->other_kind;
+
+		rb_detail(err, errlen,
+		          "result log '%s' holds usages sent %s%s (log line %ld), "
+		          "but this run has %s%s: rows cannot be matched to usages "
+		          "of another bucketing, so some could be billed twice; run "
+		          "it %s%s to resume, or give --log NEW_PATH to start "
+		          "afresh (after 'rbusage undo %s' if those usages are to "
+		          "go)",
+		          log_path, was[0] ? "with --aggregate " : "one per row ",
+		          was[0] ? was : "(without --aggregate)", rs->other_line,
+		          now ? "--aggregate " : "no --aggregate", now ? now : "",
+		          was[0] ? "with --aggregate " : "without --aggregate",
+		          was, log_path);
+		st = RB_EUSAGE;
 	}
 	if (!st && fp && rs->fingerprint[0] && strcmp(rs->fingerprint, fp) &&
 	    !restart) {
@@ -403,6 +491,9 @@ enum rb_status resume_load(const char *log_path, const char *input,
 	*out = rs;
 	return RB_OK;
 }
+
+static void bucket_took(struct resume *rs, const struct usage *u,
+                        bool created);
 
 enum resume_verdict resume_take(struct resume *rs, long line,
                                 const struct usage *u)
@@ -428,13 +519,57 @@ enum resume_verdict resume_take(struct resume *rs, long line,
 		return RESUME_SEND;
 	if (e->created) {
 		e->created--;
+		bucket_took(rs, u, true);
 		return RESUME_CREATED;
 	}
 	if (e->unknown) {
 		e->unknown--;
+		bucket_took(rs, u, false);
 		return RESUME_UNKNOWN;
 	}
 	return RESUME_SEND;
+}
+
+/* The key_count of u's bucket, or NULL when the log has none. */
+static struct key_count *bucket_of(const struct resume *rs,
+                                   const struct usage *u)
+{
+	char k[CHECK_ID_MAX + CHECK_TIME_MAX + 3];
+	size_t a = strlen(u->subscription_id) + 1, n = strlen(u->usage_time);
+	struct key_count *e;
+
+	if (!rs->bucket_len || !rs->nkeys)
+		return NULL;
+	if (n > rs->bucket_len)
+		n = rs->bucket_len;
+	memcpy(k, u->subscription_id, a);
+	memcpy(k + a, u->usage_time, n);
+	k[a + n] = 0;
+	k[a + n + 1] = 0;
+	e = key_slot(rs, k, a + n + 2, key_hash(k, a + n + 2));
+	return e->hash ? e : NULL;
+}
+
+/* A usage of the log matched by content is its bucket's no longer. */
+static void bucket_took(struct resume *rs, const struct usage *u,
+                        bool created)
+{
+	struct key_count *e = bucket_of(rs, u);
+
+	if (!e)
+		return;
+	if (created && e->created)
+		e->created--;
+	else if (!created && e->unknown)
+		e->unknown--;
+}
+
+unsigned long resume_bucket_left(const struct resume *rs,
+                                 const struct usage *u)
+{
+	const struct key_count *e = bucket_of(rs, u);
+
+	return e ? e->created + e->unknown : 0;
 }
 
 const char *resume_stamped(const struct resume *rs)

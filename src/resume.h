@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "check.h"
+#include "config.h"
 #include "status.h"
 
 #define RESUME_FINGERPRINT_MAX 64
@@ -19,17 +20,24 @@
 struct resume;
 
 /* Reads log_path (absent: nothing to resume) for the input whose
- * fingerprint is fp (NULL: not known, e.g. a dry run). A log whose last
- * run was for another fingerprint is refused (RB_EUSAGE, err names the way
- * out) unless restart; rows read from standard input cannot be matched by
- * line again either. *out is NULL on failure; free with resume_free. */
+ * fingerprint is fp (NULL: not known, e.g. a dry run), for a run with
+ * --aggregate aggregate. A log whose last run was for another fingerprint
+ * is refused (RB_EUSAGE, err names the way out) unless restart; rows read
+ * from standard input cannot be matched by line again either. A log that
+ * holds usages (created or pending) sent with another --aggregate (or none)
+ * is refused whatever restart says: their rows cannot be told apart from
+ * this run's. Usages sent with --aggregate are known by content only (their
+ * first line depends on the options), as are rows of another version.
+ * *out is NULL on failure; free with resume_free. */
 enum rb_status resume_load(const char *log_path, const char *input,
-                           const char *fp, bool restart, struct resume **out,
-                           char *err, size_t errlen);
+                           const char *fp, bool restart,
+                           enum config_aggregate aggregate,
+                           struct resume **out, char *err, size_t errlen);
 void resume_free(struct resume *rs); /* accepts NULL */
 
 /* What to do with the row at line with usage u (its key: subscriptionId,
- * usageTime, quantity). Content matches are used up as they are found. */
+ * usageTime, quantity; an aggregate's: its first line, earliest usageTime
+ * and sum). Content matches are used up as they are found. */
 enum resume_verdict {
 	RESUME_SEND,     /* nothing known: send it */
 	RESUME_CREATED,  /* an earlier run created it: skip */
@@ -37,6 +45,14 @@ enum resume_verdict {
 };
 enum resume_verdict resume_take(struct resume *rs, long line,
                                 const struct usage *u);
+
+/* --aggregate: the usages the log holds (created, or of unknown outcome)
+ * for u's subscription in u's bucket that no resume_take has matched. Asked
+ * once resume_take has seen every usage of the run: a usage that matches
+ * none of the log's while its bucket still holds one would bill some rows
+ * twice (the input or the options changed since). */
+unsigned long resume_bucket_left(const struct resume *rs,
+                                 const struct usage *u);
 
 /* The stamped usageTime of the log's first run ("" when none), for rows
  * without usageTime: the same row must be the same usage on every run. */

@@ -167,12 +167,18 @@ static int undo_where_cb(const struct resultlog_entry *e, void *ctx)
 static int undo_last_cb(const struct resultlog_entry *e, void *ctx)
 {
 	struct undo *ud = ctx;
+	const long *lines;
+	size_t i, n;
 
 	if (e->type == RESULTLOG_ENTRY_RUN)
 		ud->in_dry = e->dry_run;
 	if (e->type != RESULTLOG_ENTRY_ROW || ud->in_dry || e->row.line < 1)
 		return 0;
-	if ((ud->fatal = linemap_set(&ud->last, e->row.line, e->line_no))) {
+	/* an --aggregate usage's line is the last entry of each of its rows */
+	n = resultlog_row_lines(&e->row, &lines);
+	for (i = 0; i < n && !ud->fatal; i++)
+		ud->fatal = linemap_set(&ud->last, lines[i], e->line_no);
+	if (ud->fatal) {
 		if (ud->fatal == RB_ETOOBIG) {
 			rb_detail(ud->err, ud->errlen,
 			          "line %ld of the log: a row line past %lld is not "

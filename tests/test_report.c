@@ -765,6 +765,62 @@ static void test_report_run_stored_values(void **state)
 	free(got);
 }
 
+/* --aggregate: a usage's line counts for each row it names (rows by final
+ * status, reasons, unknown rows), its quantity once (what the server
+ * stored), its rows in the per-day and per-subscription counts. */
+static void test_report_run_aggregates(void **state)
+{
+	const char *p = write_log(
+		"agg.results.jsonl",
+		"{\"type\":\"run\",\"command\":\"import\",\"dryRun\":false,"
+		"\"options\":{\"aggregate\":\"hour\"}}\n"
+		ROW(2, "pending", ",\"lines\":[2,4,9]")
+		ROW(2, "created", ",\"lines\":[2,4,9],\"usageId\":\"u2\","
+		                  "\"subscriptionId\":\"s\",\"quantity\":10,"
+		                  "\"storedQuantity\":7.5,\"usageTime\":"
+		                  "\"2026-01-01T10:00:00Z\"")
+		ROW(3, "pending", ",\"lines\":[3,5]")
+		ROW(3, "refused", ",\"lines\":[3,5],\"http\":422,\"reason\":"
+		                  "\"HTTP 422: quantity: too much\"")
+		ROW(6, "rejected", ",\"reason\":\"quantity 'x' is not a number\"")
+		ROW(7, "pending", ",\"lines\":[7,8,10,11]")
+		"{\"type\":\"summary\",\"read\":10,\"created\":3,\"rejected\":1,"
+		"\"refused\":2,\"failed\":4,\"usages\":3,\"interrupted\":true}\n");
+	struct config cfg;
+	char *files[1] = {(char *)p}, err[300] = "", exp[1024], *got;
+	unsigned long unknown = 0;
+	FILE *fp = out_file();
+
+	(void)state;
+	report_cfg(&cfg, files, 1);
+	assert_int_equal(report_run(&cfg, fp, &unknown, err, sizeof(err)), RB_OK);
+	assert_int_equal(unknown, 4);
+	got = contents(fp);
+	assert_non_null(strstr(got, "cut short: rows read 10 = created 3 + "
+	                            "rejected 1 + refused 2 + failed 4 + "
+	                            "skipped 0 (as 3 usages)\n"));
+	snprintf(exp, sizeof(exp),
+	         "Rows by final status\n"
+	         "  created             3\n"
+	         "  rejected            1\n"
+	         "  refused             2\n"
+	         "  unknown             4  pending with no outcome: may have "
+	         "been billed\n\n"
+	         "Unknown \xe2\x80\x94 run the import again to reconcile\n"
+	         "  %s: line 7, 8, 10, 11 (4 rows)\n\n"
+	         "Reasons (rejected, refused, failed)\n"
+	         "         2  e.g. HTTP 422: quantity: too much (line 3, 5)\n"
+	         "         1  quantity 'x' is not a number (line 6)\n\n"
+	         "Quantity created per day (UTC)\n"
+	         "  2026-01-01                7.5  (3 rows)\n"
+	         "  total                     7.5\n\n"
+	         "Top subscriptions by quantity\n"
+	         "  %-50s %18s  (3 rows)\n", p, "s", "7.5");
+	if (!strstr(got, exp))
+		assert_string_equal(got, exp);
+	free(got);
+}
+
 static void test_report_run_quiet_and_html(void **state)
 {
 	const char *p = write_log("html.results.jsonl", two_runs);
@@ -991,6 +1047,7 @@ int main(void)
 		cmocka_unit_test(test_summary_import),
 		cmocka_unit_test(test_summary_undo),
 		cmocka_unit_test(test_report_run_two_runs),
+		cmocka_unit_test(test_report_run_aggregates),
 		cmocka_unit_test(test_report_run_crashed),
 		cmocka_unit_test(test_report_run_several_logs),
 		cmocka_unit_test(test_report_run_stored_values),

@@ -3,6 +3,7 @@
  * reading every field back, a torn last line (ignored by resultlog_read, cut
  * by resultlog_open), lines that are not ours, and the status names. Logs
  * live under a mkdtemp directory. */
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -122,8 +123,8 @@ static void write_row(struct resultlog *lg, const struct resultlog_row *r)
 	RBUSAGE_VERSION "\""
 #define DEFAULT_OPTIONS                                                     \
 	"\"options\":{\"rate\":\"auto\",\"concurrency\":8,\"retries\":6,"              \
-	"\"timeoutMs\":30000,\"reserve\":20,\"allowDuplicates\":false,"         \
-	"\"stampTime\":false}"
+	"\"timeoutMs\":30000,\"reserve\":20,\"rateWindowS\":600,"             \
+	"\"settleMs\":10000,\"allowDuplicates\":false,\"stampTime\":false}"
 
 /* ---- writing ---- */
 
@@ -266,6 +267,10 @@ static void test_run_line_options(void **state)
 	cfg.shard_n = 4;
 	cfg.map[CONFIG_FIELD_QUANTITY] = "amount \"x\"";
 	cfg.map[CONFIG_FIELD_USAGE_TIME] = "ts";
+	cfg.rate_window_s = 60.5;
+	cfg.settle_ms = 200;
+	cfg.encoding = CONFIG_ENCODING_WINDOWS_1252;
+	cfg.aggregate = CONFIG_AGGREGATE_HOUR;
 	run.command = "import";
 	run.input = "-";
 	run.fingerprint = "stdin";
@@ -276,10 +281,12 @@ static void test_run_line_options(void **state)
 	               "\"fingerprint\":\"stdin\",\"format\":\"jsonl\","
 	               "\"dryRun\":true,\"options\":{\"rate\":0.5,"
 	               "\"concurrency\":1,\"retries\":0,\"timeoutMs\":2500,"
-	               "\"reserve\":0,\"allowDuplicates\":true,"
+	               "\"reserve\":0,\"rateWindowS\":60.5,\"settleMs\":200,"
+	               "\"allowDuplicates\":true,"
 	               "\"stampTime\":true,\"timeZoneOffsetMinutes\":-330,"
 	               "\"timeFormat\":\"epoch-ms\",\"notBeforeMs\":1767225600000,"
 	               "\"notAfterMs\":1767312000000,\"shard\":\"2/4\","
+	               "\"encoding\":\"windows-1252\",\"aggregate\":\"hour\","
 	               "\"map.quantity\":\"amount \\\"x\\\"\",\"map.usageTime\":"
 	               "\"ts\"}}\n");
 	close_ok(lg);
@@ -300,7 +307,8 @@ static void test_run_line_options(void **state)
 	               "\"x.results.jsonl\",\"dryRun\":false,\"baseUrl\":"
 	               "\"http://127.0.0.1:8080\",\"organization\":\"o\","
 	               "\"options\":{\"rate\":\"auto\",\"concurrency\":8,\"retries\":6,"
-	               "\"timeoutMs\":30000,\"reserve\":20,\"allowDuplicates\":"
+	               "\"timeoutMs\":30000,\"reserve\":20,\"rateWindowS\":600,"
+	               "\"settleMs\":10000,\"allowDuplicates\":"
 	               "false,\"stampTime\":false,\"timeFormat\":"
 	               "\"epoch\"}}\n");
 	close_ok(lg);
@@ -340,7 +348,8 @@ static void test_run_line_time_options(void **state)
 	assert_file(p, RUN_HEAD ",\"command\":\"import\",\"input\":\"x.csv\","
 	               "\"dryRun\":true,\"options\":{\"rate\":\"auto\","
 	               "\"concurrency\":8,\"retries\":6,\"timeoutMs\":30000,"
-	               "\"reserve\":20,\"allowDuplicates\":false,"
+	               "\"reserve\":20,\"rateWindowS\":600,\"settleMs\":10000,"
+	               "\"allowDuplicates\":false,"
 	               "\"stampTime\":false,\"timeZone\":\"America/New_York\","
 	               "\"dst\":\"later\",\"timeFormat\":\"%d.%m.%Y "
 	               "\\\"%H:%M\\\"\",\"decimalComma\":true}}\n");
@@ -793,6 +802,7 @@ static void test_read_summary_and_stored(void **state)
 	c.other_shard = 30;
 	c.reconciled = 1;
 	c.remaining = 4;
+	c.usages = 7;
 	assert_int_equal(resultlog_write_summary(lg, &c, false, true, 61050, err,
 	                                         sizeof(err)),
 	                 RB_OK);
@@ -828,6 +838,119 @@ static void test_read_summary_and_stored(void **state)
 }
 
 /* ---- status names ---- */
+
+/* An aggregate's lines: the longest list (10,000 lines of the largest
+ * number) with a long reason fits one line and reads back; the run line's
+ * aggregate option reads back; a malformed list is not ours. */
+struct agg_seen {
+	char aggregate[16];
+	size_t nlines;
+	long first, last, line;
+	bool ascending;
+	int rows;
+};
+
+static int collect_agg(const struct resultlog_entry *e, void *ctx)
+{
+	struct agg_seen *a = ctx;
+	const long *l;
+	size_t i, n;
+
+	if (e->type == RESULTLOG_ENTRY_RUN)
+		snprintf(a->aggregate, sizeof(a->aggregate), "%s",
+		         e->aggregate ? e->aggregate : "-");
+	if (e->type != RESULTLOG_ENTRY_ROW)
+		return 0;
+	a->rows++;
+	n = resultlog_row_lines(&e->row, &l);
+	a->nlines = n;
+	a->first = l[0];
+	a->last = l[n - 1];
+	a->line = e->row.line;
+	a->ascending = true;
+	for (i = 1; i < n; i++)
+		if (l[i] <= l[i - 1])
+			a->ascending = false;
+	return 0;
+}
+
+static void test_aggregate_lines(void **state)
+{
+	const char *p = path_of("agg.results.jsonl");
+	struct resultlog *lg = open_ok(p);
+	struct config cfg;
+	struct resultlog_run run = {0};
+	struct resultlog_row r;
+	struct agg_seen a;
+	long *lines = malloc(RESULTLOG_LINES_MAX * sizeof(*lines));
+	char reason[1200], err[300] = "";
+	const char *bad[] = {
+		"{\"type\":\"row\",\"line\":2,\"status\":\"created\",\"lines\":\"2\"}\n",
+		"{\"type\":\"row\",\"line\":2,\"status\":\"created\",\"lines\":[2,0]}\n",
+		"{\"type\":\"row\",\"line\":2,\"status\":\"created\",\"lines\":[2,\"3\"]}\n",
+		"{\"type\":\"row\",\"line\":2,\"status\":\"created\",\"lines\":[[2]]}\n",
+	};
+	size_t i;
+
+	(void)state;
+	assert_non_null(lines);
+	config_defaults(&cfg);
+	cfg.aggregate = CONFIG_AGGREGATE_DAY;
+	run.command = "import";
+	run.cfg = &cfg;
+	assert_int_equal(resultlog_write_run(lg, &run, err, sizeof(err)), RB_OK);
+	for (i = 0; i < RESULTLOG_LINES_MAX; i++)
+		lines[i] = LONG_MAX - (long)(RESULTLOG_LINES_MAX - i);
+	memset(reason, 'r', sizeof(reason) - 1);
+	reason[sizeof(reason) - 1] = 0;
+	r = row0(lines[0], RESULTLOG_REFUSED);
+	r.lines = lines;
+	r.nlines = RESULTLOG_LINES_MAX;
+	r.subscription_id = "sub-1";
+	r.quantity = "999999999999.999";
+	r.usage_time = "2026-01-01T00:00:00.250Z";
+	r.reason = reason;
+	write_row(lg, &r);
+	/* one line more than a log line may name is refused, nothing written */
+	r.nlines = RESULTLOG_LINES_MAX + 1;
+	assert_int_not_equal(resultlog_write_row(lg, &r, err, sizeof(err)), RB_OK);
+	r = row0(7, RESULTLOG_CREATED); /* a single row: its line alone */
+	write_row(lg, &r);
+	close_ok(lg);
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(resultlog_read(p, collect_agg, &a, err, sizeof(err)),
+	                 RB_OK);
+	assert_string_equal(a.aggregate, "day");
+	assert_int_equal(a.rows, 2);
+	assert_int_equal(a.nlines, 1);
+	assert_int_equal(a.first, 7);
+
+	/* the long one alone */
+	lg = open_ok(path_of("agg2.results.jsonl"));
+	r = row0(lines[0], RESULTLOG_CREATED);
+	r.lines = lines;
+	r.nlines = RESULTLOG_LINES_MAX;
+	r.reason = reason;
+	write_row(lg, &r);
+	close_ok(lg);
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(resultlog_read(path_of("agg2.results.jsonl"), collect_agg,
+	                                &a, err, sizeof(err)),
+	                 RB_OK);
+	assert_int_equal(a.nlines, RESULTLOG_LINES_MAX);
+	assert_int_equal(a.first, lines[0]);
+	assert_int_equal(a.line, lines[0]);
+	assert_int_equal(a.last, LONG_MAX - 1);
+	assert_true(a.ascending);
+
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		put_file(p, bad[i], strlen(bad[i]));
+		assert_int_equal(resultlog_read(p, collect_agg, &a, err, sizeof(err)),
+		                 RB_EINPUT);
+		assert_non_null(strstr(err, "line 1 is not a result log line"));
+	}
+	free(lines);
+}
 
 static void test_status_names(void **state)
 {
@@ -886,6 +1009,7 @@ int main(void)
 		cmocka_unit_test(test_read_not_ours),
 		cmocka_unit_test(test_read_missing_file),
 		cmocka_unit_test(test_read_summary_and_stored),
+		cmocka_unit_test(test_aggregate_lines),
 		cmocka_unit_test(test_status_names),
 	};
 

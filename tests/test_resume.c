@@ -44,17 +44,25 @@ static struct usage u_of(const char *sid, const char *q, const char *t)
 	return u;
 }
 
-static struct resume *load(const char *fp, bool restart, enum rb_status want)
+static char err[1600];
+
+static struct resume *load_agg(const char *fp, bool restart,
+                               enum config_aggregate agg, enum rb_status want)
 {
 	struct resume *rs = NULL;
-	char err[600] = "";
 
-	assert_int_equal(resume_load(path, "x.csv", fp, restart, &rs, err,
+	err[0] = 0;
+	assert_int_equal(resume_load(path, "x.csv", fp, restart, agg, &rs, err,
 	                             sizeof(err)),
 	                 want);
 	if (want)
 		assert_null(rs);
 	return rs;
+}
+
+static struct resume *load(const char *fp, bool restart, enum rb_status want)
+{
+	return load_agg(fp, restart, CONFIG_AGGREGATE_NONE, want);
 }
 
 #define T1 "2026-11-20T01:00:00Z"
@@ -174,6 +182,147 @@ static void not_a_log(void **state)
 	resume_free(NULL);
 }
 
+/* --aggregate: a run line that says it, rows that name their lines */
+#define RUNA(fp, agg) "{\"type\":\"run\",\"command\":\"import\"," \
+	"\"input\":\"x.csv\",\"fingerprint\":\"" fp "\",\"dryRun\":false," \
+	"\"options\":{\"rate\":\"auto\",\"aggregate\":\"" agg "\"}}\n"
+#define T2 "2026-11-20T02:20:00.500Z"
+#define T3 "2026-11-20T03:00:00Z"
+
+static void aggregates_by_content(void **state)
+{
+	struct resume *rs;
+	struct usage a = u_of("a", "12.5", T1), b = u_of("a", "7", T2);
+	struct usage c = u_of("b", "1", T1);
+
+	(void)state;
+	write_log(RUNA("v1:1:aa", "hour")
+	          ROW(2, "pending", "a", "12.5", T1, ",\"lines\":[2,5,9]")
+	          ROW(2, "created", "a", "12.5", T1,
+	              ",\"lines\":[2,5,9],\"usageId\":\"u2\"")
+	          ROW(3, "pending", "a", "7", T2, ",\"lines\":[3,4]")
+	          ROW(6, "pending", "b", "1", T1, ",\"lines\":[6]")
+	          ROW(6, "refused", "b", "1", T1, ",\"lines\":[6]"));
+	rs = load_agg("v1:1:aa", false, CONFIG_AGGREGATE_HOUR, RB_OK);
+	/* no line means anything: the same usage by content */
+	assert_int_equal(resume_take(rs, 2, &c), RESUME_SEND); /* a 4xx */
+	assert_int_equal(resume_take(rs, 7, &a), RESUME_CREATED);
+	assert_int_equal(resume_take(rs, 2, &a), RESUME_SEND); /* used up */
+	assert_int_equal(resume_take(rs, 3, &b), RESUME_UNKNOWN);
+	/* every usage of the log's buckets is matched now */
+	assert_int_equal(resume_bucket_left(rs, &a), 0);
+	assert_int_equal(resume_bucket_left(rs, &b), 0);
+	assert_int_equal(resume_bucket_left(rs, &c), 0);
+	assert_int_equal(resume_claim(rs, "u2"), 1);
+	resume_free(rs);
+}
+
+static void aggregates_bucket_left(void **state)
+{
+	struct resume *rs;
+	/* the same hour as the log's usages, other sums */
+	struct usage a2 = u_of("a", "13", "2026-11-20T01:05:00Z");
+	struct usage b2 = u_of("a", "7.5", T2);
+	struct usage other = u_of("a", "1", T3);  /* another hour */
+	struct usage sub = u_of("A", "1", T1);    /* another subscription */
+
+	(void)state;
+	/* another version of the file (--restart): a row was added to the
+	 * first hour; the second hour's usage was sent, outcome unknown */
+	write_log(RUNA("v1:1:aa", "hour")
+	          ROW(2, "created", "a", "12.5", T1,
+	              ",\"lines\":[2,5,9],\"usageId\":\"u2\"")
+	          ROW(3, "pending", "a", "7", T2, ",\"lines\":[3,4]"));
+	rs = load_agg("v1:2:bb", true, CONFIG_AGGREGATE_HOUR, RB_OK);
+	assert_int_equal(resume_take(rs, 2, &a2), RESUME_SEND);
+	assert_int_equal(resume_take(rs, 3, &b2), RESUME_SEND);
+	assert_int_equal(resume_take(rs, 4, &other), RESUME_SEND);
+	assert_int_equal(resume_take(rs, 5, &sub), RESUME_SEND);
+	/* a created and an unknown usage hold those hours */
+	assert_int_equal(resume_bucket_left(rs, &a2), 1);
+	assert_int_equal(resume_bucket_left(rs, &b2), 1);
+	assert_int_equal(resume_bucket_left(rs, &other), 0);
+	assert_int_equal(resume_bucket_left(rs, &sub), 0);
+	resume_free(rs);
+
+	/* with day buckets both usages are one bucket's */
+	write_log(RUNA("v1:1:aa", "day")
+	          ROW(2, "created", "a", "12.5", T1,
+	              ",\"lines\":[2,5,9],\"usageId\":\"u2\"")
+	          ROW(3, "created", "a", "7", T2,
+	              ",\"lines\":[3,4],\"usageId\":\"u3\""));
+	rs = load_agg("v1:2:bb", true, CONFIG_AGGREGATE_DAY, RB_OK);
+	assert_int_equal(resume_bucket_left(rs, &other), 2);
+	b2 = u_of("a", "7", T2);
+	assert_int_equal(resume_take(rs, 3, &b2), RESUME_CREATED);
+	assert_int_equal(resume_bucket_left(rs, &other), 1);
+	resume_free(rs);
+
+	/* one first line, two usages (a run with other options): a pending
+	 * usage stays unknown though a created one shares its line */
+	write_log(RUNA("v1:1:aa", "hour")
+	          ROW(2, "pending", "a", "12.5", T1, ",\"lines\":[2,5,9]")
+	          RUNA("v1:1:aa", "hour")
+	          ROW(2, "created", "a", "13", T1,
+	              ",\"lines\":[2,5],\"usageId\":\"u2\""));
+	rs = load_agg("v1:1:aa", false, CONFIG_AGGREGATE_HOUR, RB_OK);
+	a2 = u_of("a", "12.5", T1);
+	assert_int_equal(resume_bucket_left(rs, &a2), 2);
+	assert_int_equal(resume_take(rs, 2, &a2), RESUME_UNKNOWN);
+	resume_free(rs);
+}
+
+static void aggregate_mismatch_refused(void **state)
+{
+	struct resume *rs;
+	char want[1600];
+
+	(void)state;
+	write_log(RUN("v1:1:aa")
+	          ROW(2, "rejected", "a", "12.5", T1, "")
+	          RUNA("v1:1:aa", "hour")
+	          ROW(3, "pending", "a", "12.5", T1, ",\"lines\":[3,5,9]"));
+	/* the usage was sent with --aggregate hour: another bucketing, or
+	 * none, could send its rows again, --restart or not */
+	load_agg("v1:1:aa", false, CONFIG_AGGREGATE_NONE, RB_EUSAGE);
+	load_agg("v1:1:aa", false, CONFIG_AGGREGATE_DAY, RB_EUSAGE);
+	load_agg("v1:2:bb", true, CONFIG_AGGREGATE_MINUTE, RB_EUSAGE);
+	snprintf(want, sizeof(want),
+	         "result log '%s' holds usages sent with --aggregate hour (log "
+	         "line 4), but this run has --aggregate minute: rows cannot be "
+	         "matched to usages of another bucketing, so some could be "
+	         "billed twice; run it with --aggregate hour to resume, or give "
+	         "--log NEW_PATH to start afresh (after 'rbusage undo %s' if "
+	         "those usages are to go)", path, path);
+	assert_string_equal(err, want);
+	rs = load_agg("v1:1:aa", false, CONFIG_AGGREGATE_HOUR, RB_OK);
+	resume_free(rs);
+
+	/* rows sent one by one, resumed with --aggregate */
+	write_log(RUN("v1:1:aa")
+	          ROW(2, "created", "a", "1", T1, ",\"usageId\":\"u2\""));
+	load_agg("v1:1:aa", false, CONFIG_AGGREGATE_DAY, RB_EUSAGE);
+	snprintf(want, sizeof(want),
+	         "result log '%s' holds usages sent one per row (without "
+	         "--aggregate) (log line 2), but this run has --aggregate day: "
+	         "rows cannot be matched to usages of another bucketing, so some "
+	         "could be billed twice; run it without --aggregate to resume, "
+	         "or give --log NEW_PATH to start afresh (after 'rbusage undo "
+	         "%s' if those usages are to go)", path, path);
+	assert_string_equal(err, want);
+	rs = load("v1:1:aa", false, RB_OK);
+	resume_free(rs);
+
+	/* a run that sent nothing binds nothing; nor does a dry run */
+	write_log(RUNA("v1:1:aa", "day")
+	          ROW(2, "rejected", "a", "1", T1, "")
+	          "{\"type\":\"run\",\"fingerprint\":\"v1:1:aa\","
+	          "\"dryRun\":true,\"options\":{\"aggregate\":\"minute\"}}\n"
+	          ROW(3, "rejected", "a", "1", T1, ""));
+	rs = load("v1:1:aa", false, RB_OK);
+	resume_free(rs);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -198,6 +347,9 @@ int main(void)
 		cmocka_unit_test(other_version_refused_or_by_content),
 		cmocka_unit_test(stdin_by_content),
 		cmocka_unit_test(not_a_log),
+		cmocka_unit_test(aggregates_by_content),
+		cmocka_unit_test(aggregates_bucket_left),
+		cmocka_unit_test(aggregate_mismatch_refused),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

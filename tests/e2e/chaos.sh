@@ -4,7 +4,8 @@
 # up, lists new usages late and keeps usageTime in whole seconds; each time
 # the importer is run again. In the end the server must hold every valid row
 # exactly once, and nothing the result log does not name. The same for undo,
-# and for legitimately repeated rows (--allow-duplicates, matched by count).
+# for --aggregate hour, and for legitimately repeated rows (--allow-duplicates,
+# matched by count).
 # CHAOS_ROWS, CHAOS_KILLS and CHAOS_SEED make it longer (make chaos).
 . "$(dirname "$0")/lib.sh"
 cd "$T"
@@ -75,6 +76,19 @@ while [ $k -lt "$KILLS" ]; do
 	k=$((k + 1))
 done
 finish undo $UOPTS rows.results.jsonl
+expect_eq "$(ledger_count)" 0 "usages left after undo"
+
+# The same rows as --aggregate hour usages, killed the same way: one usage
+# per (subscription, hour), its exact sum, exactly once.
+k=0
+while [ $k -lt "$KILLS" ]; do
+	kill_at agg.jsonl "$(rnd 5 120 $((SEED + 300 + k)))" import --aggregate hour --log agg.jsonl $OPTS rows.csv
+	k=$((k + 1))
+done
+finish import --aggregate hour --log agg.jsonl $OPTS rows.csv
+expect_invariant agg.jsonl
+buckets_once rows.csv agg.jsonl
+finish undo $UOPTS agg.jsonl
 expect_eq "$(ledger_count)" 0 "usages left after undo"
 
 # Rows that legitimately repeat: each of 40 rows three times.

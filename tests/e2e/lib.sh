@@ -193,3 +193,62 @@ ledger_count() {
 import json, sys
 print(sum(1 for l in sys.stdin if l.strip() and not json.loads(l).get("deleted")))'
 }
+
+# buckets_once CSV LOG: for --aggregate hour, the ledger holds one usage per
+# (subscription, hour) of CSV (no acceptPartialQuantity column): its sum
+# exactly (Decimal), its earliest usageTime (or that cut to whole seconds);
+# nothing else; and LOG names every usage, each input line under exactly
+# one created usage.
+buckets_once() {
+	ledger > "$T/ledger.now"
+	python3 - "$1" "$2" "$T/ledger.now" <<'PY' || fail "$1: not one usage per bucket, exactly once"
+import csv, json, sys
+from datetime import datetime, timezone
+from decimal import Decimal
+
+def instant(t):
+    return datetime.fromisoformat(t.replace("Z", "+00:00")).astimezone(timezone.utc)
+
+want, lines_of = {}, {}
+with open(sys.argv[1], newline="") as f:
+    for line, r in enumerate(csv.DictReader(f), start=2):
+        t = instant(r["usageTime"])
+        k = (r["subscriptionId"], t.replace(minute=0, second=0, microsecond=0))
+        q, first = want.get(k, (Decimal(0), None))
+        want[k] = (q + Decimal(r["quantity"]), t if first is None or t < first else first)
+        lines_of.setdefault(k, []).append(line)
+live = {u["id"]: u for u in map(json.loads, open(sys.argv[3])) if not u["deleted"]}
+got = {}
+for u in live.values():
+    t = instant(u["usageTime"])
+    k = (u["subscriptionId"], t.replace(minute=0, second=0, microsecond=0))
+    assert k not in got, "two usages for %r: %r %r" % (k, got[k], u)
+    got[k] = u
+assert set(got) == set(want), "buckets: %d in the ledger, %d in the file" % (len(got), len(want))
+for k, (q, first) in want.items():
+    u = got[k]
+    assert Decimal(u["quantity"]) == q, (k, u["quantity"], q)
+    assert instant(u["usageTime"]) in (first, first.replace(microsecond=0)), (k, u, first)
+created, final = {}, {}
+for o in map(json.loads, open(sys.argv[2])):
+    if o.get("type") != "row" or o["status"] == "pending":
+        continue
+    for l in o.get("lines", [o["line"]]):
+        final[l] = o["status"]
+    if o["status"] == "created":
+        assert o["usageId"] not in created, "usage %s created twice" % o["usageId"]
+        created[o["usageId"]] = o
+assert set(created) == set(live), "log and ledger name other usages"
+for uid, o in created.items():
+    u = live[uid]
+    t = instant(o["usageTime"])
+    k = (o["subscriptionId"], t.replace(minute=0, second=0, microsecond=0))
+    assert o["lines"] == lines_of[k], (k, o["lines"][:5], lines_of[k][:5])
+    assert o["line"] == o["lines"][0]
+    assert Decimal(str(o["quantity"])) == want[k][0], (k, o["quantity"])
+covered = sorted(l for ls in lines_of.values() for l in ls)
+assert sorted(final) == covered, "lines without an outcome"
+assert all(s in ("created", "skipped") for s in final.values()), "not created: %r" % [l for l, s in final.items() if s not in ("created", "skipped")][:5]
+print(len(got), "usages,", len(covered), "rows")
+PY
+}

@@ -80,4 +80,22 @@ PY
 run "$RBUSAGE" undo --rate 500 in.results.jsonl
 expect_rc 1
 expect_grep "^  usages 5 = deleted 0 + deleted earlier 3 + remaining 2$" err
+
+# --aggregate: a usage's line names its rows; undo deletes each usage once,
+# and one left pending (its rows' last entry) remains, with its reason.
+printf 'subscriptionId,quantity,usageTime\n' > agg.csv
+printf 'sub_%d,1.5,2026-11-20T10:00:0%dZ\n' 1 1 2 2 1 3 2 4 >> agg.csv
+run "$RBUSAGE" import --rate 500 --no-progress --aggregate hour agg.csv
+expect_rc 0
+expect_eq "$(ledger_count)" 2 "usages after the aggregated import"
+expect_grep '"status":"created","lines":\[2,4\],' agg.results.jsonl
+cat >> agg.results.jsonl <<EOF
+{"type":"run","tool":"rbusage","command":"import","input":"agg.csv","dryRun":false,"baseUrl":"$FAKE_URL","organization":"org-e2e","options":{"aggregate":"hour"}}
+{"type":"row","line":6,"status":"pending","lines":[6,7,9],"subscriptionId":"sub_6","quantity":3,"usageTime":"2026-11-20T12:00:00Z"}
+EOF
+run "$RBUSAGE" undo --rate 500 agg.results.jsonl
+expect_rc 1
+expect_eq "$(ledger_count)" 0 "usages after undo"
+expect_grep "^  usages 3 = deleted 2 + deleted earlier 0 + remaining 1$" err
+expect_grep '"line":6,"status":"failed",.*"reason":"outcome unknown: the import stopped while this row was in flight, so it may have been created; undo cannot delete it: find subscriptionId .sub_6. at usageTime 2026-11-20T12:00:00Z' agg.results.jsonl.undo.jsonl
 echo ok

@@ -41,4 +41,13 @@ expect_grep "rows read 309 = created 300 + rejected 9" err
 vg 1 import --rate 500 --concurrency 8 --no-progress nightly.csv
 expect_eq "$(ledger_count)" 300 "usages on the fake"
 vg 0 report nightly.results.jsonl
-echo "valgrind: 6 runs clean"
+# --aggregate: the usages, a sum past 15 digits read back for the reject
+# file, a resume by content, undo of the usages
+printf 'subscriptionId,quantity,usageTime\nbig,999999999999999,2026-11-20T05:00:00Z\nbig,1,2026-11-20T05:01:00Z\n' > big.csv
+vg 1 import --dry-run --emit --aggregate hour big.csv
+expect_grep "over 15 significant digits" big.rejects.csv
+vg 1 import --aggregate hour --rate 500 --no-progress --log agg.jsonl nightly.csv
+vg 1 import --aggregate hour --rate 500 --no-progress --log agg.jsonl nightly.csv
+expect_grep "created 0 + rejected 9 + refused 0 + failed 0 + skipped 300" err
+vg 0 undo --rate 500 --no-progress agg.jsonl
+echo "valgrind: 10 runs clean"

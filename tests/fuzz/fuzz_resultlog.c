@@ -1,5 +1,6 @@
 /* fuzz_resultlog: a result log as any bytes, read back by resultlog_read
- * (what resume, undo and report trust) and summarized by report_run, text
+ * (what resume, undo and report trust, --aggregate's line lists too) and
+ * summarized by report_run, text
  * and HTML page. A crafted "line" once overflowed report's per-line table;
  * the target asserts that every entry is well formed, that reading stops
  * with RB_OK or a one-line reason, and that report either succeeds or says
@@ -57,7 +58,20 @@ static int on_entry(const struct resultlog_entry *e, void *ctx)
 		check_str(r->found, "found");
 		check_str(r->stored_quantity, "storedQuantity");
 		check_str(r->stored_usage_time, "storedUsageTime");
+		{
+			/* an --aggregate usage's lines: within the cap, each a
+			 * line number */
+			const long *l;
+			size_t i, n = resultlog_row_lines(r, &l);
+
+			FUZZ_CHECK(n >= 1 && n <= RESULTLOG_LINES_MAX, "%zu lines",
+			           n);
+			FUZZ_CHECK(!r->nlines || r->lines, "lines without a list");
+			for (i = 0; r->nlines && i < n; i++)
+				FUZZ_CHECK(l[i] >= 1, "line %ld in lines", l[i]);
+		}
 	}
+	check_str(e->aggregate, "aggregate");
 	/* stop early now and then: the reader must not mind */
 	return s->entries == 1000;
 }

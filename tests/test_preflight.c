@@ -1,4 +1,4 @@
-/* The conductor's preflight: outputs that are inputs are refused before
+/* preflight: outputs that are inputs are refused before
  * anything is written, so an input is never truncated, deleted, or read
  * back while it is being written. */
 #include <setjmp.h>
@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "pipeline.h"
+#include "preflight.h"
 
 static void test_rejects_path_is_the_input(void **state)
 {
@@ -24,7 +25,7 @@ static void test_rejects_path_is_the_input(void **state)
 	 * "the stale reject file" at that path -- which starts with rejectLine,
 	 * because it is the fixed input -- and the input is gone. (With a reject,
 	 * fopen("w") would truncate the input while it is being read.) Neither
-	 * cli nor pipeline_preflight refuses --rejects (or --log) equal to a
+	 * cli nor preflight_import refuses --rejects (or --log) equal to a
 	 * FILE. Expected: refused before anything is written (exit 2), or the
 	 * input left alone. */
 	static const char text[] =
@@ -59,7 +60,7 @@ static void test_rejects_path_is_the_input(void **state)
 	cfg.rejects_path = in;
 	cfg.log_path = log;
 	memset(&out, 0, sizeof(out));
-	if (pipeline_preflight(&cfg, err, sizeof(err)) == RB_OK)
+	if (preflight_import(&cfg, err, sizeof(err)) == RB_OK)
 		(void)pipeline_import(&cfg, &sig, &out, err, sizeof(err));
 	fp = fopen(in, "rb"); /* NULL today: the input was deleted */
 	n = fp ? fread(buf, 1, sizeof(buf) - 1, fp) : 0;
@@ -84,10 +85,10 @@ static void test_log_path_is_the_input(void **state)
 	 * minutes here):
 	 *   printf 'subscriptionId,quantity\nsub-1,5\n' > y.csv
 	 *   rbusage import --dry-run --log y.csv y.csv
-	 * pipeline_preflight checks that an existing log belongs to the input
+	 * preflight_import checks that an existing log belongs to the input
 	 * only when not --dry-run, and nothing compares --log (or --rejects)
 	 * with the FILEs. Expected: refused by preflight (exit 2). This test
-	 * only calls pipeline_preflight, so it cannot loop when unskipped. */
+	 * only calls preflight_import, so it cannot loop when unskipped. */
 	static const char text[] =
 		"subscriptionId,quantity,usageTime\nsub-1,5,2026-01-01T00:00:00Z\n";
 	char dir[64], in[128], err[400] = "", cmd[128];
@@ -111,7 +112,7 @@ static void test_log_path_is_the_input(void **state)
 	cfg.files = files;
 	cfg.nfiles = 1;
 	cfg.log_path = in;
-	st = pipeline_preflight(&cfg, err, sizeof(err));
+	st = preflight_import(&cfg, err, sizeof(err));
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);
 	assert_int_not_equal(st, RB_OK);
