@@ -18,6 +18,7 @@
 
 struct slot {
 	bool used;
+	unsigned pos;        /* its index in flight.live while used */
 	struct rowstate rs;
 	struct usage u;
 	struct buf row;      /* the row as the reject file writes it */
@@ -40,7 +41,10 @@ struct flight {
 	struct flight_hooks hooks;
 	struct rowstate_limits lim;
 	struct slot *slots;
-	unsigned nslots, nused, nqueued;
+	unsigned *live;      /* the used slots' indices, nused of them: every
+	                        turn walks these, not all nslots */
+	unsigned *spare;     /* the free slots' indices, a stack */
+	unsigned nslots, nused, nspare, nqueued;
 	struct buf path;     /* request paths and bodies, built one at a time */
 	bool stopping;
 	unsigned long reconciled;
@@ -67,12 +71,19 @@ struct flight *flight_new(const struct config *cfg, struct sender *snd,
 	f->lim.settle_ms = cfg->settle_ms;
 	f->nslots = cfg->concurrency + SETTLING_ROWS;
 	f->slots = calloc(f->nslots, sizeof(*f->slots));
-	if (!f->slots) {
+	f->live = calloc(f->nslots, sizeof(*f->live));
+	f->spare = calloc(f->nslots, sizeof(*f->spare));
+	if (!f->slots || !f->live || !f->spare) {
+		free(f->slots);
+		free(f->live);
+		free(f->spare);
 		free(f);
 		return NULL;
 	}
-	for (i = 0; i < f->nslots; i++)
+	for (i = 0; i < f->nslots; i++) {
 		buf_init(&f->slots[i].row, 4 * READER_MAX_RECORD);
+		f->spare[f->nspare++] = f->nslots - 1 - i; /* slot 0 first */
+	}
 	buf_init(&f->path, 4 * READER_MAX_RECORD);
 	return f;
 }
@@ -86,6 +97,8 @@ void flight_free(struct flight *f)
 	for (i = 0; i < f->nslots; i++)
 		buf_free(&f->slots[i].row);
 	free(f->slots);
+	free(f->live);
+	free(f->spare);
 	buf_free(&f->path);
 	free(f);
 }
@@ -124,12 +137,12 @@ static bool same_second(const struct usage *a, const struct usage *b)
  * unknown outcome, or halfway through the pages of its lookup? */
 static bool second_busy(const struct flight *f, unsigned i)
 {
-	unsigned j;
+	unsigned k, j;
 
-	for (j = 0; j < f->nslots; j++) {
-		const struct slot *o = &f->slots[j];
+	for (k = 0; k < f->nused; k++) {
+		const struct slot *o = &f->slots[j = f->live[k]];
 
-		if (j != i && o->used &&
+		if (j != i &&
 		    (o->out || o->rs.state == ROWSTATE_SETTLING ||
 		     (o->rs.state == ROWSTATE_FINDING && o->page)) &&
 		    same_second(&f->slots[i].u, &o->u))
@@ -224,7 +237,10 @@ static void finish(struct flight *f, struct slot *sl, enum rowstate_action a)
 		f->fatal = st;
 	unqueue(f, sl);
 	sl->used = false;
-	f->nused--;
+	/* out of the live list (the last one takes its place), back to spare */
+	f->live[sl->pos] = f->live[--f->nused];
+	f->slots[f->live[sl->pos]].pos = sl->pos;
+	f->spare[f->nspare++] = (unsigned)(sl - f->slots);
 }
 
 static void act(struct flight *f, unsigned i, enum rowstate_action a)
@@ -269,15 +285,14 @@ enum rb_status flight_add(struct flight *f, const struct usage *u,
 	unsigned i;
 	struct slot *sl;
 
-	for (i = 0; i < f->nslots && f->slots[i].used; i++)
-		;
-	if (i == f->nslots)
+	if (!f->nspare)
 		return RB_ETOOBIG; /* the caller asks flight_room first */
+	i = f->spare[--f->nspare];
 	sl = &f->slots[i];
-	memset(&sl->rs, 0, sizeof(sl->rs));
 	rowstate_init(&sl->rs);
 	sl->used = true;
-	f->nused++;
+	sl->pos = f->nused;
+	f->live[f->nused++] = i;
 	sl->u = *u;
 	sl->queued = ROWSTATE_DO_NOTHING;
 	sl->out = false;
@@ -329,17 +344,16 @@ static enum rb_status submit(struct flight *f, unsigned i,
  * must not hide a request that went out. */
 static enum rb_status dispatch(struct flight *f)
 {
-	unsigned i, room = sender_room(f->snd), n = 0;
+	unsigned i, k, room = sender_room(f->snd), n = 0;
 	unsigned go[256];
 	enum rb_status st;
 
 	if (!f->nqueued || !room || f->stopping)
 		return RB_OK;
-	for (i = 0; i < f->nslots && n < room && n < 256; i++) {
-		struct slot *sl = &f->slots[i];
+	for (k = 0; k < f->nused && n < room && n < 256; k++) {
+		struct slot *sl = &f->slots[i = f->live[k]];
 
-		if (!sl->used || sl->queued == ROWSTATE_DO_NOTHING ||
-		    second_busy(f, i))
+		if (sl->queued == ROWSTATE_DO_NOTHING || second_busy(f, i))
 			continue;
 		if (sl->queued == ROWSTATE_DO_POST &&
 		    (st = f->hooks.pending(f->hooks.ctx, &sl->u)))
@@ -367,12 +381,13 @@ static enum rb_status dispatch(struct flight *f)
 static int64_t fire_due(struct flight *f, int64_t now)
 {
 	int64_t next = -1;
-	unsigned i;
+	unsigned k, i;
 
-	for (i = 0; i < f->nslots; i++) {
-		struct slot *sl = &f->slots[i];
+	/* backwards: a row that ends is replaced by one already seen */
+	for (k = f->nused; k-- > 0;) {
+		struct slot *sl = &f->slots[i = f->live[k]];
 
-		if (!sl->used || sl->rs.state != ROWSTATE_SETTLING)
+		if (sl->rs.state != ROWSTATE_SETTLING)
 			continue;
 		if (sl->rs.due_ms <= now)
 			apply(f, i, ROWSTATE_EV_SETTLED, now);
@@ -539,17 +554,16 @@ static void on_result(struct flight *f, const struct sender_result *res)
 void flight_stop(struct flight *f)
 {
 	int64_t now = clock_mono_ms();
-	unsigned i;
+	unsigned k, i;
 
 	if (f->stopping)
 		return;
 	f->stopping = true;
-	for (i = 0; i < f->nslots; i++) {
-		struct slot *sl = &f->slots[i];
+	/* backwards: a row that ends is replaced by one already seen */
+	for (k = f->nused; k-- > 0;) {
+		struct slot *sl = &f->slots[i = f->live[k]];
 		enum rowstate_action q = sl->queued;
 
-		if (!sl->used)
-			continue;
 		if (q != ROWSTATE_DO_NOTHING) {
 			/* only queued: it never went out */
 			unqueue(f, sl);
