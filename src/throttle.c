@@ -151,7 +151,10 @@ long throttle_floor(const struct throttle *t)
 {
 	if (!t->known)
 		return 0;
-	return (long)ceil((double)t->limit * t->reserve_pct / 100.0 - 1e-9);
+	/* ceil(limit * pct / 100) in integers: exact for any limit (in
+	 * doubles a limit near 10^15 gave a floor above the limit) */
+	return t->limit / 100 * (long)t->reserve_pct +
+	       (t->limit % 100 * (long)t->reserve_pct + 99) / 100;
 }
 
 /*

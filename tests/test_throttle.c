@@ -193,6 +193,18 @@ static void reserve_is_a_floor(void **state)
 	tk = go(&t, now);
 	see(&t, &tk, 201, 100, 99, now + 5);
 	assert_int_equal(throttle_floor(&t), 20);
+	{
+		/* exact for any limit: in doubles, 20% of a limit near 10^15
+		 * came out above the limit itself (fuzz_response) */
+		struct throttle h = t;
+
+		h.limit = 999999999999990L;
+		assert_int_equal(throttle_floor(&h), 199999999999998L);
+		h.limit = 7;
+		assert_int_equal(throttle_floor(&h), 2); /* ceil(1.4) */
+		h.reserve_pct = 0;
+		assert_int_equal(throttle_floor(&h), 0);
+	}
 	/* one at a time, each answered: exactly down to 20, never 19 */
 	for (r = 98; r >= 20; r--) {
 		now += 10;
