@@ -457,6 +457,13 @@ static enum rowstate_event lookup_event(struct flight *f, unsigned i,
 	if (fc.found)
 		return ROWSTATE_EV_FOUND;
 	if (request_next_page(sl->page, fc.n, res->page_total, &next)) {
+		/* Once the run winds down nothing goes out (dispatch), so a
+		 * page queued now would hold the row, and the run, for ever. */
+		if (f->stopping) {
+			snprintf(why, sizeof(why),
+			         "interrupted before the page at offset %lu", next);
+			goto failed;
+		}
 		queue(f, sl, ROWSTATE_DO_LOOKUP, next); /* every page */
 		return ROWSTATE_EV_COUNT;
 	}
