@@ -586,3 +586,8 @@ int resume_claim(struct resume *rs, const char *id)
 {
 	return dedup_seen_key(rs->claimed, id, strlen(id));
 }
+
+bool resume_claimed(struct resume *rs, const char *id)
+{
+	return dedup_has_key(rs->claimed, id, strlen(id)) == 1;
+}

@@ -108,10 +108,14 @@ static void same_input_by_line(void **state)
 	/* the first real run's stamp, not the dry run's */
 	assert_string_equal(resume_stamped(rs), "2026-11-20T00:00:00Z");
 	assert_true(resume_last_write_ms(rs) > 0);
-	/* u2 is claimed; another id is not, once */
+	/* u2 is claimed; another id is not, once; asking claims nothing */
+	assert_true(resume_claimed(rs, "u2"));
+	assert_false(resume_claimed(rs, "u9"));
+	assert_false(resume_claimed(rs, "u9"));
 	assert_int_equal(resume_claim(rs, "u2"), 1);
 	assert_int_equal(resume_claim(rs, "u9"), 0);
 	assert_int_equal(resume_claim(rs, "u9"), 1);
+	assert_true(resume_claimed(rs, "u9"));
 	resume_free(rs);
 }
 
