@@ -336,12 +336,18 @@ static int on_row(struct resume *rs, const struct resultlog_entry *e)
 {
 	const struct resultlog_row *r = &e->row;
 	long line = r->line;
+	enum resultlog_status status = r->status;
 
-	if (r->status == RESULTLOG_CREATED && r->usage_id &&
+	/* A row --skip-existing found on the server names that usage: it is
+	 * there as surely as one this log created (a row skipped as created
+	 * by an earlier run names none: its created line counts). */
+	if (status == RESULTLOG_SKIPPED && r->usage_id)
+		status = RESULTLOG_CREATED;
+	if (status == RESULTLOG_CREATED && r->usage_id &&
 	    dedup_seen_key(rs->claimed, r->usage_id, strlen(r->usage_id)) < 0)
 		return -1;
 	if (rs->run_other && !rs->other_line &&
-	    (r->status == RESULTLOG_CREATED || r->status == RESULTLOG_PENDING)) {
+	    (status == RESULTLOG_CREATED || status == RESULTLOG_PENDING)) {
 		/* a usage sent with another --aggregate: no row of this run can
 		 * be matched to it (load refuses) */
 		snprintf(rs->other_kind, sizeof(rs->other_kind), "%s",
@@ -352,8 +358,8 @@ static int on_row(struct resume *rs, const struct resultlog_entry *e)
 		/* a run for an earlier version of the input */
 		struct old_row *o;
 
-		if (r->status != RESULTLOG_CREATED && r->status != RESULTLOG_PENDING &&
-		    r->status != RESULTLOG_REFUSED)
+		if (status != RESULTLOG_CREATED && status != RESULTLOG_PENDING &&
+		    status != RESULTLOG_REFUSED)
 			return 0;
 		if (!r->subscription_id || !r->usage_time || !r->quantity)
 			return 0; /* not a row that was sent */
@@ -364,7 +370,7 @@ static int on_row(struct resume *rs, const struct resultlog_entry *e)
 		o->gen = rs->gen;
 		o->line = line;
 		o->seq = rs->nold;
-		o->status = r->status;
+		o->status = status;
 		o->key = arena_key(rs, r->subscription_id, r->usage_time,
 		                   r->quantity);
 		if (o->key == (size_t)-1)
@@ -372,7 +378,7 @@ static int on_row(struct resume *rs, const struct resultlog_entry *e)
 		rs->nold++;
 		return 0;
 	}
-	switch (r->status) {
+	switch (status) {
 	case RESULTLOG_CREATED:
 		if (bits_set(&rs->created, line))
 			return -1;

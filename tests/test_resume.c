@@ -162,6 +162,38 @@ static void other_version_refused_or_by_content(void **state)
 	resume_free(rs);
 }
 
+/* A row --skip-existing found on the server names its usage: a later run
+ * (with the option or without) skips it as it skips a created one, by line
+ * and by content, and no lookup may take that usage for another row. A row
+ * skipped as created by an earlier run names none and counts once. */
+static void skipped_on_server(void **state)
+{
+	struct resume *rs;
+	struct usage a = u_of("a", "1", T1), b = u_of("b", "2", T1);
+
+	(void)state;
+	write_log(RUN("v1:1:aa")
+	          ROW(2, "skipped", "a", "1", T1, ",\"usageId\":\"u2\",\"found\":"
+	              "\"already on the server (--skip-existing)\"")
+	          ROW(3, "pending", "b", "2", T1, "")
+	          ROW(3, "created", "b", "2", T1, ",\"usageId\":\"u3\"")
+	          RUN("v1:1:aa")
+	          ROW(3, "skipped", "b", "2", T1, ",\"found\":\"created by an "
+	              "earlier run\""));
+	rs = load("v1:1:aa", false, RB_OK);
+	assert_int_equal(resume_take(rs, 2, &a), RESUME_CREATED);
+	assert_int_equal(resume_take(rs, 3, &b), RESUME_CREATED);
+	assert_true(resume_claimed(rs, "u2"));
+	resume_free(rs);
+	rs = load("v1:2:bb", true, RB_OK); /* another version: by content */
+	assert_int_equal(resume_take(rs, 7, &a), RESUME_CREATED);
+	assert_int_equal(resume_take(rs, 8, &a), RESUME_SEND);
+	assert_int_equal(resume_take(rs, 9, &b), RESUME_CREATED);
+	assert_int_equal(resume_take(rs, 10, &b), RESUME_SEND);
+	assert_true(resume_claimed(rs, "u2"));
+	resume_free(rs);
+}
+
 static void stdin_by_content(void **state)
 {
 	struct resume *rs;
@@ -349,6 +381,7 @@ int main(void)
 		cmocka_unit_test(no_log),
 		cmocka_unit_test(same_input_by_line),
 		cmocka_unit_test(other_version_refused_or_by_content),
+		cmocka_unit_test(skipped_on_server),
 		cmocka_unit_test(stdin_by_content),
 		cmocka_unit_test(not_a_log),
 		cmocka_unit_test(aggregates_by_content),

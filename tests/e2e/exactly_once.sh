@@ -195,6 +195,13 @@ reqs = [json.loads(l) for l in urllib.request.urlopen(sys.argv[1] + "/__requests
 gets = [r for r in reqs if r["method"] == "GET" and "/usages" in r["path"]]
 assert 1 <= len(gets) <= 2, gets
 PY
+# the same import again, as cron would run it, without the option: the rows
+# found on the server are as done as the rows created
+run "$RBUSAGE" import $OPTS se.csv
+expect_rc 0
+expect_grep "created 0 " err
+expect_grep "skipped 100" err
+[ "$(ledger_count)" -eq 100 ] || fail "rows found on the server were sent again"
 stop_fake
 
 # --- --skip-existing resuming rows a crash left pending ----------------------
