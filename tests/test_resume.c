@@ -218,6 +218,36 @@ static void not_a_log(void **state)
 	resume_free(NULL);
 }
 
+/* A log is input too: a row line no input can have is refused, saying
+ * where, and the lines kept cost memory by the pages they touch, not by
+ * the largest number named (2^35 once took 8 GiB). */
+static void hostile_lines(void **state)
+{
+	struct resume *rs;
+	struct usage u = u_of("a", "1", T1);
+
+	(void)state;
+	write_log(RUN("v1:1:aa")
+	          ROW(34359738368, "created", "a", "1", T1, ",\"usageId\":\"u\""));
+	load("v1:1:aa", false, RB_EINPUT);
+	assert_non_null(strstr(err, "line 2"));
+	assert_non_null(strstr(err, "34359738368"));
+	write_log(RUN("v1:1:aa")
+	          ROW(-5, "created", "a", "1", T1, ",\"usageId\":\"u\""));
+	load("v1:1:aa", false, RB_EINPUT);
+	write_log(RUN("v1:1:aa")
+	          ROW(4294967295, "created", "a", "1", T1, "")
+	          ROW(4294967294, "pending", "a", "1", T1, "")
+	          ROW(3, "pending", "a", "1", T1, ""));
+	rs = load("v1:1:aa", false, RB_OK);
+	assert_int_equal(resume_take(rs, 4294967295L, &u), RESUME_CREATED);
+	assert_int_equal(resume_take(rs, 4294967294L, &u), RESUME_UNKNOWN);
+	assert_int_equal(resume_take(rs, 3, &u), RESUME_UNKNOWN);
+	assert_int_equal(resume_take(rs, 2, &u), RESUME_SEND);
+	assert_int_equal(resume_take(rs, 4294967296L, &u), RESUME_SEND);
+	resume_free(rs);
+}
+
 /* --aggregate: a run line that says it, rows that name their lines */
 #define RUNA(fp, agg) "{\"type\":\"run\",\"command\":\"import\"," \
 	"\"input\":\"x.csv\",\"fingerprint\":\"" fp "\",\"dryRun\":false," \
@@ -384,6 +414,7 @@ int main(void)
 		cmocka_unit_test(skipped_on_server),
 		cmocka_unit_test(stdin_by_content),
 		cmocka_unit_test(not_a_log),
+		cmocka_unit_test(hostile_lines),
 		cmocka_unit_test(aggregates_by_content),
 		cmocka_unit_test(aggregates_bucket_left),
 		cmocka_unit_test(aggregate_mismatch_refused),
