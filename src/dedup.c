@@ -450,6 +450,22 @@ int dedup_seen_key(struct dedup *d, const void *key, size_t len)
 	return dedup_add(d, hash_xxh64(key, len, 0), 0, NULL);
 }
 
+int dedup_has_key(struct dedup *d, const void *key, size_t len)
+{
+	uint64_t h = hash_xxh64(key, len, 0), bits;
+	struct dedup_sub *s;
+	uint32_t at;
+
+	if (h == 0)
+		h = 1; /* as dedup_add keeps it */
+	s = &d->sub[h >> (64 - DEDUP_SUB_BITS)];
+	bits = dedup_map_bits(h);
+	if ((*dedup_map_word(s, h) & bits) != bits)
+		return 0; /* never added: its filter bits would all be set */
+	dedup_flush(d);
+	return *dedup_find(s, h, &at) != 0;
+}
+
 size_t dedup_count(const struct dedup *d)
 {
 	return d->count;

@@ -32,6 +32,9 @@ int dedup_seen(struct dedup *d, const struct usage *u, long *first_line);
  * len may be 0. A set should hold one kind of key: a usage's key and the
  * same bytes given here are one key. */
 int dedup_seen_key(struct dedup *d, const void *key, size_t len);
+/* 1 when key was given to dedup_seen_key before, else 0; remembers nothing
+ * (not const: it may store the keys still batched). */
+int dedup_has_key(struct dedup *d, const void *key, size_t len);
 size_t dedup_count(const struct dedup *d); /* distinct keys remembered */
 size_t dedup_bytes(const struct dedup *d); /* heap bytes held, for benches */
 /* For tests only: make the filters of the sub-tables made from now on

@@ -118,12 +118,13 @@ int existing_add(struct existing *p, const struct response_usage *u)
 	return 0;
 }
 
-int existing_take(struct existing *p, const struct usage *row, char *id,
-                    size_t idlen)
+int existing_take(struct existing *p, const struct usage *row,
+                  existing_claim_fn claim, void *ctx, char *id, size_t idlen)
 {
 	int64_t ms = row->usage_time_ms;
 	int64_t second = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
 	size_t i;
+	int c;
 
 	for (i = p->bucket[pool_bucket(p, row->subscription_id, second)];
 	     i != POOL_NONE; i = p->v[i].next) {
@@ -132,7 +133,11 @@ int existing_take(struct existing *p, const struct usage *row, char *id,
 		if (e->taken || e->second != second ||
 		    !match_usage(row, &e->u, NULL))
 			continue;
-		e->taken = true;
+		if ((c = claim(ctx, e->u.id)) < 0)
+			return -1;
+		e->taken = true; /* ours now, or another row's all along */
+		if (c)
+			continue;
 		snprintf(id, idlen, "%s", e->u.id);
 		return 1;
 	}

@@ -18,7 +18,9 @@
 struct existing;
 
 /* Is id already accounted for (created by a row of the log)? Such a usage
- * is no other row's. Returns 1 yes, 0 no, -1 out of memory. */
+ * is no other row's. Returns 1 yes, 0 no, -1 out of memory. It must only
+ * ask: a row the log has with an unknown outcome finds its own usage among
+ * the listed ones, so listing them claims none. */
 typedef int (*existing_claimed_fn)(void *ctx, const char *id);
 
 /* Lists [from_ms, to_ms] (cut to whole seconds) through snd, which must have
@@ -32,10 +34,16 @@ enum rb_status existing_load(struct existing **out, struct sender *snd,
                              size_t errlen);
 void existing_free(struct existing *e); /* accepts NULL */
 
-/* Takes the first listed usage not taken yet that matches row: 1 with its
- * id in id (idlen bytes), 0 when none. */
-int existing_take(struct existing *e, const struct usage *row, char *id,
-                  size_t idlen);
+/* Claims id for a row: 1 when a row of the log holds it already (a row
+ * whose outcome was unknown found it meanwhile), 0 when claimed now, -1 out
+ * of memory. */
+typedef int (*existing_claim_fn)(void *ctx, const char *id);
+
+/* Takes the first listed usage not taken yet that matches row and that
+ * claim() gives it: 1 with its id in id (idlen bytes), 0 when none, -1 out
+ * of memory. */
+int existing_take(struct existing *e, const struct usage *row,
+                  existing_claim_fn claim, void *ctx, char *id, size_t idlen);
 
 /* The pieces, for tests: an empty set, and adding one listed usage (a
  * usage whose quantity or usageTime cannot be read is left out). */

@@ -17,8 +17,7 @@
 #define WHY_MAX 900
 
 struct slot {
-	bool used;
-	unsigned pos;        /* its index in flight.live while used */
+	unsigned pos;        /* its index in flight.live while in use */
 	struct rowstate rs;
 	struct usage u;
 	struct buf row;      /* the row as the reject file writes it */
@@ -236,7 +235,6 @@ static void finish(struct flight *f, struct slot *sl, enum rowstate_action a)
 	if ((st = f->hooks.done(f->hooks.ctx, &r)) && !f->fatal)
 		f->fatal = st;
 	unqueue(f, sl);
-	sl->used = false;
 	/* out of the live list (the last one takes its place), back to spare */
 	f->live[sl->pos] = f->live[--f->nused];
 	f->slots[f->live[sl->pos]].pos = sl->pos;
@@ -290,7 +288,6 @@ enum rb_status flight_add(struct flight *f, const struct usage *u,
 	i = f->spare[--f->nspare];
 	sl = &f->slots[i];
 	rowstate_init(&sl->rs);
-	sl->used = true;
 	sl->pos = f->nused;
 	f->live[f->nused++] = i;
 	sl->u = *u;
@@ -457,6 +454,13 @@ static enum rowstate_event lookup_event(struct flight *f, unsigned i,
 	if (fc.found)
 		return ROWSTATE_EV_FOUND;
 	if (request_next_page(sl->page, fc.n, res->page_total, &next)) {
+		/* Once the run winds down nothing goes out (dispatch), so a
+		 * page queued now would hold the row, and the run, for ever. */
+		if (f->stopping) {
+			snprintf(why, sizeof(why),
+			         "interrupted before the page at offset %lu", next);
+			goto failed;
+		}
 		queue(f, sl, ROWSTATE_DO_LOOKUP, next); /* every page */
 		return ROWSTATE_EV_COUNT;
 	}

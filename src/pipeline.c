@@ -254,13 +254,50 @@ static enum rb_status emit_body(struct import *im, const struct usage *u)
 	return RB_OK;
 }
 
+/* ---- --skip-existing ---- */
+
+/* Listing the window only asks (a pending row must still find its own
+ * usage among those listed); the row that takes a usage claims it. */
+static int claimed_cb(void *ctx, const char *id)
+{
+	return resume_claimed(ctx, id);
+}
+
+static int claim_cb(void *ctx, const char *id)
+{
+	return resume_claim(ctx, id);
+}
+
+/* u (nrows rows) on the server already, as a listed usage it takes and
+ * claims: logged skipped (r: its line so far), *st the outcome. */
+static bool on_server(struct import *im, const struct usage *u, size_t nrows,
+                      struct resultlog_row *r, enum rb_status *st)
+{
+	char id[128];
+	int k;
+
+	if (!im->existing || !(k = existing_take(im->existing, u, claim_cb,
+	                                         im->rs, id, sizeof(id))))
+		return false;
+	if (k < 0) {
+		rb_detail(im->err, im->errlen, "out of memory");
+		*st = RB_ENOMEM;
+		return true;
+	}
+	im->c.skipped += nrows;
+	r->usage_id = id;
+	r->found = "already on the server (--skip-existing)";
+	*st = log_line(im, r, u);
+	return true;
+}
+
 /* One checked row: reject it, count it, skip it, or put it in flight. */
 static enum rb_status take(struct import *im, const struct intake_row *ir)
 {
 	struct resultlog_row r;
 	const struct usage *u = &ir->u;
-	char id[128];
 	bool unknown = false;
+	enum rb_status st;
 
 	if (ir->kind == INTAKE_OTHER_SHARD) {
 		im->c.other_shard++;
@@ -301,13 +338,8 @@ static enum rb_status take(struct import *im, const struct intake_row *ir)
 	case RESUME_SEND:
 		break;
 	}
-	if (!unknown && im->existing &&
-	    existing_take(im->existing, u, id, sizeof(id))) {
-		im->c.skipped++;
-		r.usage_id = id;
-		r.found = "already on the server (--skip-existing)";
-		return log_line(im, &r, u);
-	}
+	if (!unknown && on_server(im, u, 1, &r, &st))
+		return st;
 	if (rejects_format_row(im->rj, &ir->row, &im->rowbuf))
 		buf_reset(&im->rowbuf);
 	return flight_add(im->fl, u, im->rowbuf.data, im->rowbuf.len, unknown,
@@ -369,7 +401,7 @@ static enum rb_status take_usage(struct import *im,
 {
 	struct resultlog_row r = {0};
 	const struct usage *u = &it->g->usage;
-	char id[128];
+	enum rb_status st;
 
 	if (it->action == BUNDLE_REJECT) {
 		im->c.usages -= !it->g->reject; /* not its sum: its bucket */
@@ -384,12 +416,8 @@ static enum rb_status take_usage(struct import *im,
 		r.found = "created by an earlier run";
 		return log_line(im, &r, u);
 	}
-	if (im->existing && existing_take(im->existing, u, id, sizeof(id))) {
-		im->c.skipped += it->g->nlines;
-		r.usage_id = id;
-		r.found = "already on the server (--skip-existing)";
-		return log_line(im, &r, u);
-	}
+	if (on_server(im, u, it->g->nlines, &r, &st))
+		return st;
 	return flight_add(im->fl, u, NULL, 0, false, 0);
 }
 
@@ -450,13 +478,6 @@ static enum rb_status recall_rows(struct import *im)
 		        "lines\n",
 		        im->path, missing);
 	return RB_OK;
-}
-
-/* ---- --skip-existing ---- */
-
-static int claimed_cb(void *ctx, const char *id)
-{
-	return resume_claim(ctx, id);
 }
 
 /* ---- the loop ---- */

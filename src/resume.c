@@ -11,46 +11,82 @@
 
 #include "dedup.h"
 #include "hash.h"
+#include "linemap.h"
 #include "resultlog.h"
 
 /* ---- rows of this input, by line: two bits a line ---- */
 
+/* A log is input too: its pages are made when a line of them is first set,
+ * so a sparse or hostile line number costs one page, not memory up to it,
+ * and lines past LINEMAP_MAX are refused, as report and undo refuse them. */
+#define BITS_PAGE_LINES ((size_t)1 << 17) /* 16 KiB a page */
+#define BITS_BAD_LINE (-2)
+
 struct bits {
-	uint8_t *b;
-	size_t n; /* bytes */
+	uint8_t **pages; /* owned; NULL until a line of the page is set */
+	size_t npages;
 };
 
+/* 0, -1 out of memory, BITS_BAD_LINE for a line no input has. */
 static int bits_set(struct bits *s, long i)
 {
-	size_t byte = (size_t)i / 8;
+	size_t page = (size_t)i / BITS_PAGE_LINES;
 
-	if (i < 0)
-		return 0;
-	if (byte >= s->n) {
-		size_t nn = s->n ? s->n : 1024;
-		uint8_t *p;
+	if (i < 1 || (long long)i > LINEMAP_MAX)
+		return BITS_BAD_LINE;
+	if (page >= s->npages) {
+		size_t n = s->npages ? s->npages : 16;
+		uint8_t **p;
 
-		while (nn <= byte)
-			nn *= 2;
-		if (!(p = realloc(s->b, nn)))
+		while (n <= page)
+			n *= 2;
+		if (!(p = realloc(s->pages, n * sizeof(*p))))
 			return -1;
-		memset(p + s->n, 0, nn - s->n);
-		s->b = p;
-		s->n = nn;
+		memset(p + s->npages, 0, (n - s->npages) * sizeof(*p));
+		s->pages = p;
+		s->npages = n;
 	}
-	s->b[byte] |= (uint8_t)(1u << (i % 8));
+	if (!s->pages[page] &&
+	    !(s->pages[page] = calloc(BITS_PAGE_LINES / 8, 1)))
+		return -1;
+	s->pages[page][(size_t)i % BITS_PAGE_LINES / 8] |=
+		(uint8_t)(1u << (i % 8));
 	return 0;
+}
+
+/* The byte holding line i's bit, NULL when no page holds it. */
+static uint8_t *bits_byte(const struct bits *s, long i)
+{
+	size_t page = (size_t)i / BITS_PAGE_LINES;
+
+	if (i < 1 || (long long)i > LINEMAP_MAX || page >= s->npages ||
+	    !s->pages[page])
+		return NULL;
+	return &s->pages[page][(size_t)i % BITS_PAGE_LINES / 8];
 }
 
 static void bits_clear(struct bits *s, long i)
 {
-	if (i >= 0 && (size_t)i / 8 < s->n)
-		s->b[i / 8] &= (uint8_t)~(1u << (i % 8));
+	uint8_t *b = bits_byte(s, i);
+
+	if (b)
+		*b &= (uint8_t)~(1u << (i % 8));
 }
 
 static bool bits_get(const struct bits *s, long i)
 {
-	return i >= 0 && (size_t)i / 8 < s->n && (s->b[i / 8] >> (i % 8)) & 1;
+	const uint8_t *b = bits_byte(s, i);
+
+	return b && (*b >> (i % 8)) & 1;
+}
+
+static void bits_free(struct bits *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->npages; i++)
+		free(s->pages[i]);
+	free(s->pages);
 }
 
 /* ---- rows of earlier versions of the input, by content ---- */
@@ -100,6 +136,7 @@ struct resume {
 	struct key_count *keys; /* open addressing, a power of two */
 	size_t nkeys, capkeys;
 	bool oom;
+	long bad_log_line, bad_row_line; /* a row line no input has */
 };
 
 static int grow(void **p, size_t *cap, size_t need, size_t size)
@@ -336,12 +373,19 @@ static int on_row(struct resume *rs, const struct resultlog_entry *e)
 {
 	const struct resultlog_row *r = &e->row;
 	long line = r->line;
+	enum resultlog_status status = r->status;
+	int k = 0;
 
-	if (r->status == RESULTLOG_CREATED && r->usage_id &&
+	/* A row --skip-existing found on the server names that usage: it is
+	 * there as surely as one this log created (a row skipped as created
+	 * by an earlier run names none: its created line counts). */
+	if (status == RESULTLOG_SKIPPED && r->usage_id)
+		status = RESULTLOG_CREATED;
+	if (status == RESULTLOG_CREATED && r->usage_id &&
 	    dedup_seen_key(rs->claimed, r->usage_id, strlen(r->usage_id)) < 0)
 		return -1;
 	if (rs->run_other && !rs->other_line &&
-	    (r->status == RESULTLOG_CREATED || r->status == RESULTLOG_PENDING)) {
+	    (status == RESULTLOG_CREATED || status == RESULTLOG_PENDING)) {
 		/* a usage sent with another --aggregate: no row of this run can
 		 * be matched to it (load refuses) */
 		snprintf(rs->other_kind, sizeof(rs->other_kind), "%s",
@@ -352,8 +396,8 @@ static int on_row(struct resume *rs, const struct resultlog_entry *e)
 		/* a run for an earlier version of the input */
 		struct old_row *o;
 
-		if (r->status != RESULTLOG_CREATED && r->status != RESULTLOG_PENDING &&
-		    r->status != RESULTLOG_REFUSED)
+		if (status != RESULTLOG_CREATED && status != RESULTLOG_PENDING &&
+		    status != RESULTLOG_REFUSED)
 			return 0;
 		if (!r->subscription_id || !r->usage_time || !r->quantity)
 			return 0; /* not a row that was sent */
@@ -364,7 +408,7 @@ static int on_row(struct resume *rs, const struct resultlog_entry *e)
 		o->gen = rs->gen;
 		o->line = line;
 		o->seq = rs->nold;
-		o->status = r->status;
+		o->status = status;
 		o->key = arena_key(rs, r->subscription_id, r->usage_time,
 		                   r->quantity);
 		if (o->key == (size_t)-1)
@@ -372,15 +416,15 @@ static int on_row(struct resume *rs, const struct resultlog_entry *e)
 		rs->nold++;
 		return 0;
 	}
-	switch (r->status) {
+	switch (status) {
 	case RESULTLOG_CREATED:
-		if (bits_set(&rs->created, line))
-			return -1;
+		if ((k = bits_set(&rs->created, line)))
+			break;
 		bits_clear(&rs->unknown, line);
 		break;
 	case RESULTLOG_PENDING:
-		if (!bits_get(&rs->created, line) && bits_set(&rs->unknown, line))
-			return -1;
+		if (!bits_get(&rs->created, line))
+			k = bits_set(&rs->unknown, line);
 		break;
 	case RESULTLOG_REFUSED:
 		bits_clear(&rs->unknown, line); /* a 4xx: nothing stored */
@@ -389,7 +433,12 @@ static int on_row(struct resume *rs, const struct resultlog_entry *e)
 		/* failed keeps "unknown": a timeout may have stored it */
 		break;
 	}
-	return 0;
+	if (k == BITS_BAD_LINE) {
+		rs->bad_log_line = e->line_no;
+		rs->bad_row_line = line;
+		return 1;
+	}
+	return k;
 }
 
 static int on_entry(const struct resultlog_entry *e, void *ctx)
@@ -401,7 +450,7 @@ static int on_entry(const struct resultlog_entry *e, void *ctx)
 		r = on_run(rs, e);
 	else if (e->type == RESULTLOG_ENTRY_ROW)
 		r = on_row(rs, e);
-	if (r)
+	if (r < 0)
 		rs->oom = true;
 	return r;
 }
@@ -410,8 +459,8 @@ void resume_free(struct resume *rs)
 {
 	if (!rs)
 		return;
-	free(rs->created.b);
-	free(rs->unknown.b);
+	bits_free(&rs->created);
+	bits_free(&rs->unknown);
 	dedup_free(rs->claimed);
 	free(rs->fps);
 	free(rs->old);
@@ -454,6 +503,14 @@ enum rb_status resume_load(const char *log_path, const char *input,
 	if (!st && rs->oom) {
 		rb_detail(err, errlen, "out of memory");
 		st = RB_ENOMEM;
+	}
+	if (!st && rs->bad_log_line) {
+		rb_detail(err, errlen,
+		          "%s: line %ld names input line %ld, which no input has "
+		          "(1 to %lld): not a log rbusage wrote; give --log NEW_PATH",
+		          log_path, rs->bad_log_line, rs->bad_row_line,
+		          (long long)LINEMAP_MAX);
+		st = RB_EINPUT;
 	}
 	if (!st && rs->other_line) {
 		const char *now = config_aggregate_name(aggregate);
@@ -585,4 +642,9 @@ int64_t resume_last_write_ms(const struct resume *rs)
 int resume_claim(struct resume *rs, const char *id)
 {
 	return dedup_seen_key(rs->claimed, id, strlen(id));
+}
+
+bool resume_claimed(struct resume *rs, const char *id)
+{
+	return dedup_has_key(rs->claimed, id, strlen(id)) == 1;
 }

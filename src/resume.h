@@ -66,5 +66,7 @@ int64_t resume_last_write_ms(const struct resume *rs);
 /* Usage ids some row of the log has claimed (created). 1 when id was
  * claimed already, else 0 and it is claimed now; -1 out of memory. */
 int resume_claim(struct resume *rs, const char *id);
+/* Whether id is claimed, claiming nothing. */
+bool resume_claimed(struct resume *rs, const char *id);
 
 #endif

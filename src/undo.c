@@ -44,7 +44,9 @@ struct undo {
 	struct buf path;
 	struct linemap last;    /* row line -> log line of its last entry */
 	bool in_dry;
-	bool stop, auth_stop, not_import, wrong_place, undo_not_undo;
+	bool stop, not_import, wrong_place, undo_not_undo;
+	enum rb_status stop_status; /* RB_EAUTH, RB_ENET: no DELETE can get
+	                               through (said once, in err) */
 	enum rb_status fatal;
 	char *err;
 	size_t errlen;
@@ -84,14 +86,22 @@ static void undo_result(struct undo *ud, const struct sender_result *res)
 		r.found = res->http == 404 ? "already gone" : NULL;
 		ud->c.created++; /* counts deletions in an undo */
 	} else {
-		if (res->outcome == SENDER_AUTH || res->outcome == SENDER_STOP) {
-			if (!ud->auth_stop)
+		if (res->outcome == SENDER_AUTH || res->outcome == SENDER_STOP ||
+		    res->outcome == SENDER_UNREACHABLE) {
+			if (!ud->stop_status)
 				rb_detail(ud->err, ud->errlen,
 				          res->outcome == SENDER_AUTH
 				              ? "the server refused our credentials (%s)"
-				              : "cannot go on: %s",
+				          : res->outcome == SENDER_STOP
+				              ? "cannot go on: %s"
+				              : "%s; stopping (run the same command "
+				                "again once the API can be reached)",
 				          res->reason);
-			ud->auth_stop = ud->stop = true;
+			if (!ud->stop_status)
+				ud->stop_status = res->outcome == SENDER_UNREACHABLE
+				                      ? RB_ENET
+				                      : RB_EAUTH;
+			ud->stop = true;
 		}
 		r.status = res->outcome == SENDER_REFUSED ? RESULTLOG_REFUSED
 		                                          : RESULTLOG_FAILED;
@@ -375,11 +385,11 @@ enum rb_status undo_run(const struct config *cfg,
 		st = ud.fatal;
 	while (!st && sender_busy(ud.snd)) {
 		if (ud.stop)
-			sender_wind_down(ud.snd, ud.auth_stop || *signals > 1);
+			sender_wind_down(ud.snd, ud.stop_status || *signals > 1);
 		st = undo_step(&ud);
 	}
-	if (!st && ud.auth_stop)
-		st = RB_EAUTH;
+	if (!st && ud.stop_status)
+		st = ud.stop_status;
 	if (!st && ud.stop) {
 		st = RB_EINTR;
 		rb_detail(err, errlen, "interrupted; run the same command again to "
@@ -387,7 +397,9 @@ enum rb_status undo_run(const struct config *cfg,
 	}
 	if (ud.lg) {
 		char serr[256];
-		resultlog_write_summary(ud.lg, &ud.c, false, st == RB_EINTR,
+		resultlog_write_summary(ud.lg, &ud.c, false,
+		                        st == RB_EINTR || st == RB_EAUTH ||
+		                                st == RB_ENET,
 		                        (long)(clock_mono_ms() - t0), serr, sizeof(serr));
 	}
 	if (!cfg->quiet && st != RB_EUSAGE) {
@@ -397,7 +409,7 @@ enum rb_status undo_run(const struct config *cfg,
 		rs.counts = &ud.c;
 		rs.reasons = ud.reasons;
 		rs.undo = true;
-		rs.interrupted = st == RB_EINTR || st == RB_EAUTH;
+		rs.interrupted = st == RB_EINTR || st == RB_EAUTH || st == RB_ENET;
 		rs.elapsed_ms = (long)(clock_mono_ms() - t0);
 		report_summary(stderr, &rs);
 	}

@@ -280,6 +280,36 @@ static void test_dedup_key(void **state)
 	dedup_free(d);
 }
 
+/* dedup_has_key asks without remembering: keys still in the batch, keys
+ * stored, keys never given, over growths of every sub-table. */
+static void test_dedup_has_key(void **state)
+{
+	enum { N = 50000 };
+	struct dedup *d = dedup_new();
+	unsigned char key[16];
+	size_t len;
+	unsigned i;
+
+	(void)state;
+	assert_non_null(d);
+	assert_int_equal(dedup_has_key(d, "u1", 2), 0);
+	assert_int_equal(dedup_has_key(d, "u1", 2), 0); /* still not there */
+	assert_int_equal(dedup_count(d), 0);
+	assert_int_equal(dedup_seen_key(d, "u1", 2), 0);
+	assert_int_equal(dedup_has_key(d, "u1", 2), 1); /* in the batch */
+	for (i = 0; i < N; i += 2) {
+		key_of(key, i, &len);
+		assert_int_equal(dedup_seen_key(d, key, len), 0);
+	}
+	for (i = 0; i < N; i++) {
+		key_of(key, i, &len);
+		assert_int_equal(dedup_has_key(d, key, len), !(i % 2));
+	}
+	assert_int_equal(dedup_count(d), 1 + N / 2);
+	assert_int_equal(dedup_has_key(d, "u1", 2), 1);
+	dedup_free(d);
+}
+
 /* New keys wait in a batch of pending hashes before they are stored (the
  * filter says they are new): a repeat must be found wherever it falls, in
  * the batch, at its end or just after a flush. Every length from 0 to past
@@ -438,6 +468,7 @@ int main(void)
 		cmocka_unit_test(test_dedup_first_line),
 		cmocka_unit_test(test_dedup_growth),
 		cmocka_unit_test(test_dedup_key),
+		cmocka_unit_test(test_dedup_has_key),
 		cmocka_unit_test(test_dedup_batch_boundary),
 		cmocka_unit_test(test_dedup_exact),
 		cmocka_unit_test(test_dedup_false_positives),

@@ -108,10 +108,14 @@ static void same_input_by_line(void **state)
 	/* the first real run's stamp, not the dry run's */
 	assert_string_equal(resume_stamped(rs), "2026-11-20T00:00:00Z");
 	assert_true(resume_last_write_ms(rs) > 0);
-	/* u2 is claimed; another id is not, once */
+	/* u2 is claimed; another id is not, once; asking claims nothing */
+	assert_true(resume_claimed(rs, "u2"));
+	assert_false(resume_claimed(rs, "u9"));
+	assert_false(resume_claimed(rs, "u9"));
 	assert_int_equal(resume_claim(rs, "u2"), 1);
 	assert_int_equal(resume_claim(rs, "u9"), 0);
 	assert_int_equal(resume_claim(rs, "u9"), 1);
+	assert_true(resume_claimed(rs, "u9"));
 	resume_free(rs);
 }
 
@@ -158,6 +162,38 @@ static void other_version_refused_or_by_content(void **state)
 	resume_free(rs);
 }
 
+/* A row --skip-existing found on the server names its usage: a later run
+ * (with the option or without) skips it as it skips a created one, by line
+ * and by content, and no lookup may take that usage for another row. A row
+ * skipped as created by an earlier run names none and counts once. */
+static void skipped_on_server(void **state)
+{
+	struct resume *rs;
+	struct usage a = u_of("a", "1", T1), b = u_of("b", "2", T1);
+
+	(void)state;
+	write_log(RUN("v1:1:aa")
+	          ROW(2, "skipped", "a", "1", T1, ",\"usageId\":\"u2\",\"found\":"
+	              "\"already on the server (--skip-existing)\"")
+	          ROW(3, "pending", "b", "2", T1, "")
+	          ROW(3, "created", "b", "2", T1, ",\"usageId\":\"u3\"")
+	          RUN("v1:1:aa")
+	          ROW(3, "skipped", "b", "2", T1, ",\"found\":\"created by an "
+	              "earlier run\""));
+	rs = load("v1:1:aa", false, RB_OK);
+	assert_int_equal(resume_take(rs, 2, &a), RESUME_CREATED);
+	assert_int_equal(resume_take(rs, 3, &b), RESUME_CREATED);
+	assert_true(resume_claimed(rs, "u2"));
+	resume_free(rs);
+	rs = load("v1:2:bb", true, RB_OK); /* another version: by content */
+	assert_int_equal(resume_take(rs, 7, &a), RESUME_CREATED);
+	assert_int_equal(resume_take(rs, 8, &a), RESUME_SEND);
+	assert_int_equal(resume_take(rs, 9, &b), RESUME_CREATED);
+	assert_int_equal(resume_take(rs, 10, &b), RESUME_SEND);
+	assert_true(resume_claimed(rs, "u2"));
+	resume_free(rs);
+}
+
 static void stdin_by_content(void **state)
 {
 	struct resume *rs;
@@ -180,6 +216,36 @@ static void not_a_log(void **state)
 	write_log("hello\n");
 	load("v1:1:aa", false, RB_EINPUT);
 	resume_free(NULL);
+}
+
+/* A log is input too: a row line no input can have is refused, saying
+ * where, and the lines kept cost memory by the pages they touch, not by
+ * the largest number named (2^35 once took 8 GiB). */
+static void hostile_lines(void **state)
+{
+	struct resume *rs;
+	struct usage u = u_of("a", "1", T1);
+
+	(void)state;
+	write_log(RUN("v1:1:aa")
+	          ROW(34359738368, "created", "a", "1", T1, ",\"usageId\":\"u\""));
+	load("v1:1:aa", false, RB_EINPUT);
+	assert_non_null(strstr(err, "line 2"));
+	assert_non_null(strstr(err, "34359738368"));
+	write_log(RUN("v1:1:aa")
+	          ROW(-5, "created", "a", "1", T1, ",\"usageId\":\"u\""));
+	load("v1:1:aa", false, RB_EINPUT);
+	write_log(RUN("v1:1:aa")
+	          ROW(4294967295, "created", "a", "1", T1, "")
+	          ROW(4294967294, "pending", "a", "1", T1, "")
+	          ROW(3, "pending", "a", "1", T1, ""));
+	rs = load("v1:1:aa", false, RB_OK);
+	assert_int_equal(resume_take(rs, 4294967295L, &u), RESUME_CREATED);
+	assert_int_equal(resume_take(rs, 4294967294L, &u), RESUME_UNKNOWN);
+	assert_int_equal(resume_take(rs, 3, &u), RESUME_UNKNOWN);
+	assert_int_equal(resume_take(rs, 2, &u), RESUME_SEND);
+	assert_int_equal(resume_take(rs, 4294967296L, &u), RESUME_SEND);
+	resume_free(rs);
 }
 
 /* --aggregate: a run line that says it, rows that name their lines */
@@ -345,8 +411,10 @@ int main(void)
 		cmocka_unit_test(no_log),
 		cmocka_unit_test(same_input_by_line),
 		cmocka_unit_test(other_version_refused_or_by_content),
+		cmocka_unit_test(skipped_on_server),
 		cmocka_unit_test(stdin_by_content),
 		cmocka_unit_test(not_a_log),
+		cmocka_unit_test(hostile_lines),
 		cmocka_unit_test(aggregates_by_content),
 		cmocka_unit_test(aggregates_bucket_left),
 		cmocka_unit_test(aggregate_mismatch_refused),

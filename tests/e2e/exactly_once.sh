@@ -2,7 +2,8 @@
 # scenario per way: a 5xx after the usage was stored, a commit after the
 # client gave up, lists that lag, usageTime kept in whole seconds, less
 # stored than sent, ids the filter syntax misreads, two runs at once,
-# --restart after rows were appended, --skip-existing, an unreachable API.
+# --restart after rows were appended, --skip-existing (also resuming rows
+# left pending), an unreachable API.
 # Each time the ledger must hold every row exactly once, and nothing the
 # result log does not name (so undo can take it all back).
 . "$(dirname "$0")/lib.sh"
@@ -194,6 +195,29 @@ reqs = [json.loads(l) for l in urllib.request.urlopen(sys.argv[1] + "/__requests
 gets = [r for r in reqs if r["method"] == "GET" and "/usages" in r["path"]]
 assert 1 <= len(gets) <= 2, gets
 PY
+# the same import again, as cron would run it, without the option: the rows
+# found on the server are as done as the rows created
+run "$RBUSAGE" import $OPTS se.csv
+expect_rc 0
+expect_grep "created 0 " err
+expect_grep "skipped 100" err
+[ "$(ledger_count)" -eq 100 ] || fail "rows found on the server were sent again"
+stop_fake
+
+# --- --skip-existing resuming rows a crash left pending ----------------------
+# The run was killed after its POSTs went out: the log has their pending
+# lines, the server their usages. Listing the window must not make those
+# usages "another row's": each pending row finds its own, nothing is sent.
+gen 30 sp > sp.csv
+start_fake --seed 19
+run "$RBUSAGE" import $OPTS sp.csv
+expect_rc 0
+grep -v -e '"status":"created"' -e '"type":"summary"' sp.results.jsonl > sp.cut
+mv sp.cut sp.results.jsonl
+run "$RBUSAGE" import $OPTS --settle 0.1 --skip-existing sp.csv
+expect_rc 0
+[ "$(ledger_count)" -eq 30 ] || fail "a pending row was sent again: $(ledger_count) usages for 30 rows"
+exactly_once sp.csv sp.results.jsonl
 stop_fake
 
 # --- an unreachable API: exit 3 in well under 45 s, not a day ---------------

@@ -139,4 +139,41 @@ expect_invariant term.results.jsonl
 run "$RBUSAGE" import --rate 200 --concurrency 4 --no-progress term.csv
 expect_rc 0
 exactly_once 60
+
+# --- SIGTERM while a lookup pages: the page that comes back ends it --------
+# One page a usage (--max-page 1): the lookup of the 5xx'd row meets the
+# other usage of its second on page 0 and needs page 1; the signal comes
+# while page 0 is out. The run must end within its grace, the row failed
+# (maybe stored, looked up first by the rerun), never spin forever.
+restart_fake --max-page 1 --fault-gets --latency 600 --store-then-fail 1 --seed 5
+printf 'subscriptionId,quantity,usageTime\ns1,9,2026-11-20T10:00:00Z\n' > page0.csv
+run "$RBUSAGE" import --rate 100 --settle 0.1 --no-progress page0.csv
+expect_rc 0
+printf 'subscriptionId,quantity,usageTime\ns1,1,2026-11-20T10:00:00Z\n' > page1.csv
+"$RBUSAGE" import --rate 100 --settle 0.1 --verbose --no-progress page1.csv >out 2>err </dev/null &
+pid=$!
+i=0
+while [ "$i" -lt 200 ] && ! grep -q '^> GET ' err; do
+	sleep 0.05
+	i=$((i + 1))
+done
+expect_grep 'offset=0&' err
+kill -TERM "$pid"
+i=0
+while [ "$i" -lt 150 ] && kill -0 "$pid" 2>/dev/null; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if kill -0 "$pid" 2>/dev/null; then
+	kill -KILL "$pid"
+	fail "still running 15 s after SIGTERM (a lookup page queued after the stop)"
+fi
+wait "$pid" && rc=0 || rc=$?
+expect_rc 3
+expect_invariant page1.results.jsonl
+expect_grep '"status":"failed".*it may have been stored' page1.results.jsonl
+# the rerun looks it up (every page) and finds it: nothing sent twice
+run "$RBUSAGE" import --rate 100 --settle 0.1 --no-progress page1.csv
+expect_rc 0
+exactly_once 2
 echo ok

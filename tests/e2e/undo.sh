@@ -98,4 +98,27 @@ expect_rc 1
 expect_eq "$(ledger_count)" 0 "usages after undo"
 expect_grep "^  usages 3 = deleted 2 + deleted earlier 0 + remaining 1$" err
 expect_grep '"line":6,"status":"failed",.*"reason":"outcome unknown: the import stopped while this row was in flight, so it may have been created; undo cannot delete it: find subscriptionId .sub_6. at usageTime 2026-11-20T12:00:00Z' agg.results.jsonl.undo.jsonl
+
+# An unreachable API stops undo as it stops an import: exit 3 ("run it again
+# once the API can be reached"), not every usage failed one by one, exit 1.
+printf 'subscriptionId,quantity,usageTime\n' > gone.csv
+i=0
+while [ "$i" -lt 400 ]; do
+	printf 'sub_%d,1,2026-11-20T13:%02d:%02dZ\n' "$i" $((i / 60)) $((i % 60)) >> gone.csv
+	i=$((i + 1))
+done
+run "$RBUSAGE" import --rate 500 --no-progress gone.csv
+expect_rc 0
+stop_fake
+run "$RBUSAGE" undo --rate 500 --concurrency 2 --retries 1 --no-progress gone.results.jsonl
+expect_rc 3
+expect_grep "cannot reach 127.0.0.1" err
+python3 - gone.results.jsonl.undo.jsonl <<'PY' || fail "undo went on row by row against an unreachable API"
+import json, sys
+objs = list(map(json.loads, open(sys.argv[1])))
+s = objs[-1]
+assert s["type"] == "summary" and s["interrupted"], s
+rows = [o for o in objs if o["type"] == "row"]
+assert len(rows) < 400, len(rows)
+PY
 echo ok

@@ -1,8 +1,9 @@
 /* fuzz_resultlog: a result log as any bytes, read back by resultlog_read
- * (what resume, undo and report trust, --aggregate's line lists too) and
- * summarized by report_run, text
- * and HTML page. A crafted "line" once overflowed report's per-line table;
- * the target asserts that every entry is well formed, that reading stops
+ * (what resume, undo and report trust, --aggregate's line lists too),
+ * loaded by resume_load as a run would, and summarized by report_run, text
+ * and HTML page. A crafted "line" once overflowed report's per-line table,
+ * and another made resume's table of lines gigabytes large; the target
+ * asserts that every entry is well formed, that reading and loading stop
  * with RB_OK or a one-line reason, and that report either succeeds or says
  * why in one line. */
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include "fuzz.h"
 #include "report_log.h"
 #include "resultlog.h"
+#include "resume.h"
 
 static char path[64];
 
@@ -103,6 +105,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(st == RB_OK || st == RB_EINPUT, "resultlog_read status %d", st);
 	if (st)
 		fuzz_check_line(err, sizeof(err), "resultlog_read reason");
+
+	/* as the next import would load it: by line (the same input), or by
+	 * content (--restart, another version), with or without --aggregate */
+	{
+		static const enum config_aggregate agg[] = {
+			CONFIG_AGGREGATE_NONE, CONFIG_AGGREGATE_HOUR};
+		struct resume *rs = NULL;
+		struct usage u;
+		long line;
+
+		err[0] = 0;
+		st = resume_load(path, "x.csv", size % 3 ? "v1:1:aa" : "v1:2:bb",
+		                 size % 3 == 0, agg[size / 3 % 2], &rs, err,
+		                 sizeof(err));
+		FUZZ_CHECK(st == RB_OK || st == RB_EINPUT || st == RB_EUSAGE,
+		           "resume_load status %d: %s", st, err);
+		FUZZ_CHECK(!st == !!rs, "resume_load status %d with%s a result",
+		           st, rs ? "" : "out");
+		if (st)
+			fuzz_check_line(err, sizeof(err), "resume_load reason");
+		memset(&u, 0, sizeof(u));
+		snprintf(u.subscription_id, sizeof(u.subscription_id), "a");
+		snprintf(u.quantity, sizeof(u.quantity), "1");
+		snprintf(u.usage_time, sizeof(u.usage_time),
+		         "2026-11-20T01:00:00Z");
+		for (line = 1; rs && line <= 4; line++)
+			(void)resume_take(rs, line, &u);
+		if (rs)
+			(void)resume_bucket_left(rs, &u);
+		resume_free(rs);
+	}
 
 	/* the same log twice, as report a a: text and page */
 	out = fopen("/dev/null", "w");
