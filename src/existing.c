@@ -148,6 +148,7 @@ struct load_ctx {
 	struct existing *e;
 	existing_claimed_fn claimed;
 	void *ctx;
+	char first[128];      /* the page's first usage id */
 	unsigned long n;
 	bool oom;
 };
@@ -157,7 +158,8 @@ static int load_cb(void *ctx, const struct response_usage *ru)
 	struct load_ctx *lc = ctx;
 	int c;
 
-	lc->n++;
+	if (!lc->n++)
+		snprintf(lc->first, sizeof(lc->first), "%s", ru->id);
 	/* a usage this log already accounts for is no other row's */
 	c = lc->claimed(lc->ctx, ru->id);
 	if (c < 0 || (!c && existing_add(lc->e, ru) < 0)) {
@@ -175,6 +177,7 @@ enum rb_status existing_load(struct existing **out, struct sender *snd,
 {
 	struct load_ctx lc = {0};
 	struct sender_result res;
+	char before[128] = "";
 	unsigned long page = 0, next;
 	struct buf path;
 	enum rb_status st;
@@ -222,6 +225,15 @@ enum rb_status existing_load(struct existing **out, struct sender *snd,
 			st = RB_ENOMEM;
 			goto out;
 		}
+		if (page && lc.n && !strcmp(lc.first, before)) {
+			rb_detail(err, errlen,
+			          "--skip-existing: the page at offset %lu repeats the "
+			          "one before: the server seems to ignore offset; "
+			          "nothing was sent", page);
+			st = RB_ENET;
+			goto out;
+		}
+		memcpy(before, lc.first, sizeof(before));
 		if (!request_next_page(page, lc.n, res.page_total, &next))
 			break;
 		page = next;

@@ -25,6 +25,7 @@ struct slot {
 	                        NOTHING (see second_busy) */
 	bool out;            /* a request of this row is in the sender */
 	unsigned long page;  /* the lookup page to ask for next */
+	char page_first[128]; /* the first usage id of the page before */
 	unsigned attempts;   /* POST requests that went out, all rounds */
 	long ms;             /* the sender's time on this row, all requests */
 	long http;           /* the last POST's status */
@@ -399,6 +400,7 @@ static int64_t fire_due(struct flight *f, int64_t now)
 struct find_ctx {
 	struct flight *f;
 	struct slot *sl;
+	char first[128];     /* the page's first usage id */
 	unsigned long n;     /* usages on the page */
 	bool found;
 	bool oom;
@@ -410,7 +412,8 @@ static int find_cb(void *ctx, const struct response_usage *ru)
 	struct match_stored stored;
 	int claimed;
 
-	fc->n++;
+	if (!fc->n++)
+		snprintf(fc->first, sizeof(fc->first), "%s", ru->id);
 	if (fc->found || !match_usage(&fc->sl->u, ru, &stored))
 		return 0;
 	/* A usage another row of this log created (or found) is not ours. */
@@ -433,7 +436,7 @@ static enum rowstate_event lookup_event(struct flight *f, unsigned i,
                                         const struct sender_result *res)
 {
 	struct slot *sl = &f->slots[i];
-	struct find_ctx fc = {f, sl, 0, false, false};
+	struct find_ctx fc = {f, sl, "", 0, false, false};
 	char why[400], was[WHY_MAX];
 	unsigned long next;
 
@@ -453,6 +456,15 @@ static enum rowstate_event lookup_event(struct flight *f, unsigned i,
 	}
 	if (fc.found)
 		return ROWSTATE_EV_FOUND;
+	if (sl->page && fc.n && !strcmp(fc.first, sl->page_first)) {
+		/* a server that ignores offset would keep the row looking
+		 * for ever: this lookup has no answer */
+		snprintf(why, sizeof(why),
+		         "the page at offset %lu repeats the one before: the "
+		         "server seems to ignore offset", sl->page);
+		goto failed;
+	}
+	memcpy(sl->page_first, fc.first, sizeof(sl->page_first));
 	if (request_next_page(sl->page, fc.n, res->page_total, &next)) {
 		/* Once the run winds down nothing goes out (dispatch), so a
 		 * page queued now would hold the row, and the run, for ever. */

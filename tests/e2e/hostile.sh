@@ -176,6 +176,21 @@ for sub, s in seq.items():
     assert "".join(s) == "PGGPGGPGG", (sub, "".join(s))
 PY
 
+# --- a server that ignores offset: every page is the first. A lookup that
+# walked pages until an empty one would never end; a page that repeats the
+# one before ends it as failed, and the row says it may have been stored ---
+start_hostile no-offset
+t0=$(date +%s)
+imp --retries 0
+t1=$(date +%s)
+expect_rc 1
+no_created three.results.jsonl
+every_row failed three.results.jsonl
+log_whole three.results.jsonl
+expect_grep "repeats the one before: the server seems to ignore offset" three.results.jsonl
+expect_grep "next run looks it up" three.results.jsonl
+[ $((t1 - t0)) -le 20 ] || fail "a server ignoring offset held the run $((t1 - t0)) s"
+
 # --- endless replies: capped at 1 MiB, memory bounded. The 201 came, so each
 # row is stored: never sent again, looked up (the endless list fails too), and
 # booked created without an id -------------------------------------------------
