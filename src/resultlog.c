@@ -116,10 +116,34 @@ static int try_lock(int fd)
 	return 0;
 }
 
+/* A file just created exists for good only once its directory's entry is
+ * on disk too: without this, a power cut soon after the first run started
+ * could lose the whole log, pending lines and all, and the run after it
+ * would send every row again. */
+static int sync_dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	int fd, rc;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
 static enum rb_status open_log(struct resultlog **out, const char *path,
                                bool exclusive, char *err, size_t errlen)
 {
 	struct resultlog *lg = calloc(1, sizeof(*lg));
+	bool created;
 	int busy;
 	long holder;
 
@@ -130,8 +154,9 @@ static enum rb_status open_log(struct resultlog **out, const char *path,
 		return RB_ENOMEM;
 	}
 	buf_init(&lg->line, LINE_MAX_BYTES);
+	created = access(path, F_OK) != 0;
 	lg->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (lg->fd < 0)
+	if (lg->fd < 0 || (created && exclusive && sync_dir_of(path)))
 		goto io;
 	busy = try_lock(lg->fd);
 	if (busy < 0)
