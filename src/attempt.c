@@ -215,7 +215,11 @@ void attempt_unknown(const struct attempt *a, long http, CURLcode code,
 {
 	char said[900];
 
-	if (http && !code) {
+	if (http >= 300 && http < 400 && !code) {
+		snprintf(out, outlen,
+		         "HTTP %ld (a redirect: not followed, so the key goes "
+		         "nowhere else; check --base-url); outcome unknown", http);
+	} else if (http && !code) {
 		/* a 5xx: the server's words, and what they do not prove */
 		response_error_reason(http, a->reply.data, a->reply.len, said,
 		                      sizeof(said));

@@ -107,6 +107,11 @@ enum retry_class retry_classify(long http, int curl_code, bool idempotent,
 			return RETRY_UNKNOWN;
 		if (http == 500 || http == 502 || http == 503 || http == 504)
 			return RETRY_SAFE;
+		/* A redirect (never followed) or another status no POST should
+		 * get proves nothing either once the body went out: a 303 may
+		 * follow a stored usage. */
+		if (!idempotent && maybe_sent)
+			return RETRY_UNKNOWN;
 		return RETRY_GIVE_UP; /* 1xx, 3xx (never followed), 501, 505... */
 	}
 	if (never_sent(curl_code))

@@ -102,7 +102,11 @@ static void classification_table(void **state)
 		{504, CURLE_OK, true, true, RETRY_SAFE},
 		{501, CURLE_OK, true, true, RETRY_GIVE_UP},
 		{505, CURLE_OK, true, false, RETRY_GIVE_UP},
-		{301, CURLE_OK, false, true, RETRY_GIVE_UP},
+		/* a redirect to a POST whose body went out proves nothing */
+		{301, CURLE_OK, false, true, RETRY_UNKNOWN},
+		{303, CURLE_OK, false, true, RETRY_UNKNOWN},
+		{307, CURLE_OK, false, false, RETRY_GIVE_UP},
+		{307, CURLE_OK, true, true, RETRY_GIVE_UP},
 		/* a status came, then the transfer broke */
 		{503, CURLE_PARTIAL_FILE, false, true, RETRY_UNKNOWN},
 		{503, CURLE_PARTIAL_FILE, true, true, RETRY_SAFE},
