@@ -201,6 +201,7 @@ static void finish(struct flight *f, struct slot *sl, enum rowstate_action a)
 	r.attempts = sl->attempts;
 	r.ms = sl->ms;
 	r.stored = &sl->stored;
+	r.stored_maybe = sl->rs.stored_maybe;
 	r.row = sl->row.data;
 	r.row_len = sl->row.len;
 	switch (a) {

@@ -32,6 +32,8 @@ struct flight_row {
 	const char *found;            /* how a CREATED was found again, or NULL */
 	const struct match_stored *stored; /* CREATED: what the server stored */
 	bool reconciled;              /* CREATED by a lookup, not by a 2xx */
+	bool stored_maybe;            /* REFUSED, FAILED: a POST of the row may
+	                                 have been stored after all */
 	const char *row;              /* the row as the reject file writes it */
 	size_t row_len;
 };

@@ -210,6 +210,7 @@ static enum rb_status on_done(void *ctx, const struct flight_row *f)
 	r.attempts = f->attempts;
 	r.ms = f->ms;
 	r.found = f->found;
+	r.stored_maybe = f->status != RESULTLOG_CREATED && f->stored_maybe;
 	if (f->status == RESULTLOG_REFUSED && r.nlines) {
 		r.reason = f->reason;
 		return refuse_usage(im, &r, f->u);

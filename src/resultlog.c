@@ -404,6 +404,7 @@ enum rb_status resultlog_write_row(struct resultlog *lg,
 	if (!st && r->stored_quantity)
 		st = buf_printf(b, ",\"storedQuantity\":%s", r->stored_quantity);
 	if (!st) st = put_str(b, "storedUsageTime", r->stored_usage_time);
+	if (!st && r->stored_maybe) st = buf_puts(b, ",\"storedMaybe\":true");
 	if (!st) st = put_str(b, "found", r->found);
 	if (!st) st = put_str(b, "reason", r->reason);
 	if (!st)
@@ -579,6 +580,7 @@ static int parse_line(const char *text, size_t len, long line_no,
 			else if (KEY("found")) r->found = tok_str(text, val, &scratch);
 			else if (KEY("storedQuantity")) r->stored_quantity = tok_raw(text, val, &scratch);
 			else if (KEY("storedUsageTime")) r->stored_usage_time = tok_str(text, val, &scratch);
+			else if (KEY("storedMaybe")) r->stored_maybe = val->type == JSMN_PRIMITIVE && text[val->start] == 't';
 		} else if (e->type == RESULTLOG_ENTRY_SUMMARY) {
 			struct run_counts *c = &e->counts;
 			if (KEY("read")) c->read = tok_count(text, val);

@@ -71,6 +71,10 @@ struct resultlog_row {
 	 * (a cut quantity, a time kept in whole seconds); NULL otherwise */
 	const char *stored_quantity;
 	const char *stored_usage_time;
+	bool stored_maybe;           /* refused, failed: an earlier POST of the
+	                                row may have been stored all the same
+	                                (its outcome was unknown and lookups did
+	                                not find it): resume looks it up first */
 };
 
 struct resultlog_run {

@@ -396,8 +396,10 @@ static int on_row(struct resume *rs, const struct resultlog_entry *e)
 		/* a run for an earlier version of the input */
 		struct old_row *o;
 
+		/* a refusal after an unknown POST proves nothing of that POST:
+		 * like a failure, it leaves the row unknown */
 		if (status != RESULTLOG_CREATED && status != RESULTLOG_PENDING &&
-		    status != RESULTLOG_REFUSED)
+		    (status != RESULTLOG_REFUSED || r->stored_maybe))
 			return 0;
 		if (!r->subscription_id || !r->usage_time || !r->quantity)
 			return 0; /* not a row that was sent */
@@ -427,7 +429,10 @@ static int on_row(struct resume *rs, const struct resultlog_entry *e)
 			k = bits_set(&rs->unknown, line);
 		break;
 	case RESULTLOG_REFUSED:
-		bits_clear(&rs->unknown, line); /* a 4xx: nothing stored */
+		/* a 4xx: nothing stored, unless an earlier POST of the row
+		 * had an unknown outcome that no lookup settled */
+		if (!r->stored_maybe)
+			bits_clear(&rs->unknown, line);
 		break;
 	default:
 		/* failed keeps "unknown": a timeout may have stored it */

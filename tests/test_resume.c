@@ -96,6 +96,8 @@ static void same_input_by_line(void **state)
 	          ROW(5, "pending", "a", "1", T1, "")
 	          ROW(5, "failed", "a", "1", T1, "")
 	          ROW(6, "rejected", "a", "1", T1, "")
+	          ROW(8, "pending", "a", "1", T1, "")
+	          ROW(8, "refused", "a", "1", T1, ",\"storedMaybe\":true")
 	          "{\"type\":\"run\",\"fingerprint\":\"v1:1:aa\",\"dryRun\":true,"
 	          "\"stampedTime\":\"2030-01-01T00:00:00Z\"}\n");
 	rs = load("v1:1:aa", false, RB_OK);
@@ -105,6 +107,8 @@ static void same_input_by_line(void **state)
 	assert_int_equal(resume_take(rs, 5, &u), RESUME_UNKNOWN); /* failed: maybe */
 	assert_int_equal(resume_take(rs, 6, &u), RESUME_SEND);
 	assert_int_equal(resume_take(rs, 7, &u), RESUME_SEND);
+	/* refused after an earlier POST of it was unknown: look first */
+	assert_int_equal(resume_take(rs, 8, &u), RESUME_UNKNOWN);
 	/* the first real run's stamp, not the dry run's */
 	assert_string_equal(resume_stamped(rs), "2026-11-20T00:00:00Z");
 	assert_true(resume_last_write_ms(rs) > 0);
