@@ -28,7 +28,23 @@ enum rb_status request_usage_body(struct buf *b, const struct usage *u)
 
 bool request_id_filterable(const char *id)
 {
-	return id[0] != '@' && !strstr(id, "..") && !strpbrk(id, ",;:");
+	size_t i, n = strlen(id);
+
+	/* Only ids that no filter syntax can read as anything else: letters,
+	 * digits, '_', and '-' or '.' inside (not first, not last, never
+	 * ".."). '@' names a value list, ".." a range; '~', a leading '-'
+	 * or '.' are not known to be safe, so such ids go by time alone. */
+	if (!n || id[0] == '-' || id[0] == '.' || id[n - 1] == '-' ||
+	    id[n - 1] == '.' || strstr(id, ".."))
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = id[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
+			return false;
+	}
+	return true;
 }
 
 /* "&limit=1000&offset=N&sort=createdTime": oldest first, so usages created

@@ -19,10 +19,12 @@
  * acceptPartialQuantity when the row gave one. */
 enum rb_status request_usage_body(struct buf *b, const struct usage *u);
 
-/* Does Rebilly's filter syntax read id as itself? Not with a leading '@' (a
- * saved value list) or ".." (a range); such ids are looked up by time
- * alone. (Values also compare without regard to case there: every id found
- * is compared exactly by the caller.) */
+/* May a lookup filter by id? Only when Rebilly's filter syntax cannot read
+ * it as anything else: letters, digits, '_', and '-' or '.' inside. A
+ * leading '@' names a saved value list, ".." a range, and the rest is not
+ * known to be safe: such ids are looked up by time alone. (Values also
+ * compare without regard to case there: every id found is compared exactly
+ * by the caller.) */
 bool request_id_filterable(const char *id);
 
 /* b (reset first) = the path of page `offset` of the lookup for u: usages of

@@ -50,8 +50,15 @@ static void filterable_ids(void **state)
 {
 	(void)state;
 	assert_true(request_id_filterable("sub_1"));
-	assert_true(request_id_filterable("a.b~c-d@e"));
+	assert_true(request_id_filterable("a.b-c_d"));
 	assert_true(request_id_filterable("s.001"));
+	/* not known to be safe: by time alone */
+	assert_false(request_id_filterable("a.b~c-d@e"));
+	assert_false(request_id_filterable("~x"));
+	assert_false(request_id_filterable("-lead"));
+	assert_false(request_id_filterable(".lead"));
+	assert_false(request_id_filterable("trail-"));
+	assert_false(request_id_filterable(""));
 	assert_false(request_id_filterable("@acct-1")); /* a value list */
 	assert_false(request_id_filterable("s..001"));  /* a range */
 	assert_false(request_id_filterable("a,b"));
