@@ -15,6 +15,11 @@
 #define SETTLING_ROWS 1024 /* rows waiting to be looked up, beyond the ones
                               in flight: the file goes on meanwhile */
 #define WHY_MAX 900
+/* The rows held keep their reject-file form (a refusal writes it), up to
+ * this much in all: a run of huge records against a server that answers
+ * 5xx to everything waits for room rather than grow. */
+#define ROW_BYTES_MAX (16u << 20)
+#define ROW_KEEP 4096 /* a slot keeps a buffer this big for the next row */
 
 struct slot {
 	unsigned pos;        /* its index in flight.live while in use */
@@ -45,6 +50,7 @@ struct flight {
 	                        turn walks these, not all nslots */
 	unsigned *spare;     /* the free slots' indices, a stack */
 	unsigned nslots, nused, nspare, nqueued;
+	size_t row_bytes;    /* the held rows' reject-file forms, in all */
 	struct buf path;     /* request paths and bodies, built one at a time */
 	bool stopping;
 	unsigned long reconciled;
@@ -105,7 +111,8 @@ void flight_free(struct flight *f)
 
 bool flight_room(const struct flight *f)
 {
-	return f->nused < f->nslots && f->nqueued < sender_room(f->snd);
+	return f->nused < f->nslots && f->nqueued < sender_room(f->snd) &&
+	       f->row_bytes < ROW_BYTES_MAX;
 }
 
 unsigned flight_rows(const struct flight *f)
@@ -237,6 +244,9 @@ static void finish(struct flight *f, struct slot *sl, enum rowstate_action a)
 	if ((st = f->hooks.done(f->hooks.ctx, &r)) && !f->fatal)
 		f->fatal = st;
 	unqueue(f, sl);
+	f->row_bytes -= sl->row.len;
+	if (sl->row.cap > ROW_KEEP)
+		buf_free(&sl->row); /* a huge row's buffer goes with it */
 	/* out of the live list (the last one takes its place), back to spare */
 	f->live[sl->pos] = f->live[--f->nused];
 	f->slots[f->live[sl->pos]].pos = sl->pos;
@@ -306,6 +316,7 @@ enum rb_status flight_add(struct flight *f, const struct usage *u,
 	buf_reset(&sl->row);
 	if (row_len && buf_append(&sl->row, row, row_len))
 		buf_reset(&sl->row); /* over the cap: the reject line says so */
+	f->row_bytes += sl->row.len;
 	if (unknown) {
 		snprintf(sl->why, sizeof(sl->why),
 		         "an earlier run sent it and never learned the outcome");
