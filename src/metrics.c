@@ -337,3 +337,22 @@ out:
 	buf_free(&b);
 	return st;
 }
+
+void metrics_note(struct metrics_input *mi, const struct run_counts *c,
+                  bool finished, long duration_ms,
+                  const struct sender_stats *ss)
+{
+	size_t k;
+
+	if (!mi)
+		return;
+	mi->started = true;
+	mi->finished = finished;
+	mi->counts = *c;
+	mi->duration_ms = duration_ms;
+	if (!ss)
+		return;
+	for (k = 0; k < METRICS_HTTP_CODES && k < SENDER_HTTP_CODES; k++)
+		mi->requests[k] = ss->replies[k];
+	mi->pauses = ss->pauses;
+}

@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "resultlog.h"
+#include "sender.h"
 #include "status.h"
 
 #define METRICS_HTTP_CODES 600 /* requests[0]: no reply; else 100..599 */
@@ -36,6 +37,13 @@ struct metrics_run {
 	const struct metrics_input *inputs; /* borrowed */
 	size_t ninputs;
 };
+
+/* Fills mi when its run ends: the counts, whether it finished, how long it
+ * took, and the sender's replies and 429 pauses (ss NULL: nothing was
+ * sent). mi NULL is fine: no metrics were asked for. */
+void metrics_note(struct metrics_input *mi, const struct run_counts *c,
+                  bool finished, long duration_ms,
+                  const struct sender_stats *ss);
 
 /* Adds a created usage's quantity (canonical decimal text, at most 3
  * decimals) to mi->created_milli; anything else is ignored. mi may be NULL. */

@@ -467,7 +467,7 @@ static enum rb_status recall_rows(struct import *im)
 	size_t missing;
 	enum rb_status st;
 
-	if (!im->recall || !recall_count(im->recall) || *im->signals > 1)
+	if (!im->recall || !recall_count(im->recall))
 		return RB_OK;
 	if ((st = recall_write(im->recall, im->cfg, im->path, im->rj, &missing,
 	                       im->err, im->errlen)))
@@ -503,8 +503,8 @@ static enum rb_status send_loop(struct import *im)
 			if (!flight_rows(im->fl))
 				break;
 		if (im->stop)
-			sender_wind_down(im->snd, flight_fatal(im->fl, &why) ||
-			                              *im->signals > 1);
+			/* a second signal never gets here: main exits at once */
+			sender_wind_down(im->snd, flight_fatal(im->fl, &why));
 		if ((st = flight_step(im->fl, 100, im->err, im->errlen)))
 			return st;
 		if (im->fatal)
@@ -600,22 +600,14 @@ static enum rb_status start_sending(struct import *im)
 /* The input's part of --metrics-file, when the run ends. */
 static void note_metrics(struct import *im, enum rb_status st)
 {
-	struct metrics_input *mi = im->metrics;
 	struct sender_stats ss;
-	size_t k;
 
-	if (!mi)
-		return;
-	mi->started = true;
-	mi->finished = st == RB_OK && !im->input_failed && !im->stop;
-	mi->counts = im->c;
-	mi->duration_ms = (long)(clock_mono_ms() - im->start_mono_ms);
-	if (im->snd) {
+	if (im->snd)
 		sender_stats(im->snd, &ss);
-		for (k = 0; k < METRICS_HTTP_CODES && k < SENDER_HTTP_CODES; k++)
-			mi->requests[k] = ss.replies[k];
-		mi->pauses = ss.pauses;
-	}
+	metrics_note(im->metrics, &im->c,
+	             st == RB_OK && !im->input_failed && !im->stop,
+	             (long)(clock_mono_ms() - im->start_mono_ms),
+	             im->snd ? &ss : NULL);
 }
 
 /* The run line, then every row. */

@@ -385,7 +385,7 @@ enum rb_status undo_run(const struct config *cfg,
 		st = ud.fatal;
 	while (!st && sender_busy(ud.snd)) {
 		if (ud.stop)
-			sender_wind_down(ud.snd, ud.stop_status || *signals > 1);
+			sender_wind_down(ud.snd, ud.stop_status != RB_OK);
 		st = undo_step(&ud);
 	}
 	if (!st && ud.stop_status)
@@ -417,22 +417,14 @@ out:
 	out->counts = ud.c;
 	out->interrupted = st == RB_EINTR;
 	if (cfg->metrics_path && (out->files = calloc(1, sizeof(*out->files)))) {
-		struct metrics_input *mi = out->files;
 		struct sender_stats ss;
-		size_t k;
 
 		out->nfiles = 1;
-		mi->input = log;
-		mi->started = true;
-		mi->finished = st == RB_OK;
-		mi->counts = ud.c;
-		mi->duration_ms = (long)(clock_mono_ms() - t0);
-		if (ud.snd) {
+		out->files->input = log;
+		if (ud.snd)
 			sender_stats(ud.snd, &ss);
-			for (k = 0; k < METRICS_HTTP_CODES && k < SENDER_HTTP_CODES; k++)
-				mi->requests[k] = ss.replies[k];
-			mi->pauses = ss.pauses;
-		}
+		metrics_note(out->files, &ud.c, st == RB_OK,
+		             (long)(clock_mono_ms() - t0), ud.snd ? &ss : NULL);
 	}
 	resultlog_close(ud.lg, NULL, 0);
 	resultlog_close(ud.import_lg, NULL, 0);
