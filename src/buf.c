@@ -179,3 +179,22 @@ const char *buf_cstr(struct buf *b)
 {
 	return b->data ? b->data : "";
 }
+
+int buf_grow_array(void **p, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap ? *cap : 64;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need) {
+		if (n > ((size_t)-1 / 2) / size)
+			return -1;
+		n *= 2;
+	}
+	if (!(q = realloc(*p, n * size)))
+		return -1;
+	*p = q;
+	*cap = n;
+	return 0;
+}

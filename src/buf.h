@@ -35,4 +35,10 @@ enum rb_status buf_url_encode(struct buf *b, const char *s);
  * until the next change to b. */
 const char *buf_cstr(struct buf *b);
 
+/* Grows the array *p (of *cap elements of size bytes) to hold at least
+ * need elements, doubling from 64; 0, or -1 out of memory with *p and *cap
+ * as they were. For arrays that grow with their input, each capped by its
+ * caller. */
+int buf_grow_array(void **p, size_t *cap, size_t need, size_t size);
+
 #endif

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+
 struct wanted {
 	long line;
 	size_t reason; /* offset in the arena */
@@ -37,35 +39,19 @@ size_t recall_count(const struct recall *rc)
 	return rc->n;
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t n = *cap ? *cap : 64;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	if (!(q = realloc(*p, n * size)))
-		return -1;
-	*p = q;
-	*cap = n;
-	return 0;
-}
-
 enum rb_status recall_add(struct recall *rc, long line, const char *reason)
 {
 	if (!rc->any || strcmp(rc->arena + rc->last, reason)) {
 		size_t len = strlen(reason) + 1;
 
-		if (grow((void **)&rc->arena, &rc->caparena, rc->narena + len, 1))
+		if (buf_grow_array((void **)&rc->arena, &rc->caparena, rc->narena + len, 1))
 			return RB_ENOMEM;
 		memcpy(rc->arena + rc->narena, reason, len);
 		rc->last = rc->narena;
 		rc->narena += len;
 		rc->any = true;
 	}
-	if (grow((void **)&rc->w, &rc->cap, rc->n + 1, sizeof(*rc->w)))
+	if (buf_grow_array((void **)&rc->w, &rc->cap, rc->n + 1, sizeof(*rc->w)))
 		return RB_ENOMEM;
 	rc->w[rc->n].line = line;
 	rc->w[rc->n].reason = rc->last;

@@ -9,6 +9,7 @@
 
 #include <sys/stat.h>
 
+#include "buf.h"
 #include "dedup.h"
 #include "hash.h"
 #include "linemap.h"
@@ -139,22 +140,6 @@ struct resume {
 	long bad_log_line, bad_row_line; /* a row line no input has */
 };
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t n = *cap ? *cap : 64;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	if (!(q = realloc(*p, n * size)))
-		return -1;
-	*p = q;
-	*cap = n;
-	return 0;
-}
-
 /* Appends the key of a row to the arena; its offset, or (size_t)-1. */
 static size_t arena_key(struct resume *rs, const char *sid, const char *time,
                         const char *qty)
@@ -162,7 +147,7 @@ static size_t arena_key(struct resume *rs, const char *sid, const char *time,
 	size_t a = strlen(sid) + 1, b = strlen(time) + 1, c = strlen(qty) + 1;
 	size_t off = rs->narena;
 
-	if (grow((void **)&rs->arena, &rs->caparena, rs->narena + a + b + c, 1))
+	if (buf_grow_array((void **)&rs->arena, &rs->caparena, rs->narena + a + b + c, 1))
 		return (size_t)-1;
 	memcpy(rs->arena + off, sid, a);
 	memcpy(rs->arena + off + a, time, b);
@@ -403,7 +388,7 @@ static int on_row(struct resume *rs, const struct resultlog_entry *e)
 			return 0;
 		if (!r->subscription_id || !r->usage_time || !r->quantity)
 			return 0; /* not a row that was sent */
-		if (grow((void **)&rs->old, &rs->capold, rs->nold + 1,
+		if (buf_grow_array((void **)&rs->old, &rs->capold, rs->nold + 1,
 		         sizeof(*rs->old)))
 			return -1;
 		o = &rs->old[rs->nold];
