@@ -236,6 +236,23 @@ void attempt_unknown(const struct attempt *a, long http, CURLcode code,
 	}
 }
 
+void attempt_unreachable(const struct attempt *a, CURLcode code,
+                         const char *url, unsigned fails, int64_t seconds,
+                         char *out, size_t outlen)
+{
+	char *host = NULL;
+	CURLU *u = curl_url();
+
+	if (u && !curl_url_set(u, CURLUPART_URL, url, 0))
+		curl_url_get(u, CURLUPART_HOST, &host, 0);
+	snprintf(out, outlen,
+	         "cannot reach %s: %s (%u attempt%s in a row over %lld s could "
+	         "not connect)", host ? host : "the API", attempt_why(a, code),
+	         fails, fails == 1 ? "" : "s", (long long)seconds);
+	curl_free(host);
+	curl_url_cleanup(u);
+}
+
 static void wipe(char *p)
 {
 	volatile char *v = p;

@@ -80,4 +80,10 @@ void attempt_failure(const struct attempt *a, long http, CURLcode code,
 void attempt_unknown(const struct attempt *a, long http, CURLcode code,
                      char *out, size_t outlen);
 
+/* "cannot reach HOST: why (N attempts in a row over S s could not
+ * connect)" into out; url borrowed, the host taken from it. */
+void attempt_unreachable(const struct attempt *a, CURLcode code,
+                         const char *url, unsigned fails, int64_t seconds,
+                         char *out, size_t outlen);
+
 #endif

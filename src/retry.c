@@ -279,7 +279,7 @@ bool retry_no_connection(long http, int curl_code, bool maybe_sent)
 }
 
 bool retry_reach_note(struct retry_reach *r, bool no_connection, long http,
-                      unsigned retries, int64_t now_ms)
+                      unsigned retries, bool last_try, int64_t now_ms)
 {
 	if (!no_connection) {
 		if (http)
@@ -289,9 +289,11 @@ bool retry_reach_note(struct retry_reach *r, bool no_connection, long http,
 	}
 	if (r->fails++ == 0)
 		r->since_ms = now_ms;
-	return r->fails > retries &&
-	       now_ms - r->since_ms >= (r->got_reply ? RETRY_UNREACHABLE_LATER_MS
-	                                             : RETRY_UNREACHABLE_FIRST_MS);
+	if (r->fails <= retries)
+		return false;
+	if (!r->got_reply)
+		return last_try || now_ms - r->since_ms >= RETRY_UNREACHABLE_FIRST_MS;
+	return now_ms - r->since_ms >= RETRY_UNREACHABLE_LATER_MS;
 }
 
 int64_t retry_rate_limited_wait_ms(const struct retry_hint *h,

@@ -92,11 +92,13 @@ struct retry_reach {
 #define RETRY_UNREACHABLE_LATER_MS 60000 /* the API answered before */
 
 /* Counts one attempt (no_connection as retry_no_connection says; http its
- * status, 0 for none) at now_ms. True when the API is to be taken as
- * unreachable: more than retries failures in a row, over 5 s when no reply
- * ever came, over 60 s when one did. */
+ * status, 0 for none; last_try when its row has no retry left) at now_ms.
+ * True when the API is to be taken as unreachable: more than retries
+ * failures in a row, over 5 s when no reply ever came (or at once when a
+ * row would fail on it: with --retries 0 no row fails one by one against
+ * an API never reached), over 60 s when one did. */
 bool retry_reach_note(struct retry_reach *r, bool no_connection, long http,
-                      unsigned retries, int64_t now_ms);
+                      unsigned retries, bool last_try, int64_t now_ms);
 
 /* How long everything waits after a 429, the rate_limited'th in a row for
  * one request: the server's hint (h, already capped), else a backoff of at

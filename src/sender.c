@@ -436,20 +436,10 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 	if (retry_reach_note(&s->reach,
 	                     retry_no_connection(http, code, r->at.body_read ||
 	                                                         r->at.got_bytes),
-	                     http, s->retries, now)) {
-		char *host = NULL;
-		CURLU *u = curl_url();
-
-		if (u && !curl_url_set(u, CURLUPART_URL, r->url, 0))
-			curl_url_get(u, CURLUPART_HOST, &host, 0);
-		snprintf(r->res.reason, sizeof(r->res.reason),
-		         "cannot reach %s: %s (%u attempts in a row over %lld s "
-		         "could not connect)",
-		         host ? host : "the API", attempt_why(&r->at, code),
-		         s->reach.fails,
-		         (long long)((now - s->reach.since_ms) / 1000));
-		curl_free(host);
-		curl_url_cleanup(u);
+	                     http, s->retries, r->attempts > s->retries, now)) {
+		attempt_unreachable(&r->at, code, r->url, s->reach.fails,
+		                    (now - s->reach.since_ms) / 1000, r->res.reason,
+		                    sizeof(r->res.reason));
 		finish(s, r, SENDER_UNREACHABLE, 0, now);
 		return;
 	}

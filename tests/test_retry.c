@@ -275,18 +275,40 @@ static void reachability(void **state)
 	assert_false(retry_no_connection(0, CURLE_RECV_ERROR, false));
 	/* 3 retries: the fourth failure in a row, 5 s after the first */
 	for (i = 0; i < 3; i++)
-		assert_false(retry_reach_note(&r, true, 0, 3, 1000 + i));
-	assert_false(retry_reach_note(&r, true, 0, 3, 5999)); /* not 5 s yet */
-	assert_true(retry_reach_note(&r, true, 0, 3, 6000));
+		assert_false(retry_reach_note(&r, true, 0, 3, false, 1000 + i));
+	assert_false(retry_reach_note(&r, true, 0, 3, false, 5999)); /* not 5 s yet */
+	assert_true(retry_reach_note(&r, true, 0, 3, false, 6000));
 	/* any reply ends the streak, and from then on it takes 60 s */
-	assert_false(retry_reach_note(&r, false, 503, 3, 7000));
+	assert_false(retry_reach_note(&r, false, 503, 3, false, 7000));
 	assert_true(r.got_reply);
 	for (i = 0; i < 10; i++)
-		assert_false(retry_reach_note(&r, true, 0, 3, 8000 + i * 1000));
-	assert_true(retry_reach_note(&r, true, 0, 3, 68000));
+		assert_false(retry_reach_note(&r, true, 0, 3, false, 8000 + i * 1000));
+	assert_true(retry_reach_note(&r, true, 0, 3, false, 68000));
 	/* a failure that is not a connection's ends it too */
-	assert_false(retry_reach_note(&r, false, 0, 3, 69000));
+	assert_false(retry_reach_note(&r, false, 0, 3, false, 69000));
 	assert_int_equal(r.fails, 0);
+	/* once the API answered, a row out of retries fails on its own */
+	for (i = 0; i < 3; i++)
+		assert_false(retry_reach_note(&r, true, 0, 0, true, 70000 + i));
+}
+
+/* --retries 0 (or a row's last try) against an API never reached: the
+ * first failure that would fail a row stops the run instead; before that
+ * the 5 s rule holds. */
+static void reachability_last_try(void **state)
+{
+	struct retry_reach r = {0};
+
+	(void)state;
+	assert_true(retry_reach_note(&r, true, 0, 0, true, 1000));
+	memset(&r, 0, sizeof(r));
+	assert_false(retry_reach_note(&r, true, 0, 2, false, 1000));
+	assert_false(retry_reach_note(&r, true, 0, 2, false, 1100));
+	assert_false(retry_reach_note(&r, true, 0, 2, false, 1200)); /* 3 > 2, < 5 s */
+	assert_true(retry_reach_note(&r, true, 0, 2, true, 1300));
+	/* not a connection failure: never */
+	memset(&r, 0, sizeof(r));
+	assert_false(retry_reach_note(&r, false, 0, 0, true, 1000));
 }
 
 static void waits(void **state)
@@ -328,6 +350,7 @@ int main(void)
 		cmocka_unit_test(rng_zero_state_is_fixed),
 		cmocka_unit_test(classification_table),
 		cmocka_unit_test(reachability),
+		cmocka_unit_test(reachability_last_try),
 		cmocka_unit_test(waits),
 		cmocka_unit_test(xrl_timestamp),
 		cmocka_unit_test(past_timestamp_means_now),

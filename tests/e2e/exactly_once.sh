@@ -237,4 +237,12 @@ assert s["type"] == "summary" and s["interrupted"], s
 assert s["read"] == s["failed"] + s["created"] + s["rejected"] + s["refused"] + s["skipped"], s
 assert s["created"] == 0 and s["read"] < 500, s   # reading stopped early
 PY
+
+# --retries 0: the first row that would fail on a connection never made
+# stops the run (exit 3, "cannot reach"), not each row failing by itself
+gen 3 un0 > un0.csv
+run "$RBUSAGE" import --base-url "http://127.0.0.1:$port" --retries 0 --no-progress un0.csv
+expect_rc 3
+expect_grep "cannot reach 127.0.0.1: .*1 attempt in a row" err
+expect_grep "run the same command again once the API can be reached" err
 echo ok
