@@ -416,13 +416,14 @@ static void probe_done(struct sender *s, struct req *r, long http, int64_t now)
 
 static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 {
-	long http = 0;
+	long http = 0, sent = 0;
 	int64_t now = clock_mono_ms(), wait;
 	enum retry_class cls;
 	struct retry_hint hint;
 	char line[256];
 
 	curl_easy_getinfo(r->at.easy, CURLINFO_RESPONSE_CODE, &http);
+	curl_easy_getinfo(r->at.easy, CURLINFO_REQUEST_SIZE, &sent);
 	s->stats.replies[http >= 100 && http < SENDER_HTTP_CODES ? http : 0]++;
 	land(s, r);
 	throttle_observe(&s->th, &r->ticket, http, r->at.limit[0] ? r->at.limit : NULL,
@@ -433,9 +434,11 @@ static void done_attempt(struct sender *s, struct req *r, CURLcode code)
 	}
 	cls = retry_classify(http, code, r->method != SENDER_POST,
 	                     r->at.body_read || r->at.got_bytes);
+	/* a request that went out (a GET whose reply never came) reached a
+	 * server: only one never sent says the API cannot be reached */
 	if (retry_reach_note(&s->reach,
 	                     retry_no_connection(http, code, r->at.body_read ||
-	                                                         r->at.got_bytes),
+	                                         r->at.got_bytes || sent > 0),
 	                     http, s->retries, r->attempts > s->retries, now)) {
 		attempt_unreachable(&r->at, code, r->url, s->reach.fails,
 		                    (now - s->reach.since_ms) / 1000, r->res.reason,

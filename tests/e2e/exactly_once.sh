@@ -220,6 +220,19 @@ expect_rc 0
 exactly_once sp.csv sp.results.jsonl
 stop_fake
 
+# --- a server that takes requests but answers none in time -----------------
+# Every POST is stored, every reply (lookups too) comes after --timeout: the
+# rows end failed with storedMaybe, nothing is sent twice, and the API is not
+# called unreachable (each request reached it).
+gen 5 slow > slow.csv
+start_fake --seed 23 --latency 300 --fault-gets
+run "$RBUSAGE" import --rate 1000 --concurrency 4 --retries 1 --no-progress --timeout 0.1 --settle 0.2 slow.csv
+expect_rc 1
+grep -q "cannot reach" err && fail "a server that took every request was called unreachable: $(cat err)"
+[ "$(grep -c '"storedMaybe":true' slow.results.jsonl)" -eq 5 ] || fail "rows whose POST may be stored are not marked storedMaybe"
+[ "$(ledger_count)" -eq 5 ] || fail "$(ledger_count) usages for 5 rows"
+stop_fake
+
 # --- an unreachable API: exit 3 in well under 45 s, not a day ---------------
 gen 500 un > un.csv
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
