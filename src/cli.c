@@ -731,3 +731,16 @@ enum rb_status cli_parse(int argc, char **argv, cli_getenv_fn env,
 		return RB_EUSAGE;
 	return RB_OK;
 }
+
+bool cli_warning(const struct config *cfg, char *warn, size_t warnlen)
+{
+	if (cfg->cmd != CONFIG_CMD_IMPORT || cfg->dry_run ||
+	    cfg->settle_ms >= 1000)
+		return false;
+	rb_detail(warn, warnlen,
+	          "--settle %ld ms: a usage that shows in the server's lists "
+	          "later than that after an unanswered POST is sent again (a "
+	          "second bill); keep the default (10 s) unless the server's "
+	          "lists are known to be current", cfg->settle_ms);
+	return true;
+}

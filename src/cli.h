@@ -4,6 +4,7 @@
 #ifndef RB_CLI_H
 #define RB_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -18,5 +19,10 @@ typedef const char *(*cli_getenv_fn)(const char *name);
  * cfg borrows strings from argv and env: keep them alive as long as cfg. */
 enum rb_status cli_parse(int argc, char **argv, cli_getenv_fn env,
                          struct config *cfg, char *err, size_t errlen);
+
+/* A warning about a choice that is allowed but risky (a --settle under a
+ * second: a server whose lists lag longer may be sent a row twice), into
+ * warn; false when there is none. */
+bool cli_warning(const struct config *cfg, char *warn, size_t warnlen);
 
 #endif

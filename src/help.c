@@ -60,7 +60,7 @@ const char help_text[] =
 "  --timeout S                seconds per request (default 30)\n"
 "  --reserve P                keep P% of the organization's rate budget (default 20)\n"
 "  --settle S                 wait S seconds after an unknown outcome before\n"
-"                             looking the usage up (default 10)\n"
+"                             looking the usage up (default 10; under 1 warns)\n"
 "  --cacert PATH              trust this CA bundle (TLS verification is never off)\n"
 "  --shard K/N                only rows whose subscriptionId hashes to shard K of N\n"
 "\n"

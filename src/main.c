@@ -219,6 +219,8 @@ int main(int argc, char **argv)
 		if (warn[0])
 			fprintf(stderr, "rbusage: %s\n", warn);
 	}
+	if (cli_warning(&cfg, warn, sizeof(warn)))
+		fprintf(stderr, "rbusage: warning: %s\n", warn);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_signal;

@@ -288,6 +288,30 @@ static void test_rate_window(void **state)
 	        "--rate-window", "10", "log");
 }
 
+/* --settle under a second is allowed (tests use it) but warned about in a
+ * run that sends: a list lagging longer makes a lost reply a second bill. */
+static void test_settle_warning(void **state)
+{
+	char warn[300];
+
+	(void)state;
+	OK("import", "--org", "o", "x");
+	assert_false(cli_warning(&cfg, warn, sizeof(warn)));
+	OK("import", "--org", "o", "--settle", "1", "x");
+	assert_false(cli_warning(&cfg, warn, sizeof(warn)));
+	OK("import", "--dry-run", "--settle", "0", "x");
+	assert_false(cli_warning(&cfg, warn, sizeof(warn)));
+	OK("import", "--org", "o", "--settle", "0.25", "x");
+	assert_true(cli_warning(&cfg, warn, sizeof(warn)));
+	assert_string_equal(warn, "--settle 250 ms: a usage that shows in the "
+	                    "server's lists later than that after an unanswered "
+	                    "POST is sent again (a second bill); keep the default "
+	                    "(10 s) unless the server's lists are known to be "
+	                    "current");
+	REFUSED("--settle: '-1' is not a number of seconds from 0 to 3600",
+	        "import", "--settle", "-1", "x");
+}
+
 static void test_aggregate(void **state)
 {
 	(void)state;
@@ -1162,6 +1186,7 @@ int main(void)
 		T(test_help_and_version),
 		T(test_rate),
 		T(test_rate_window),
+		T(test_settle_warning),
 		T(test_aggregate),
 		T(test_concurrency),
 		T(test_retries),
