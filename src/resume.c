@@ -123,6 +123,7 @@ struct resume {
 	char stamped[CHECK_TIME_MAX];
 	int64_t last_write_ms;
 	struct dedup *claimed;
+	struct dedup *undone; /* usage ids the log's undo log deleted */
 	const char *fp;       /* the input's, borrowed for resume_load */
 
 	/* while reading: runs for other fingerprints */
@@ -359,6 +360,7 @@ static int on_row(struct resume *rs, const struct resultlog_entry *e)
 	const struct resultlog_row *r = &e->row;
 	long line = r->line;
 	enum resultlog_status status = r->status;
+	bool undone = false;
 	int k = 0;
 
 	/* A row --skip-existing found on the server names that usage: it is
@@ -366,6 +368,14 @@ static int on_row(struct resume *rs, const struct resultlog_entry *e)
 	 * by an earlier run names none: its created line counts). */
 	if (status == RESULTLOG_SKIPPED && r->usage_id)
 		status = RESULTLOG_CREATED;
+	/* a usage `rbusage undo` deleted is no longer billed: its row is as
+	 * one the server refused, known not stored (a later run's created
+	 * line names another id) */
+	if (status == RESULTLOG_CREATED && r->usage_id && rs->undone &&
+	    dedup_has_key(rs->undone, r->usage_id, strlen(r->usage_id)) == 1)
+		undone = true;
+	if (undone)
+		status = RESULTLOG_REFUSED;
 	if (status == RESULTLOG_CREATED && r->usage_id &&
 	    dedup_seen_key(rs->claimed, r->usage_id, strlen(r->usage_id)) < 0)
 		return -1;
@@ -384,7 +394,7 @@ static int on_row(struct resume *rs, const struct resultlog_entry *e)
 		/* a refusal after an unknown POST proves nothing of that POST:
 		 * like a failure, it leaves the row unknown */
 		if (status != RESULTLOG_CREATED && status != RESULTLOG_PENDING &&
-		    (status != RESULTLOG_REFUSED || r->stored_maybe))
+		    (status != RESULTLOG_REFUSED || r->stored_maybe) && !undone)
 			return 0;
 		if (!r->subscription_id || !r->usage_time || !r->quantity)
 			return 0; /* not a row that was sent */
@@ -416,7 +426,7 @@ static int on_row(struct resume *rs, const struct resultlog_entry *e)
 	case RESULTLOG_REFUSED:
 		/* a 4xx: nothing stored, unless an earlier POST of the row
 		 * had an unknown outcome that no lookup settled */
-		if (!r->stored_maybe)
+		if (!r->stored_maybe || undone)
 			bits_clear(&rs->unknown, line);
 		break;
 	default:
@@ -429,6 +439,46 @@ static int on_row(struct resume *rs, const struct resultlog_entry *e)
 		return 1;
 	}
 	return k;
+}
+
+/* A row line of the undo log: the usage it deleted (or found gone). */
+static int on_undone(const struct resultlog_entry *e, void *ctx)
+{
+	struct resume *rs = ctx;
+
+	if (e->type == RESULTLOG_ENTRY_ROW &&
+	    e->row.status == RESULTLOG_DELETED && e->row.usage_id &&
+	    dedup_seen_key(rs->undone, e->row.usage_id,
+	                   strlen(e->row.usage_id)) < 0) {
+		rs->oom = true;
+		return -1;
+	}
+	return 0;
+}
+
+/* The usages undo deleted, from the undo log at its default path
+ * (LOG.undo.jsonl) when there is one. */
+static enum rb_status load_undone(struct resume *rs, const char *log_path,
+                                  char *err, size_t errlen)
+{
+	char path[4096];
+	struct stat sb;
+	enum rb_status st;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s.undo.jsonl", log_path) >=
+	            sizeof(path) ||
+	    stat(path, &sb) != 0)
+		return RB_OK;
+	if (!(rs->undone = dedup_new())) {
+		rb_detail(err, errlen, "out of memory");
+		return RB_ENOMEM;
+	}
+	st = resultlog_read(path, on_undone, rs, err, errlen);
+	if (!st && rs->oom) {
+		rb_detail(err, errlen, "out of memory");
+		st = RB_ENOMEM;
+	}
+	return st;
 }
 
 static int on_entry(const struct resultlog_entry *e, void *ctx)
@@ -452,6 +502,7 @@ void resume_free(struct resume *rs)
 	bits_free(&rs->created);
 	bits_free(&rs->unknown);
 	dedup_free(rs->claimed);
+	dedup_free(rs->undone);
 	free(rs->fps);
 	free(rs->old);
 	free(rs->arena);
@@ -487,7 +538,9 @@ enum rb_status resume_load(const char *log_path, const char *input,
 	}
 	rs->last_write_ms = (int64_t)sb.st_mtim.tv_sec * 1000 +
 	                    sb.st_mtim.tv_nsec / 1000000;
-	st = resultlog_read(log_path, on_entry, rs, err, errlen);
+	st = load_undone(rs, log_path, err, errlen);
+	if (!st)
+		st = resultlog_read(log_path, on_entry, rs, err, errlen);
 	if (!st && !rs->oom && rs->nold && fold_old(rs))
 		rs->oom = true;
 	if (!st && rs->oom) {

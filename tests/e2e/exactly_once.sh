@@ -220,6 +220,43 @@ expect_rc 0
 exactly_once sp.csv sp.results.jsonl
 stop_fake
 
+# --- import, undo, import again: the undone usages are sent again ----------
+# The log still says "created" for every row; the undo log beside it says
+# those usages are gone. A run that believed the log alone skipped all 20
+# rows and billed nothing (exit 0). Same with --restart on a changed file.
+gen 20 ua > ua.csv
+start_fake --seed 29
+run "$RBUSAGE" import $OPTS ua.csv
+expect_rc 0
+run "$RBUSAGE" undo --rate 1000 --no-progress ua.results.jsonl
+expect_rc 0
+expect_eq "$(ledger_count)" 0 "usages after undo"
+run "$RBUSAGE" import $OPTS ua.csv
+expect_rc 0
+expect_grep "rows read 20 = created 20 + rejected 0 + refused 0 + failed 0 + skipped 0" err
+expect_eq "$(ledger_count)" 20 "usages after importing again"
+grep -c '"status":"pending"' ua.results.jsonl | grep -qx 40 || fail "the second run looked rows up instead of sending them"
+run "$RBUSAGE" undo --rate 1000 --no-progress ua.results.jsonl
+expect_rc 0
+expect_eq "$(ledger_count)" 0 "usages after the second undo"
+gen 22 ua > ua.csv
+run "$RBUSAGE" import $OPTS --restart ua.csv
+expect_rc 0
+expect_grep "rows read 22 = created 22 + rejected 0 + refused 0 + failed 0 + skipped 0" err
+ledger > ua.ledger
+python3 - ua.csv ua.ledger <<'PY' || fail "after undo and --restart the ledger is not the file once"
+import csv, json, sys
+from datetime import datetime
+from decimal import Decimal
+t = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00"))
+rows = sorted((r["subscriptionId"], Decimal(r["quantity"]), t(r["usageTime"]))
+              for r in csv.DictReader(open(sys.argv[1])))
+live = sorted((u["subscriptionId"], Decimal(u["quantity"]), t(u["usageTime"]))
+              for u in map(json.loads, open(sys.argv[2])) if not u["deleted"])
+assert rows == live, (len(rows), len(live))
+PY
+stop_fake
+
 # --- a server that takes requests but answers none in time -----------------
 # Every POST is stored, every reply (lookups too) comes after --timeout: the
 # rows end failed with storedMaybe, nothing is sent twice, and the API is not
