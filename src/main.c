@@ -154,7 +154,7 @@ static int exit_for(enum rb_status st, const struct run_outcome *o)
 		return EXIT_CUT_SHORT;
 	}
 	if (c->rejected || c->refused || c->failed || c->remaining ||
-	    o->input_failed)
+	    o->input_failed || o->earlier_unknown)
 		return EXIT_SOME_ROWS;
 	return EXIT_ALL_DONE;
 }

@@ -13,6 +13,9 @@ struct run_outcome {
 	struct run_counts counts; /* summed over the files */
 	bool interrupted;         /* a signal stopped it */
 	bool input_failed;        /* an input ended early (truncated gzip, I/O) */
+	unsigned long earlier_unknown; /* rows of an earlier version of an
+	                                  input, outcome unknown, not looked
+	                                  up (resume_left) */
 	struct metrics_input *files; /* one per input, in order, for
 	                                --metrics-file; owned by the caller
 	                                (free()), NULL when none was made */

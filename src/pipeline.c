@@ -803,6 +803,19 @@ static enum rb_status import_file(const struct config *cfg, const char *path,
 		progress_clear(stderr);
 	}
 	st = wind_up(&im, st);
+	/* --restart: what the earlier version's rows left that the new one
+	 * does not have (standard input's runs are different exports) */
+	if (!st && im.rs && cfg->restart && !cfg->dry_run && !im.stop &&
+	    !im.input_failed) {
+		char made[1024], unsure[1024];
+
+		out->earlier_unknown +=
+		        resume_left(im.rs, im.log_path, made, unsure, sizeof(made));
+		if (made[0])
+			fprintf(stderr, "rbusage: %s\n", made);
+		if (unsure[0])
+			fprintf(stderr, "rbusage: %s\n", unsure);
+	}
 	if (im.input_failed) {
 		out->input_failed = true;
 		fprintf(stderr, "rbusage: %s\n", err);

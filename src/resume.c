@@ -672,6 +672,62 @@ unsigned long resume_bucket_left(const struct resume *rs,
 	return e ? e->created + e->unknown : 0;
 }
 
+static void example(const char *k, char *out, size_t outlen)
+{
+	const char *t = k + strlen(k) + 1;
+
+	snprintf(out, outlen, "subscriptionId %s, usageTime %s, quantity %s", k,
+	         t, t + strlen(t) + 1);
+}
+
+unsigned long resume_left(const struct resume *rs, const char *log_path,
+                          char *created_msg, char *unknown_msg,
+                          size_t msglen)
+{
+	char exc[CHECK_ID_MAX + CHECK_TIME_MAX + CHECK_QUANTITY_MAX + 64] = "";
+	char exu[sizeof(exc)] = "";
+	unsigned long created = 0, unknown = 0;
+	size_t i;
+
+	for (i = 0; i < rs->capkeys; i++) {
+		const struct key_count *e = &rs->keys[i];
+		const char *k = rs->arena + e->key, *t;
+
+		if (!e->hash)
+			continue;
+		t = k + strlen(k) + 1;
+		if (!*(t + strlen(t) + 1))
+			continue; /* a bucket's key (empty quantity): not a usage */
+		if (e->created && !created)
+			example(k, exc, sizeof(exc));
+		if (e->unknown && !unknown)
+			example(k, exu, sizeof(exu));
+		created += e->created;
+		unknown += e->unknown;
+	}
+	created_msg[0] = unknown_msg[0] = 0;
+	if (created)
+		snprintf(created_msg, msglen,
+		         "note: %lu usage%s that earlier runs created (e.g. %s) "
+		         "%s no row in this input; %s billed ('rbusage report %s' "
+		         "lists them, 'rbusage undo %s' deletes every usage the "
+		         "log names)", created, created == 1 ? "" : "s", exc,
+		         created == 1 ? "matches" : "match",
+		         created == 1 ? "it stays" : "they stay", log_path,
+		         log_path);
+	if (unknown)
+		snprintf(unknown_msg, msglen,
+		         "%lu row%s that an earlier run sent without learning the "
+		         "outcome (e.g. %s) %s no row in this input, so nothing "
+		         "looks %s up: %s may be billed; check %s in Rebilly "
+		         "('rbusage report %s' lists them)", unknown,
+		         unknown == 1 ? "" : "s", exu,
+		         unknown == 1 ? "matches" : "match",
+		         unknown == 1 ? "it" : "them", unknown == 1 ? "it" : "they",
+		         unknown == 1 ? "it" : "them", log_path);
+	return unknown;
+}
+
 const char *resume_stamped(const struct resume *rs)
 {
 	return rs->stamped;

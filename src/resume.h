@@ -54,6 +54,17 @@ enum resume_verdict resume_take(struct resume *rs, long line,
 unsigned long resume_bucket_left(const struct resume *rs,
                                  const struct usage *u);
 
+/* Rows of earlier versions of the input (--restart, standard input) that
+ * no resume_take of this run matched, asked once every row is read:
+ * created ones (their usages stay billed though the input no longer has
+ * them) and unknown ones (they may be billed, and nothing looks them up
+ * now). A line for a person on each into created_msg and unknown_msg (""
+ * when none), naming log_path (borrowed for the call) and an example row.
+ * Returns how many are unknown. */
+unsigned long resume_left(const struct resume *rs, const char *log_path,
+                          char *created_msg, char *unknown_msg,
+                          size_t msglen);
+
 /* The stamped usageTime of the log's first run ("" when none), for rows
  * without usageTime: the same row must be the same usage on every run. */
 const char *resume_stamped(const struct resume *rs);

@@ -257,6 +257,26 @@ assert rows == live, (len(rows), len(live))
 PY
 stop_fake
 
+# --- --restart on an edited file after a crash ------------------------------
+# A run killed with POSTs in flight left pending lines (the usages are
+# stored); the user then edits those rows and runs --restart. Nothing in
+# the new file matches them, so nothing looks them up: the run must say so
+# and exit 1, not 0. A created usage the new file no longer has is noted.
+gen 6 ed > ed.csv
+start_fake --seed 31
+run "$RBUSAGE" import $OPTS ed.csv
+expect_rc 0
+grep -v -e '"line":2,"status":"created"' -e '"type":"summary"' ed.results.jsonl > ed.cut
+mv ed.cut ed.results.jsonl
+sed -i -e '2s/,[0-9]*\./,90./' -e '3s/,[0-9]*\./,91./' ed.csv
+run "$RBUSAGE" import $OPTS --settle 0.1 --restart ed.csv
+expect_rc 1
+expect_grep "^rbusage: 1 row that an earlier run sent without learning the outcome (e.g. subscriptionId ed_0, usageTime 2026-11-20T00:00:00Z, quantity 1) matches no row in this input, so nothing looks it up: it may be billed; check it in Rebilly ('rbusage report ed.results.jsonl' lists them)$" err
+expect_grep "^rbusage: note: 1 usage that earlier runs created (e.g. subscriptionId ed_1, usageTime 2026-11-20T00:00:01.037Z, quantity 2.013) matches no row in this input; it stays billed" err
+expect_grep "rows read 6 = created 2 + rejected 0 + refused 0 + failed 0 + skipped 4" err
+expect_eq "$(ledger_count)" 8 "usages (6 rows, 2 of an earlier version)"
+stop_fake
+
 # --- a server that takes requests but answers none in time -----------------
 # Every POST is stored, every reply (lookups too) comes after --timeout: the
 # rows end failed with storedMaybe, nothing is sent twice, and the API is not
