@@ -176,4 +176,28 @@ expect_grep '"status":"failed".*it may have been stored' page1.results.jsonl
 run "$RBUSAGE" import --rate 100 --settle 0.1 --no-progress page1.csv
 expect_rc 0
 exactly_once 2
+# A second signal stops at once (exit 3) and says so: rows in flight stay
+# pending, and the rerun looks them up: nothing is sent twice.
+restart_fake --latency 800 --seed 9
+printf 'subscriptionId,quantity,usageTime\n' > twice.csv
+i=0
+while [ "$i" -lt 20 ]; do
+	printf 't%d,1,2026-11-20T11:00:%02dZ\n' "$i" "$i" >> twice.csv
+	i=$((i + 1))
+done
+"$RBUSAGE" import --rate 100 --concurrency 4 --settle 0.1 --verbose --no-progress twice.csv >out 2>err </dev/null &
+pid=$!
+i=0
+while [ "$i" -lt 200 ] && ! grep -q '^> POST ' err; do
+	sleep 0.05
+	i=$((i + 1))
+done
+kill -TERM "$pid"
+kill -INT "$pid"
+wait "$pid" && rc=0 || rc=$?
+expect_rc 3
+expect_grep '^rbusage: second signal: stopping now; rows in flight stay pending and the next run looks them up before sending$' err
+run "$RBUSAGE" import --rate 100 --concurrency 4 --settle 0.1 --no-progress twice.csv
+expect_rc 0
+exactly_once 20
 echo ok
