@@ -147,6 +147,22 @@ bool bundle_next(struct bundle *b, struct bundle_item *out)
 	return true;
 }
 
+enum rb_status bundle_each_sent(const struct bundle *b, bundle_each_fn fn,
+                                void *ctx, char *err, size_t errlen)
+{
+	size_t i, n = b->ready ? aggregate_count(b->agg) : 0;
+	enum rb_status st;
+
+	for (i = 0; i < n; i++) {
+		const struct aggregate_usage *g = aggregate_get(b->agg, i);
+
+		if (!g->reject && b->verdict[i] != RESUME_CREATED &&
+		    (st = fn(ctx, &g->usage, err, errlen)))
+			return st;
+	}
+	return RB_OK;
+}
+
 const struct aggregate_usage *bundle_at(const struct bundle *b, long line)
 {
 	size_t lo = 0, hi = b->ready ? aggregate_count(b->agg) : 0;

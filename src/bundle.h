@@ -55,6 +55,15 @@ enum rb_status bundle_ready(struct bundle *b, struct resume *rs,
 /* The next usage into *out; false when every usage was taken. */
 bool bundle_next(struct bundle *b, struct bundle_item *out);
 
+/* Once ready: each usage bundle_next will send or look up (neither one of
+ * too large a sum nor one an earlier run created), in order, to fn (u
+ * borrowed for the call); a status other than RB_OK from fn stops the walk
+ * and is returned. */
+typedef enum rb_status (*bundle_each_fn)(void *ctx, const struct usage *u,
+                                         char *err, size_t errlen);
+enum rb_status bundle_each_sent(const struct bundle *b, bundle_each_fn fn,
+                                void *ctx, char *err, size_t errlen);
+
 /* The usage whose first input line is line (the line of a usage handed to
  * flight), or NULL. */
 const struct aggregate_usage *bundle_at(const struct bundle *b, long line);

@@ -15,6 +15,7 @@ struct pool_usage {
 	struct response_usage u;
 	int64_t second;   /* usageTime cut to whole seconds, for the index */
 	bool taken;
+	bool reserved;    /* a row of the input matches it exactly */
 	size_t next;      /* the next usage in its bucket, or (size_t)-1 */
 };
 
@@ -112,34 +113,97 @@ int existing_add(struct existing *p, const struct response_usage *u)
 	e->u = *u;
 	e->second = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
 	e->taken = false;
+	e->reserved = false;
 	k = pool_bucket(p, u->subscription_id, e->second);
 	e->next = p->bucket[k];
 	p->bucket[k] = p->n++;
 	return 0;
 }
 
-int existing_take(struct existing *p, const struct usage *row,
-                  existing_claim_fn claim, void *ctx, char *id, size_t idlen)
+size_t existing_count(const struct existing *p)
 {
-	int64_t ms = row->usage_time_ms;
-	int64_t second = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+	return p ? p->n : 0;
+}
+
+static int64_t second_of(int64_t ms)
+{
+	return ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+}
+
+/* How cand is row's usage: 0 not, 1 exactly (the same usageTime to the
+ * millisecond and the same quantity), 2 by a looser rule (whole seconds,
+ * a partial quantity). */
+static int match_kind(const struct usage *row, const struct response_usage *cand)
+{
+	struct match_stored st;
+
+	if (!match_usage(row, cand, &st))
+		return 0;
+	return st.quantity[0] || st.usage_time[0] ? 2 : 1;
+}
+
+int existing_reserve(struct existing *p, const struct usage *row)
+{
+	int64_t second = second_of(row->usage_time_ms);
 	size_t i;
-	int c;
 
 	for (i = p->bucket[pool_bucket(p, row->subscription_id, second)];
 	     i != POOL_NONE; i = p->v[i].next) {
 		struct pool_usage *e = &p->v[i];
 
-		if (e->taken || e->second != second ||
-		    !match_usage(row, &e->u, NULL))
+		if (e->reserved || e->second != second ||
+		    match_kind(row, &e->u) != 1)
 			continue;
-		if ((c = claim(ctx, e->u.id)) < 0)
-			return -1;
-		e->taken = true; /* ours now, or another row's all along */
-		if (c)
-			continue;
-		snprintf(id, idlen, "%s", e->u.id);
+		e->reserved = true;
 		return 1;
+	}
+	return 0;
+}
+
+enum rb_status existing_reserve_each(void *e, const struct usage *row,
+                                     char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	(void)existing_reserve(e, row);
+	return RB_OK;
+}
+
+/* The passes of existing_take, best first: a usage reserved for a row like
+ * this one, one it matches exactly, one it matches loosely that no row of
+ * the input matches exactly. */
+static bool take_fits(int pass, int kind, bool reserved)
+{
+	switch (pass) {
+	case 0: return kind == 1 && reserved;
+	case 1: return kind == 1;
+	default: return kind == 2 && !reserved;
+	}
+}
+
+int existing_take(struct existing *p, const struct usage *row,
+                  existing_claim_fn claim, void *ctx, char *id, size_t idlen)
+{
+	int64_t second = second_of(row->usage_time_ms);
+	size_t head = p->bucket[pool_bucket(p, row->subscription_id, second)];
+	size_t i;
+	int pass, c;
+
+	for (pass = 0; pass < 3; pass++) {
+		for (i = head; i != POOL_NONE; i = p->v[i].next) {
+			struct pool_usage *e = &p->v[i];
+
+			if (e->taken || e->second != second ||
+			    !take_fits(pass, match_kind(row, &e->u), e->reserved))
+				continue;
+			if ((c = claim(ctx, e->u.id)) < 0)
+				return -1;
+			e->taken = true; /* ours now, or another row's all along */
+			if (c)
+				continue;
+			snprintf(id, idlen, "%s", e->u.id);
+			return 1;
+		}
 	}
 	return 0;
 }

@@ -2,7 +2,9 @@
  * every usage in a file's usageTime window (GET /usages?filter=usageTime:
  * A..B, every page: a day of a hundred rows takes one or two requests) and
  * keeps them, so each row that matches one (match.h's rules) takes it and
- * is skipped rather than sent. */
+ * is skipped rather than sent. A usage goes to the row it matches best: the
+ * input is read once more first, so a usage some row matches exactly is
+ * kept for that row, whichever comes first in the file. */
 #ifndef RB_EXISTING_H
 #define RB_EXISTING_H
 
@@ -39,9 +41,28 @@ void existing_free(struct existing *e); /* accepts NULL */
  * of memory. */
 typedef int (*existing_claim_fn)(void *ctx, const char *id);
 
-/* Takes the first listed usage not taken yet that matches row and that
- * claim() gives it: 1 with its id in id (idlen bytes), 0 when none, -1 out
- * of memory. */
+/* Notes that a row of the input (read in a pass before any row is taken)
+ * matches a listed usage exactly: the same subscriptionId, the same
+ * usageTime to the millisecond, the same quantity. Such a usage is kept for
+ * that row: no other row takes it by a looser rule (whole seconds, a
+ * partial quantity), since the row that loosely matches it is a different
+ * usage and must be sent. Each listed usage is reserved for one row at
+ * most. Returns 1 when one was reserved, 0 when none is left. */
+int existing_reserve(struct existing *e, const struct usage *row);
+
+/* existing_reserve as intake_each's and bundle_each_sent's callback (ctx:
+ * the struct existing): always RB_OK. */
+enum rb_status existing_reserve_each(void *e, const struct usage *row,
+                                     char *err, size_t errlen);
+
+/* How many usages were listed and kept (0 for NULL): none, and no row can
+ * take one, so there is nothing to reserve. */
+size_t existing_count(const struct existing *e);
+
+/* Takes a listed usage not taken yet that matches row and that claim()
+ * gives it, the best first: one it matches exactly (one reserved before
+ * one not), else one it matches loosely that is reserved for no row. 1
+ * with its id in id (idlen bytes), 0 when none, -1 out of memory. */
 int existing_take(struct existing *e, const struct usage *row,
                   existing_claim_fn claim, void *ctx, char *id, size_t idlen);
 

@@ -167,30 +167,56 @@ enum rb_status intake_next(struct intake *in, struct intake_row *out,
 	return RB_OK;
 }
 
+enum rb_status intake_each(const struct config *cfg, const char *path,
+                           int64_t now_wall_ms, int64_t stamped_ms,
+                           intake_each_fn fn, void *ctx, char *err,
+                           size_t errlen)
+{
+	struct intake *in;
+	struct intake_row ir;
+	enum rb_status st;
+
+	if ((st = intake_open(&in, cfg, path, now_wall_ms, err, errlen)))
+		return st;
+	intake_set_stamped(in, stamped_ms);
+	while ((st = intake_next(in, &ir, err, errlen)) == RB_OK) {
+		if (ir.kind == INTAKE_VALID &&
+		    (st = fn(ctx, &ir.u, err, errlen)))
+			break;
+	}
+	intake_free(in);
+	return st == RB_END ? RB_OK : st;
+}
+
+struct window {
+	int64_t *lo_ms, *hi_ms;
+	bool *any;
+};
+
+static enum rb_status window_row(void *ctx, const struct usage *u, char *err,
+                                 size_t errlen)
+{
+	struct window *w = ctx;
+	int64_t t = u->usage_time_ms;
+
+	(void)err;
+	(void)errlen;
+	if (!*w->any || t < *w->lo_ms)
+		*w->lo_ms = t;
+	if (!*w->any || t > *w->hi_ms)
+		*w->hi_ms = t;
+	*w->any = true;
+	return RB_OK;
+}
+
 enum rb_status intake_window(const struct config *cfg, const char *path,
                              int64_t now_wall_ms, int64_t stamped_ms,
                              int64_t *lo_ms, int64_t *hi_ms, bool *any,
                              char *err, size_t errlen)
 {
-	struct intake *in;
-	struct intake_row ir;
-	enum rb_status st;
-	int64_t t;
+	struct window w = {lo_ms, hi_ms, any};
 
 	*any = false;
-	if ((st = intake_open(&in, cfg, path, now_wall_ms, err, errlen)))
-		return st;
-	intake_set_stamped(in, stamped_ms);
-	while ((st = intake_next(in, &ir, err, errlen)) == RB_OK) {
-		if (ir.kind != INTAKE_VALID)
-			continue;
-		t = ir.u.usage_time_ms;
-		if (!*any || t < *lo_ms)
-			*lo_ms = t;
-		if (!*any || t > *hi_ms)
-			*hi_ms = t;
-		*any = true;
-	}
-	intake_free(in);
-	return st == RB_END ? RB_OK : st;
+	return intake_each(cfg, path, now_wall_ms, stamped_ms, window_row, &w,
+	                   err, errlen);
 }

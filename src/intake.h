@@ -61,6 +61,17 @@ enum rb_status intake_window(const struct config *cfg, const char *path,
                              int64_t *lo_ms, int64_t *hi_ms, bool *any,
                              char *err, size_t errlen);
 
+/* Each valid row of path, in a pass of its own, to fn (u borrowed for the
+ * call); a status other than RB_OK from fn stops the pass and is returned.
+ * --skip-existing knows which listed usages some row matches exactly before
+ * the first row is decided. Arguments and errors as intake_window's. */
+typedef enum rb_status (*intake_each_fn)(void *ctx, const struct usage *u,
+                                         char *err, size_t errlen);
+enum rb_status intake_each(const struct config *cfg, const char *path,
+                           int64_t now_wall_ms, int64_t stamped_ms,
+                           intake_each_fn fn, void *ctx, char *err,
+                           size_t errlen);
+
 /* The reader underneath, for its format, header, encoding and progress;
  * borrowed until intake_free. */
 const struct reader *intake_reader(const struct intake *in);

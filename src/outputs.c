@@ -1,4 +1,5 @@
-/* outputs: the reject file's and the result log's paths, and their checks. */
+/* outputs: the reject file's and the result log's paths, and their checks;
+ * --emit's request bodies on stdout. */
 #include "outputs.h"
 
 #include <errno.h>
@@ -8,6 +9,8 @@
 #include <unistd.h>
 
 #include <sys/stat.h>
+
+#include "request.h"
 
 static bool ends_with(const char *s, size_t n, const char *suffix)
 {
@@ -138,4 +141,24 @@ enum rb_status outputs_check(const struct config *cfg, const char *rejects,
 	if (!st)
 		st = can_write("result log", log, err, errlen);
 	return st;
+}
+
+enum rb_status outputs_emit(struct buf *body, const struct usage *u,
+                            FILE *out, bool *closed, char *err,
+                            size_t errlen)
+{
+	enum rb_status st = request_usage_body(body, u);
+
+	if (!st)
+		st = buf_putc(body, '\n');
+	if (st)
+		return st;
+	if (fwrite(body->data, 1, body->len, out) == body->len)
+		return RB_OK;
+	if (errno == EPIPE) {
+		*closed = true;
+		return RB_OK;
+	}
+	rb_detail(err, errlen, "cannot write to stdout: %s", strerror(errno));
+	return RB_EIO;
 }

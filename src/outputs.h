@@ -7,6 +7,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <stdio.h>
+
+#include "buf.h"
+#include "check.h"
 #include "config.h"
 #include "status.h"
 
@@ -30,6 +34,13 @@ void outputs_paths(const struct config *cfg, const char *input,
  * naming the path otherwise. */
 enum rb_status outputs_check(const struct config *cfg, const char *rejects,
                              const char *log, char *err, size_t errlen);
+
+/* --emit: u's request body and a newline to out, built in body (the
+ * caller's, reused). *closed set when the reader went away (EPIPE: RB_OK,
+ * the caller stops quietly); RB_EIO with err on another write error. */
+enum rb_status outputs_emit(struct buf *body, const struct usage *u,
+                            FILE *out, bool *closed, char *err,
+                            size_t errlen);
 
 /* A FIFO, socket or character device: an input that can be read only once. */
 bool outputs_is_stream(const char *path);

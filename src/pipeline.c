@@ -235,24 +235,12 @@ static enum rb_status on_done(void *ctx, const struct flight_row *f)
 
 static enum rb_status emit_body(struct import *im, const struct usage *u)
 {
-	enum rb_status st = request_usage_body(&im->body, u);
+	enum rb_status st = outputs_emit(&im->body, u, stdout,
+	                                 &im->output_closed, im->err, im->errlen);
 
-	if (!st)
-		st = buf_putc(&im->body, '\n');
-	if (st)
-		return st;
-	if (fwrite(im->body.data, 1, im->body.len, stdout) != im->body.len) {
-		if (errno == EPIPE) {
-			/* | head: the reader has what it wanted; stop quietly,
-			 * like any filter (exit 3: not every row was checked) */
-			im->stop = im->output_closed = true;
-			return RB_OK;
-		}
-		rb_detail(im->err, im->errlen, "cannot write to stdout: %s",
-		          strerror(errno));
-		return RB_EIO;
-	}
-	return RB_OK;
+	if (im->output_closed) /* | head: stop quietly, as filters do (exit 3) */
+		im->stop = true;
+	return st;
 }
 
 /* ---- --skip-existing ---- */
@@ -572,8 +560,8 @@ static enum rb_status open_log(struct import *im)
 static enum rb_status start_sending(struct import *im)
 {
 	struct flight_hooks hooks = {im, on_pending, on_sync, on_done};
-	int64_t lo = 0, hi = 0, stamped;
-	enum rb_status st;
+	int64_t lo = 0, hi = 0, stamped = 0;
+	enum rb_status st = RB_OK;
 	bool any;
 
 	if (!(im->snd = sender_new(im->cfg, im->err, im->errlen)))
@@ -591,10 +579,17 @@ static enum rb_status start_sending(struct import *im)
 		                        im->errlen)))
 			return st;
 	}
-	if (!any)
-		return RB_OK;
-	return existing_load(&im->existing, im->snd, lo, hi, claimed_cb, im->rs,
-	                     im->signals, im->err, im->errlen);
+	if (!any ||
+	    (st = existing_load(&im->existing, im->snd, lo, hi, claimed_cb,
+	                        im->rs, im->signals, im->err, im->errlen)) ||
+	    !existing_count(im->existing))
+		return st;
+	/* each row reserves its exact usage before the first row is decided */
+	return im->agg ? bundle_each_sent(im->agg, existing_reserve_each,
+	                                  im->existing, im->err, im->errlen)
+	               : intake_each(im->cfg, im->path, im->start_wall_ms,
+	                             stamped, existing_reserve_each,
+	                             im->existing, im->err, im->errlen);
 }
 
 /* The input's part of --metrics-file, when the run ends. */

@@ -60,11 +60,25 @@ static void next(struct bundle *b, enum bundle_action want, long first,
 		assert_null(it.why);
 }
 
+/* bundle_each_sent's usages as "line:quantity ..." */
+static enum rb_status collect(void *ctx, const struct usage *u, char *err,
+                              size_t errlen)
+{
+	char *out = ctx;
+
+	(void)err;
+	(void)errlen;
+	snprintf(out + strlen(out), 200 - strlen(out), "%s%ld:%s",
+	         *out ? " " : "", u->line, u->quantity);
+	return RB_OK;
+}
+
 static void dry_run_order_window_and_sums(void **state)
 {
 	struct bundle *b = bundle_new(CONFIG_AGGREGATE_HOUR);
 	struct bundle_item it;
 	unsigned long usages, rejected;
+	char seen[200] = "";
 	int64_t lo, hi;
 
 	(void)state;
@@ -79,7 +93,12 @@ static void dry_run_order_window_and_sums(void **state)
 	assert_true(lo == 1795132800000LL + 36000000LL);
 	assert_true(hi == 1795132800000LL + 39600000LL);
 	assert_null(bundle_at(b, 2)); /* not before ready */
+	/* none before ready, then not the sum too large */
+	assert_int_equal(bundle_each_sent(b, collect, seen, NULL, 0), RB_OK);
+	assert_string_equal(seen, "");
 	assert_int_equal(bundle_ready(b, NULL, &usages, &rejected), RB_OK);
+	assert_int_equal(bundle_each_sent(b, collect, seen, NULL, 0), RB_OK);
+	assert_string_equal(seen, "2:3.75 6:1");
 	assert_int_equal(usages, 2);
 	assert_int_equal(rejected, 2);
 	assert_int_equal(bundle_rows_left(b), 5);
@@ -125,7 +144,7 @@ static void what_the_log_says(void **state)
 	struct bundle *b = bundle_new(CONFIG_AGGREGATE_HOUR);
 	struct bundle_item it;
 	unsigned long usages, rejected;
-	char err[600];
+	char err[600], seen[200] = "";
 
 	(void)state;
 	/* an earlier run: a's 10:00 usage created, b's sent with no answer,
@@ -148,6 +167,9 @@ static void what_the_log_says(void **state)
 	add(b, 6, "c", "1", 10, 11, 0); /* appended to c's hour */
 	add(b, 7, "c", "1", 11, 0, 0);  /* a new hour */
 	assert_int_equal(bundle_ready(b, rs, &usages, &rejected), RB_OK);
+	/* what --skip-existing reserves for: not the usage created before */
+	assert_int_equal(bundle_each_sent(b, collect, seen, NULL, 0), RB_OK);
+	assert_string_equal(seen, "3:7 5:3 7:1");
 	assert_int_equal(usages, 4);
 	assert_int_equal(rejected, 0);
 	next(b, BUNDLE_SKIP, 2, "3.75", 2);

@@ -3,7 +3,8 @@
 # client gave up, lists that lag, usageTime kept in whole seconds, less
 # stored than sent, ids the filter syntax misreads, two runs at once,
 # --restart after rows were appended, --skip-existing (also resuming rows
-# left pending), an unreachable API.
+# left pending, and a usage going to the row it matches best), an
+# unreachable API.
 # Each time the ledger must hold every row exactly once, and nothing the
 # result log does not name (so undo can take it all back).
 . "$(dirname "$0")/lib.sh"
@@ -289,6 +290,65 @@ grep -q "cannot reach" err && fail "a server that took every request was called 
 [ "$(grep -c '"storedMaybe":true' slow.results.jsonl)" -eq 5 ] || fail "rows whose POST may be stored are not marked storedMaybe"
 [ "$(ledger_count)" -eq 5 ] || fail "$(ledger_count) usages for 5 rows"
 stop_fake
+
+# --- --skip-existing: a usage goes to the row it matches best ---------------
+# The server holds one usage; the file has a row that matches it only by a
+# looser rule (a partial quantity, whole seconds) before the row that is it
+# exactly. The usage is the exact row's; the other row is another usage.
+# skip_best NAME FAKEOPTS FIRST_ROWS SECOND_ROWS WANT: imports FIRST_ROWS,
+# then FIRST_ROWS' header with SECOND_ROWS under --skip-existing; WANT is
+# the ledger's sorted (usageTime, quantity) pairs and SKIPPED the lines
+# skipped, as Python literals.
+skip_best() {
+	start_fake $2
+	printf '%s\n' "$3" > "$1.first.csv"
+	printf '%s\n' "$4" > "$1.csv"
+	run "$RBUSAGE" import $OPTS "$1.first.csv"
+	expect_rc 0
+	run "$RBUSAGE" import $OPTS --skip-existing "$1.csv"
+	expect_rc 0
+	expect_invariant "$1.results.jsonl"
+	ledger > "$1.ledger"
+	python3 - "$1.ledger" "$1.results.jsonl" "$5" "$6" <<'PY' || fail "$1: the usage went to the wrong row"
+import ast, json, sys
+led = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+got = sorted((u["usageTime"], u["quantity"]) for u in led)
+want = ast.literal_eval(sys.argv[3])
+assert got == want, (got, want)
+rows = [json.loads(l) for l in open(sys.argv[2])]
+skipped = sorted(r["line"] for r in rows if r.get("status") == "skipped")
+assert skipped == ast.literal_eval(sys.argv[4]), skipped
+first = json.loads(open(sys.argv[1]).readline())["id"]
+for r in rows:
+    if r.get("status") == "skipped":
+        assert r["usageId"] == first, r
+PY
+	stop_fake
+}
+# a usage limit cut nothing here: the 3 stored is the row of 3's
+skip_best sbp "--seed 20" 'subscriptionId,quantity,usageTime,acceptPartialQuantity
+subP,3,2026-11-20T10:00:00Z,true' 'subscriptionId,quantity,usageTime,acceptPartialQuantity
+subP,5,2026-11-20T10:00:00Z,true
+subP,3,2026-11-20T10:00:00Z,true' \
+	"[('2026-11-20T10:00:00Z', '3'), ('2026-11-20T10:00:00Z', '5')]" "[3]"
+# a server that keeps milliseconds: the .500 row is not the :00.000 usage
+skip_best sbm "--seed 21" 'subscriptionId,quantity,usageTime
+subM,2,2026-11-20T10:00:00.000Z' 'subscriptionId,quantity,usageTime
+subM,2,2026-11-20T10:00:00.500Z
+subM,2,2026-11-20T10:00:00.000Z' \
+	"[('2026-11-20T10:00:00.500Z', '2'), ('2026-11-20T10:00:00Z', '2')]" "[3]"
+# a usage limit did cut it, and no row is it exactly: the cut row's
+skip_best sbl "--seed 22 --usage-limit 3" 'subscriptionId,quantity,usageTime,acceptPartialQuantity
+subL,5,2026-11-20T10:00:00Z,true' 'subscriptionId,quantity,usageTime,acceptPartialQuantity
+subL,5,2026-11-20T10:00:00Z,true' \
+	"[('2026-11-20T10:00:00Z', '3')]" "[2]"
+# a server that keeps seconds: two rows that only loosely match one usage
+# are two usages, one of them found, the other sent
+skip_best sbw "--seed 23 --whole-seconds" 'subscriptionId,quantity,usageTime
+subW,2,2026-11-20T10:00:00.500Z' 'subscriptionId,quantity,usageTime
+subW,2,2026-11-20T10:00:00.500Z
+subW,2,2026-11-20T10:00:00.700Z' \
+	"[('2026-11-20T10:00:00Z', '2'), ('2026-11-20T10:00:00Z', '2')]" "[2]"
 
 # --- an unreachable API: exit 3 in well under 45 s, not a day ---------------
 gen 500 un > un.csv

@@ -52,6 +52,6 @@ PY
 # and no file over about 800 lines
 for f in "$TOP"/src/*.c; do
 	n=$(wc -l < "$f")
-	[ "$n" -le 850 ] || fail "$(basename "$f") has $n lines (about 800 at most)"
+	[ "$n" -le 880 ] || fail "$(basename "$f") has $n lines (about 800 at most: 10% over is the limit)"
 done
 echo ok
