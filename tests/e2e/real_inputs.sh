@@ -185,6 +185,30 @@ import json, sys
 assert any(u["subscriptionId"] == "sub-b" and str(u["quantity"]) in ("2", "2.0") for u in map(json.loads, sys.stdin))' ||
 	fail "sub-b not stored with quantity 2"
 
+# --- a duplicate in a reject file fixed and imported again: never sent twice ---
+printf 'subscriptionId,quantity,usageTime\nd1,1,%s\nd2,x,%s\nd1,1,%s\n' "$TS" "$TS" "$TS" > dup.csv
+DUPWHY='repeats line 2 (same subscriptionId, usageTime and quantity), which is sent: delete this row before importing this reject file, unless both are real (then pass --allow-duplicates)'
+run "$RBUSAGE" import --no-progress --rate 100 dup.csv
+expect_rc 1
+rejected_lines dup.results.jsonl | tail -n 1 > got
+echo "4 $DUPWHY" > want
+expect_file got want
+sed 's/,d2,x,/,d2,7,/' dup.rejects.csv > dup-fixed.csv
+run "$RBUSAGE" import --no-progress --rate 100 dup-fixed.csv
+expect_rc 1
+expect_eq "$(ledger_count)" 5 "usages after the fixed reject file with its duplicate"
+FIXWHY='repeats line 2 of the run that wrote this reject file, which was sent: delete this row, unless both are real (then pass --allow-duplicates)'
+rejected_lines dup-fixed.results.jsonl > got
+echo "3 $FIXWHY" > want
+expect_file got want
+# and again from that reject file, and only with --allow-duplicates is it sent
+run "$RBUSAGE" import --no-progress --rate 100 dup-fixed.rejects.csv --rejects again.rej.csv --log again.jsonl
+expect_rc 1
+expect_eq "$(ledger_count)" 5 "usages after a third import of the duplicate"
+run "$RBUSAGE" import --no-progress --rate 100 --allow-duplicates dup-fixed.rejects.csv --log again2.jsonl
+expect_rc 0
+expect_eq "$(ledger_count)" 6 "usages after --allow-duplicates"
+
 # UTF-16 without a BOM: refused with the way out, read with --encoding
 python3 -c 'open("nobom.jsonl","wb").write(("{\"subscriptionId\":\"s1\",\"quantity\":1,\"usageTime\":\"%s\"}\n" % "'"$TS"'").encode("utf-16-be"))'
 dry nobom.jsonl
