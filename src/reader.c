@@ -262,18 +262,25 @@ static enum rb_status next_line(struct reader *r, bool csv, size_t *len,
 /* Skips the rest of a too-long record from pos: for JSON lines to the end
  * of the line; for CSV to the line end that reader_csv says ends the record
  * (not one inside a quoted field), so every line after it is read as the
- * parser would have read it. Each line end skipped is counted. */
-static enum rb_status skip_record(struct reader *r, bool csv)
+ * parser would have read it. Each line end skipped is counted; a CSV
+ * record of more lines than one gets a reason naming them in *row. */
+static enum rb_status skip_record(struct reader *r, bool csv,
+                                 struct reader_row *row)
 {
 	enum rb_status st;
+	long last = r->line;
 
 	for (;;) {
 		const char *s, *e;
 		size_t n, k, term;
 
 		if (r->pos == r->avail) {
-			if (r->eof)
+			if (r->eof) {
+				if (csv)
+					reader_csv_skipped(r->csv, last, true,
+					                   row);
 				return RB_OK;
+			}
 			if ((st = fill(r)))
 				return st;
 			continue;
@@ -295,6 +302,8 @@ static enum rb_status skip_record(struct reader *r, bool csv)
 		k = (size_t)(e - s);
 		reader_csv_skip_text(r->csv, s, k);
 		r->pos += k;
+		if (k)
+			last = r->line;
 		if (k == n)
 			continue;
 		if (*e == '\r' && k + 1 == n && !r->eof) {
@@ -304,9 +313,11 @@ static enum rb_status skip_record(struct reader *r, bool csv)
 		}
 		term = *e == '\r' && k + 1 < n && e[1] == '\n' ? 2 : 1;
 		r->pos += term;
-		r->line++;
-		if (reader_csv_skip_eol(r->csv))
+		last = r->line++;
+		if (reader_csv_skip_eol(r->csv)) {
+			reader_csv_skipped(r->csv, last, false, row);
 			return RB_OK;
+		}
 	}
 }
 
@@ -553,7 +564,7 @@ static enum rb_status next_row(struct reader *r, struct reader_row *row)
 				reader_csv_abandon(r->csv, lineno, row);
 			else
 				set_too_long(row, lineno);
-			if ((st = skip_record(r, csv)))
+			if ((st = skip_record(r, csv, row)))
 				return st;
 			return RB_OK;
 		}
@@ -566,7 +577,7 @@ static enum rb_status next_row(struct reader *r, struct reader_row *row)
 			if (st == RB_ETOOBIG) {
 				/* the record, not this line, is too long */
 				reader_csv_abandon(r->csv, lineno, row);
-				if ((st = skip_record(r, true)))
+				if ((st = skip_record(r, true, row)))
 					return st;
 				return RB_OK;
 			}

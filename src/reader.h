@@ -28,7 +28,8 @@ struct reader;
  * duplicates are record.c's business); an empty file has no header and no
  * rows. On failure returns non-zero, *out is NULL and err holds a one-line
  * message naming the file, e.g. "cannot open 'x.csv': No such file or
- * directory" or "x.csv: line 1: bad header: unterminated quoted field ...".
+ * directory" or "x.csv: line 1: bad header: a quote opened in column 2 on
+ * line 1 is never closed ...".
  * Lines end at LF, CRLF, or (CSV only) a lone CR; each counts one line. */
 enum rb_status reader_open(struct reader **out, const char *path,
                            const struct config *cfg, char *err, size_t errlen);
