@@ -45,7 +45,7 @@ static inline void trim(const char **s, size_t *n)
 /* ---- subscriptionId ----------------------------------------------------- */
 
 /* Rebilly's resource-id alphabet (its OpenAPI pattern ^[@~\-\.\w]+$):
- * letters, digits and _ @ ~ . - ; no other id can name a subscription. One
+ * ASCII letters, digits and _ @ ~ . - ; no other id can name a subscription. One
  * bit a byte (byte c is bit c & 63 of word c >> 6). */
 #define ID_BIT(c) (UINT64_C(1) << ((c) & 63))
 #define ID_RANGE(lo, hi) ((~UINT64_C(0) >> (63 - ((hi) & 63))) & (~UINT64_C(0) << ((lo) & 63)))
@@ -99,7 +99,7 @@ static int bad_id_char(const char *s, size_t len, char *reason,
 		snprintf(what, sizeof(what), "byte 0x%02x", u[i]);
 	rb_detail(reason, reasonlen,
 	          "subscriptionId '%s' contains %s, which no subscription id "
-	          "can hold (letters, digits and _ @ ~ . - only)",
+	          "can hold (ASCII letters, digits and _ @ ~ . - only)",
 	          quote_value(q, s, len), what);
 	return -1;
 }

@@ -204,8 +204,8 @@ run "$RBUSAGE" import --dry-run --emit ids.jsonl
 expect_rc 1
 expect_eq "$(cat out)" '{"subscriptionId":"a@b.c~d_e-f","quantity":1,"usageTime":"2025-03-01T10:00:00Z"}' "ids body"
 cat > want <<'EOF'
-{"rejectLine":1,"rejectReason":"subscriptionId 'sub:1' contains ':', which no subscription id can hold (letters, digits and _ @ ~ . - only)","subscriptionId":"sub:1","quantity":1,"usageTime":"2025-03-01T10:00:00Z"}
-{"rejectLine":2,"rejectReason":"subscriptionId 'a!b' contains '!', which no subscription id can hold (letters, digits and _ @ ~ . - only)","subscriptionId":"a!b","quantity":1,"usageTime":"2025-03-01T10:00:00Z"}
+{"rejectLine":1,"rejectReason":"subscriptionId 'sub:1' contains ':', which no subscription id can hold (ASCII letters, digits and _ @ ~ . - only)","subscriptionId":"sub:1","quantity":1,"usageTime":"2025-03-01T10:00:00Z"}
+{"rejectLine":2,"rejectReason":"subscriptionId 'a!b' contains '!', which no subscription id can hold (ASCII letters, digits and _ @ ~ . - only)","subscriptionId":"a!b","quantity":1,"usageTime":"2025-03-01T10:00:00Z"}
 {"rejectLine":5,"rejectReason":"repeats line 3 (same subscriptionId, usageTime and quantity), which is sent: delete this row before importing this reject file, unless both are real (then pass --allow-duplicates)","subscriptionId":"a@b.c~d_e-f","quantity":1.000,"usageTime":"2025-03-01T11:00:00+01:00"}
 EOF
 expect_file ids.rejects.jsonl want
