@@ -5,7 +5,7 @@ const char help_text[] =
 "usage: rbusage import [OPTIONS] FILE...     check every row, send the valid ones\n"
 "       rbusage import --dry-run FILE...     check only; nothing leaves the machine\n"
 "       rbusage undo [OPTIONS] RESULT_LOG    delete the usages an import created\n"
-"       rbusage report [--html FILE] RESULT_LOG...   summarize result logs\n"
+"       rbusage report [--html FILE] [--quiet] RESULT_LOG...   summarize logs\n"
 "       rbusage --help | --version\n"
 "\n"
 "Reading:\n"
