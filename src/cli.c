@@ -216,7 +216,16 @@ static int set_delimiter(struct config *cfg, const char *arg, char *err,
 	else if (strlen(arg) == 1 && arg[0] != '"' && arg[0] != '\n' &&
 	         arg[0] != '\r' && (unsigned char)arg[0] < 0x80)
 		cfg->delimiter = arg[0];
-	else {
+	else if (!strcmp(arg, "\"")) {
+		rb_detail(err, errlen,
+		          "--delimiter: a quote cannot be the delimiter (it quotes "
+		          "fields)");
+		return -1;
+	} else if (!strcmp(arg, "\n") || !strcmp(arg, "\r")) {
+		rb_detail(err, errlen,
+		          "--delimiter: a line end cannot be the delimiter");
+		return -1;
+	} else {
 		rb_detail(err, errlen,
 		          "--delimiter: '%s' is not one ASCII character (use '\\t' or "
 		          "'tab' for a tab)", arg);

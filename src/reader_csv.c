@@ -408,8 +408,19 @@ static void finish_row(struct reader_csv *c, struct reader_row *row)
 			c->fields[i].name_len = c->header[i].name_len;
 		}
 	}
-	if (!c->error[0] && c->has_nul)
-		rb_detail(c->error, sizeof(c->error), "NUL byte in record");
+	if (!c->error[0] && c->has_nul) {
+		for (i = 0; i < c->nfields; i++)
+			if (memchr(c->fields[i].value, 0, c->fields[i].value_len))
+				break;
+		if (i < c->nfields) {
+			char col[140];
+			describe_column(c, i, col, sizeof(col));
+			rb_detail(c->error, sizeof(c->error), "NUL byte in %s",
+			          col);
+		} else
+			rb_detail(c->error, sizeof(c->error),
+			          "NUL byte in record");
+	}
 	if (!c->error[0] && c->non_ascii) {
 		for (i = 0; i < c->nfields; i++) {
 			const struct reader_field *f = &c->fields[i];

@@ -781,6 +781,13 @@ static void test_record_kinds(void **state)
 	set(&r, CONFIG_FIELD_QUANTITY, NULL, READER_NULL);
 	assert_int_equal(run(&p, &r, &u), -1);
 	assert_string_equal(reason, "quantity is missing");
+	/* --map quantity=usage.total: the reason names the path given */
+	p.map[CONFIG_FIELD_QUANTITY] = "usage.total";
+	assert_int_equal(run(&p, &r, &u), -1);
+	assert_string_equal(reason, "quantity is missing: --map "
+	                            "quantity=usage.total finds no value in "
+	                            "this row (no such member, or null)");
+	p.map[CONFIG_FIELD_QUANTITY] = NULL;
 
 	good_record(&r);
 	set(&r, CONFIG_FIELD_USAGE_TIME, "{}", READER_COMPOSITE);

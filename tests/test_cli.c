@@ -468,9 +468,12 @@ static void test_delimiter(void **state)
 	        "import", "--dry-run", "--delimiter", v, "x")
 	BAD_DELIM(";;", ";;");
 	BAD_DELIM("", "");
-	BAD_DELIM("\"", "\"");
-	BAD_DELIM("\n", "\n");
-	BAD_DELIM("\r", "\r");
+	REFUSED("--delimiter: a quote cannot be the delimiter (it quotes "
+	        "fields)", "import", "--dry-run", "--delimiter", "\"", "x");
+	REFUSED("--delimiter: a line end cannot be the delimiter", "import",
+	        "--dry-run", "--delimiter", "\n", "x");
+	REFUSED("--delimiter: a line end cannot be the delimiter", "import",
+	        "--dry-run", "--delimiter", "\r", "x");
 	BAD_DELIM("\xc2\xa7", "\xc2\xa7"); /* one character, but not ASCII */
 	BAD_DELIM("\xa7", "\xa7");
 	BAD_DELIM("\\n", "\\n");

@@ -557,7 +557,7 @@ static void test_csv_malformed(void **state)
 	/* NUL bytes */
 	g = read_all(write_file("nul.csv", "a,b\n1,x\0y\n2,3\n", 14));
 	assert_int_equal(g->nrows, 2);
-	expect_row(g, 0, 2, "NUL byte in record", NULL);
+	expect_row(g, 0, 2, "NUL byte in column 'b'", NULL);
 	expect_row(g, 1, 3, NULL, "2|3");
 	got_free(g);
 }

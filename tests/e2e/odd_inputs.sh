@@ -150,7 +150,7 @@ printf 'subscriptionId,quantity,usageTime\ngood1,1,2026-11-20T10:00:00Z\nab\000c
 dry nul.csv
 expect_rc 1
 rejected_lines nul.results.jsonl > got
-printf '3 NUL byte in record\n5 NUL byte in record\n' > want
+printf "3 NUL byte in column 'subscriptionId'\n5 NUL byte in column 'subscriptionId'\n" > want
 expect_file got want
 expect_eq "$(summary nul.results.jsonl valid)" 3 "valid rows around NULs"
 # the reject file keeps the row as read, NUL included, to be fixed by hand

@@ -89,13 +89,18 @@ EOF2
 expect_file out want
 rejected_lines nested.results.jsonl > got
 cat > want <<'EOF2'
-2 subscriptionId is missing
+2 subscriptionId is missing: --map subscriptionId=subscription.id finds no value in this row (no such member, or null)
 3 subscriptionId: member 'subscription' is a string, not an object holding 'id' (--map subscriptionId=subscription.id)
-4 quantity is missing
+4 quantity is missing: --map quantity=usage.total finds no value in this row (no such member, or null)
 6 member 'id' appears twice in 'subscription'
 EOF2
 expect_file got want
 expect_invariant nested.results.jsonl
+# a mapped CSV column the header lacks is named as mapped
+printf 'subscriptionId,quantity,usageTime\ns1,1,%s\n' "$TS" > mapped.csv
+dry mapped.csv --map quantity=nonexistent
+expect_rc 2
+expect_eq "$(cat err)" "rbusage: mapped.csv: line 1: no 'nonexistent' column in the header (--map quantity='nonexistent'); check its spelling against the header's names" "a mapped column not in the header"
 # a member whose name holds a dot, quoted
 printf '{"sub.id":"s1","a":{"b.c":3},"usageTime":"%s"}\n' "$TS" > dotted.jsonl
 dry dotted.jsonl --emit --map 'subscriptionId="sub.id"' --map 'quantity=a."b.c"'

@@ -51,7 +51,12 @@ expect_grep '"quantity":2,"usageTime":"2025-03-09T07:30:00Z"' out
 expect_grep '"quantity":5,"usageTime":"2025-11-02T06:30:00Z"' out
 [ ! -e ny.rejects.csv ] || fail "a clean run left the reject file"
 
-# An unknown zone is a usage error naming it; $TZDIR is another database.
+# A time without seconds under --time-zone: the seconds are named, not a zone.
+printf 'subscriptionId,quantity,usageTime\ns1,1,2025-07-01 12:00\n' > hhmm.csv
+run "$RBUSAGE" import --dry-run --no-progress --time-zone America/New_York hhmm.csv
+expect_rc 1
+expect_grep "^2,usageTime '2025-07-01 12:00' has no seconds (RFC 3339 wants HH:MM:SS); for times without them pass --time-format '%Y-%m-%d %H:%M',s1," hhmm.rejects.csv
+
 run "$RBUSAGE" import --dry-run --time-zone America/New_Yrok ny.csv
 expect_rc 2
 expect_grep "rbusage: --time-zone: 'America/New_Yrok' is not a time zone in /usr/share/zoneinfo" err
