@@ -54,6 +54,7 @@ struct reader {
 	char *win;       /* decompressed bytes [pos, avail) not yet used */
 	size_t pos, avail;
 	long line;       /* number of the line starting at pos */
+	long unended;    /* CSV: the last line, when it had no line end */
 
 	enum config_format format;
 	struct reader_csv *csv;
@@ -572,6 +573,8 @@ static enum rb_status next_row(struct reader *r, struct reader_row *row)
 			return st;
 		s = r->win + r->pos;
 		if (csv) {
+			if (!term && len)
+				r->unended = lineno;
 			st = reader_csv_line(r->csv, s, len, term, lineno, row,
 			                     &ready);
 			if (st == RB_ETOOBIG) {
@@ -702,6 +705,11 @@ enum rb_status reader_next(struct reader *r, struct reader_row *row, char *err,
 		rb_detail(r->sticky_msg, sizeof(r->sticky_msg),
 		          "%s: out of memory", r->path);
 	return set_sticky(r, st, err, errlen);
+}
+
+long reader_unended_line(const struct reader *r)
+{
+	return r->unended;
 }
 
 enum config_format reader_format(const struct reader *r)

@@ -45,6 +45,10 @@ enum rb_status reader_next(struct reader *r, struct reader_row *row, char *err,
  * under .gz, any case), else ','. No I/O. */
 char reader_delimiter_for(const struct config *cfg, const char *path);
 
+/* CSV: the input's last line when it had no line end (a cut-off export
+ * may have sent a cut value), once the rows are read to it; else 0. */
+long reader_unended_line(const struct reader *r);
+
 /* The format actually read (after detection). */
 enum config_format reader_format(const struct reader *r);
 

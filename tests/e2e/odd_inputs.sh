@@ -145,6 +145,17 @@ rejected_lines short.results.jsonl > got
 echo "2 a quote opened in column 'note' on line 2 is never closed (the record runs to the end of the file, line 3)" > want
 expect_file got want
 
+# --- a last line without a line end: kept, and warned about once -------------
+printf 'subscriptionId,quantity,usageTime\ns1,1,2025-01-01T00:00:00Z\ns2,12,2025-01-01T00:00:00Z' > cut.csv
+dry cut.csv --emit
+expect_rc 0
+expect_eq "$(grep -c 'no line end' err)" 1 "warnings about the last line"
+expect_grep "^rbusage: cut.csv: the last line (3) has no line end; a cut-off export?\$" err
+expect_grep '"subscriptionId":"s2","quantity":12,' out
+printf 'subscriptionId,quantity,usageTime\ns1,1,2025-01-01T00:00:00Z\n' > ended.csv
+dry ended.csv
+expect_no_grep "no line end" err
+
 # --- NUL bytes ----------------------------------------------------------------
 printf 'subscriptionId,quantity,usageTime\ngood1,1,2026-11-20T10:00:00Z\nab\000cd,1,2026-11-20T10:00:00Z\ngood3,3,2026-11-20T10:00:00Z\n"q\000",\000,2026-11-20T10:00:00Z\ngood5,5,2026-11-20T10:00:00Z\n' > nul.csv
 dry nul.csv
