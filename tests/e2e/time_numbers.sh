@@ -51,6 +51,17 @@ expect_grep '"quantity":2,"usageTime":"2025-03-09T07:30:00Z"' out
 expect_grep '"quantity":5,"usageTime":"2025-11-02T06:30:00Z"' out
 [ ! -e ny.rejects.csv ] || fail "a clean run left the reject file"
 
+# Bare dates as bounds are days of --time-zone: New York's Dec 31 evening is
+# inside --not-after 2025-12-31, its Jan 1 early hours are not.
+printf 'subscriptionId,quantity,usageTime\nny1,1,2025-12-31 23:30:00\nny2,1,2026-01-01 00:30:00\nny3,1,2025-01-01 00:00:00\nny4,1,2024-12-31 23:59:59\n' > nyday.csv
+run "$RBUSAGE" import --dry-run --emit --no-progress --time-zone America/New_York \
+	--not-before 2025-01-01 --not-after 2025-12-31 nyday.csv
+expect_rc 1
+printf '{"subscriptionId":"ny1","quantity":1,"usageTime":"2026-01-01T04:30:00Z"}\n{"subscriptionId":"ny3","quantity":1,"usageTime":"2025-01-01T05:00:00Z"}\n' > want
+expect_file out want
+expect_grep "^3,usageTime 2026-01-01 00:30:00 (2026-01-01T05:30:00Z) is after --not-after 2026-01-01T04:59:59.999Z," nyday.rejects.csv
+expect_grep "^5,usageTime 2024-12-31 23:59:59 (2025-01-01T04:59:59Z) is before --not-before 2025-01-01T05:00:00Z," nyday.rejects.csv
+
 # A time without seconds under --time-zone: the seconds are named, not a zone.
 printf 'subscriptionId,quantity,usageTime\ns1,1,2025-07-01 12:00\n' > hhmm.csv
 run "$RBUSAGE" import --dry-run --no-progress --time-zone America/New_York hhmm.csv
