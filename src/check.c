@@ -45,7 +45,7 @@ static inline void trim(const char **s, size_t *n)
 /* ---- subscriptionId ----------------------------------------------------- */
 
 /* Rebilly's resource-id alphabet (its OpenAPI pattern ^[@~\-\.\w]+$):
- * letters, digits and _ @ ~ . - ; no other id can name a subscription. One
+ * ASCII letters, digits and _ @ ~ . - ; no other id can name a subscription. One
  * bit a byte (byte c is bit c & 63 of word c >> 6). */
 #define ID_BIT(c) (UINT64_C(1) << ((c) & 63))
 #define ID_RANGE(lo, hi) ((~UINT64_C(0) >> (63 - ((hi) & 63))) & (~UINT64_C(0) << ((lo) & 63)))
@@ -99,7 +99,7 @@ static int bad_id_char(const char *s, size_t len, char *reason,
 		snprintf(what, sizeof(what), "byte 0x%02x", u[i]);
 	rb_detail(reason, reasonlen,
 	          "subscriptionId '%s' contains %s, which no subscription id "
-	          "can hold (letters, digits and _ @ ~ . - only)",
+	          "can hold (ASCII letters, digits and _ @ ~ . - only)",
 	          quote_value(q, s, len), what);
 	return -1;
 }
@@ -543,6 +543,26 @@ void check_policy_from_config(struct check_policy *p, const struct config *cfg)
 	p->not_after_ms = cfg->not_after_ms;
 	p->stamp_time = cfg->stamp_time;
 	p->decimal_comma = cfg->decimal_comma;
+	memcpy(p->map, cfg->map, sizeof(p->map));
+}
+
+/* A field --map reaches that this row lacks: the reason names the path the
+ * user gave, not only the field ("quantity is missing" reads as if the
+ * mapping were ignored). 0 when f is present or not mapped. */
+static int missing_mapped(const struct check_policy *p, const struct record *rec,
+                          int f, char *reason, size_t reasonlen)
+{
+	char name[80];
+
+	if (rec->v[f].present || !p->map[f] ||
+	    (f == CONFIG_FIELD_USAGE_TIME && p->stamp_time))
+		return 0;
+	quote_name(p->map[f], strlen(p->map[f]), name, sizeof(name));
+	rb_detail(reason, reasonlen,
+	          "%s is missing: --map %s=%s finds no value in this row (no "
+	          "such member, or null)", config_field_names[f],
+	          config_field_names[f], name);
+	return -1;
 }
 
 static const char *kind_name(enum reader_kind k)
@@ -572,6 +592,9 @@ int check_record(const struct check_policy *p, const struct record *rec,
 	out->usage_time_ms = 0;
 	out->accept_partial = -1;
 
+	if (missing_mapped(p, rec, CONFIG_FIELD_SUBSCRIPTION_ID, reason,
+	                   reasonlen))
+		return -1;
 	v = &rec->v[CONFIG_FIELD_SUBSCRIPTION_ID];
 	if (v->present && v->kind != READER_STRING) {
 		rb_detail(reason, reasonlen,
@@ -583,6 +606,8 @@ int check_record(const struct check_policy *p, const struct record *rec,
 	                          out->subscription_id, reason, reasonlen))
 		return -1;
 
+	if (missing_mapped(p, rec, CONFIG_FIELD_QUANTITY, reason, reasonlen))
+		return -1;
 	v = &rec->v[CONFIG_FIELD_QUANTITY];
 	if (v->present && v->kind != READER_STRING && v->kind != READER_NUMBER) {
 		rb_detail(reason, reasonlen,
@@ -596,6 +621,8 @@ int check_record(const struct check_policy *p, const struct record *rec,
 	             out->quantity, reason, reasonlen))
 		return -1;
 
+	if (missing_mapped(p, rec, CONFIG_FIELD_USAGE_TIME, reason, reasonlen))
+		return -1;
 	v = &rec->v[CONFIG_FIELD_USAGE_TIME];
 	if (v->present && v->kind != READER_STRING && v->kind != READER_NUMBER) {
 		rb_detail(reason, reasonlen, "usageTime must be a string, not %s",

@@ -37,6 +37,8 @@ struct check_policy {
 	int64_t not_after_ms;
 	bool stamp_time; /* else a missing usageTime is a reject */
 	bool decimal_comma; /* quantities in text have ',' as decimal mark */
+	const char *map[CONFIG_FIELD_COUNT]; /* --map's names, NULL if none;
+	                                        borrowed from cfg */
 };
 
 /* Copies the check-related options out of cfg; the zone and the pattern

@@ -216,7 +216,16 @@ static int set_delimiter(struct config *cfg, const char *arg, char *err,
 	else if (strlen(arg) == 1 && arg[0] != '"' && arg[0] != '\n' &&
 	         arg[0] != '\r' && (unsigned char)arg[0] < 0x80)
 		cfg->delimiter = arg[0];
-	else {
+	else if (!strcmp(arg, "\"")) {
+		rb_detail(err, errlen,
+		          "--delimiter: a quote cannot be the delimiter (it quotes "
+		          "fields)");
+		return -1;
+	} else if (!strcmp(arg, "\n") || !strcmp(arg, "\r")) {
+		rb_detail(err, errlen,
+		          "--delimiter: a line end cannot be the delimiter");
+		return -1;
+	} else {
 		rb_detail(err, errlen,
 		          "--delimiter: '%s' is not one ASCII character (use '\\t' or "
 		          "'tab' for a tab)", arg);
@@ -326,12 +335,17 @@ static int apply(struct config *cfg, const struct opt *o, const char *arg,
 			rb_detail(err, errlen, "--%s: %s", o->name, why);
 			return -1;
 		}
+		while (*arg == ' ' || *arg == '\t')
+			arg++;
+		/* it parsed, so ten characters are a bare YYYY-MM-DD */
 		if (o->id == OPT_NOT_BEFORE) {
 			cfg->has_not_before = true;
 			cfg->not_before_ms = ms;
+			cfg->not_before_date = strcspn(arg, " \t") == 10;
 		} else {
 			cfg->has_not_after = true;
 			cfg->not_after_ms = ms;
+			cfg->not_after_date = strcspn(arg, " \t") == 10;
 		}
 		return 0;
 	}
@@ -558,6 +572,41 @@ static int load_time_zone(struct config *cfg, cli_getenv_fn env, char *err,
 	return 0;
 }
 
+/* The instant local midnight_ms (a wall-clock midnight read as if UTC)
+ * starts its day in --time-zone: a midnight that does not exist (clocks
+ * jumped over it) means the first instant of that day, the jump; one that
+ * happened twice, the first. */
+static int64_t day_start(const struct config *cfg, int64_t midnight_ms)
+{
+	struct timefmt_zone_change ch;
+	int64_t utc = midnight_ms;
+	int rc;
+
+	if (!cfg->time_zone)
+		return midnight_ms - (int64_t)cfg->time_zone_offset_min * 60000;
+	rc = timefmt_zone_to_utc(cfg->time_zone, midnight_ms,
+	                         TIMEFMT_DST_REJECT, &utc, &ch);
+	if (rc == 1)
+		return (int64_t)ch.at_s * 1000;
+	if (rc == 2)
+		timefmt_zone_to_utc(cfg->time_zone, midnight_ms,
+		                    TIMEFMT_DST_EARLIER, &utc, NULL);
+	return utc;
+}
+
+/* A bare date in --not-before/--not-after is a day of --time-zone when one
+ * is given (its start, or its last millisecond), as a user who reads the
+ * file's times in that zone means it; without one, of UTC, as parsed. */
+static void local_day_bounds(struct config *cfg)
+{
+	if (!cfg->has_time_zone && !cfg->time_zone)
+		return;
+	if (cfg->has_not_before && cfg->not_before_date)
+		cfg->not_before_ms = day_start(cfg, cfg->not_before_ms);
+	if (cfg->has_not_after && cfg->not_after_date) /* ms: its last one */
+		cfg->not_after_ms = day_start(cfg, cfg->not_after_ms + 1) - 1;
+}
+
 /* Cross-option rules, once everything is read. */
 static int validate(struct config *cfg, int saw_url_opt, int saw_sandbox,
                     int saw_live, int saw_base, int saw_progress,
@@ -581,6 +630,7 @@ static int validate(struct config *cfg, int saw_url_opt, int saw_sandbox,
 	if (cfg->cmd == CONFIG_CMD_IMPORT) {
 		if (load_time_zone(cfg, env, err, errlen))
 			return -1;
+		local_day_bounds(cfg);
 		if (cfg->emit && !cfg->dry_run) {
 			rb_detail(err, errlen, "--emit goes with --dry-run");
 			return -1;

@@ -93,6 +93,8 @@ struct config {
 	int64_t not_before_ms;
 	bool has_not_after;       /* else the upper bound is now + 5 minutes */
 	int64_t not_after_ms;
+	bool not_before_date;     /* a bare date was given: with --time-zone, */
+	bool not_after_date;      /* that day there (cli.c resolves it) */
 	bool stamp_time; /* --stamp-time: rows without usageTime get the run's start */
 	bool allow_duplicates;
 	enum config_aggregate aggregate;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dedup.h"
 #include "hash.h"
@@ -119,6 +120,35 @@ static bool in_shard(const struct config *cfg, const struct record *rec)
 	return hash_fnv1a64(s, n) % cfg->shard_n == cfg->shard_k - 1;
 }
 
+/* A row of a reject file fed back (its rejectReason column or member,
+ * which rejects.c writes and drops again) that was rejected as a duplicate:
+ * the line it repeated, whose row was sent, or 0. Fixing the other rejects
+ * and importing the file again must not send the duplicate with them. Its
+ * own reason starts the same way, so a third import refuses it too. */
+static long earlier_duplicate(const struct reader_row *row)
+{
+	static const char name[] = "rejectReason", said[] = "repeats line ";
+	size_t i, n = sizeof(said) - 1;
+
+	for (i = 0; i < row->nfields; i++) {
+		const struct reader_field *f = &row->fields[i];
+		long line = 0;
+		size_t k;
+
+		if (!f->name || f->name_len != sizeof(name) - 1 ||
+		    strncasecmp(f->name, name, f->name_len) ||
+		    f->kind != READER_STRING || f->value_len <= n ||
+		    memcmp(f->value, said, n))
+			continue;
+		for (k = n; k < f->value_len && k < n + 18 &&
+		            f->value[k] >= '0' && f->value[k] <= '9'; k++)
+			line = line * 10 + (f->value[k] - '0');
+		return k > n && k < f->value_len && f->value[k] == ' ' ? line
+		                                                        : 0;
+	}
+	return 0;
+}
+
 enum rb_status intake_next(struct intake *in, struct intake_row *out,
                            char *err, size_t errlen)
 {
@@ -159,7 +189,17 @@ enum rb_status intake_next(struct intake *in, struct intake_row *out,
 		}
 		snprintf(out->why, sizeof(out->why),
 		         "repeats line %ld (same subscriptionId, usageTime and "
-		         "quantity); pass --allow-duplicates if both are meant",
+		         "quantity), which is sent: delete this row before "
+		         "importing this reject file, unless both are real "
+		         "(then pass --allow-duplicates)",
+		         first);
+		return RB_OK;
+	}
+	if (in->dd && (first = earlier_duplicate(&out->row)) != 0) {
+		snprintf(out->why, sizeof(out->why),
+		         "repeats line %ld of the run that wrote this reject "
+		         "file, which was sent: delete this row, unless both "
+		         "are real (then pass --allow-duplicates)",
 		         first);
 		return RB_OK;
 	}

@@ -356,6 +356,12 @@ static enum rb_status read_rows(struct import *im)
 	       (im->cfg->dry_run || im->agg || flight_room(im->fl))) {
 		st = intake_next(im->in, &ir, im->err, im->errlen);
 		if (st == RB_END) {
+			long last = reader_unended_line(intake_reader(im->in));
+			if (last)
+				fprintf(stderr,
+				        "rbusage: %s: the last line (%ld) has no "
+				        "line end; a cut-off export?\n",
+				        im->path, last);
 			im->eof = true;
 			break;
 		}

@@ -1,6 +1,9 @@
 /* preflight: an import's checks before anything is written or sent. */
 #include "preflight.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "endpoint.h"
@@ -9,6 +12,65 @@
 #include "outputs.h"
 #include "reader.h"
 #include "resume.h"
+
+/* --shard K/N as the run line writes it ("" when unsharded), from one run
+ * line of ours: the writer spells its members one way, and a '"' inside a
+ * string value is escaped, so the text below can only be the member. */
+static void run_shard(const char *line, char *out, size_t outlen)
+{
+	const char *p = strstr(line, ",\"shard\":\"");
+	size_t n;
+
+	out[0] = 0;
+	if (!p)
+		return;
+	p += strlen(",\"shard\":\"");
+	n = strcspn(p, "\"");
+	if (n < outlen)
+		snprintf(out, outlen, "%.*s", (int)n, p);
+}
+
+/* A log's sends were made under one --shard: a run with another (or none)
+ * would send the rows that another process's log holds, billing them
+ * twice. Refused like a changed --aggregate: exit 2, naming both. */
+static enum rb_status check_shard(const struct config *cfg, const char *log,
+                                  char *err, size_t errlen)
+{
+	char now[32] = "", was[32];
+	FILE *f = fopen(log, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	long no = 0;
+	enum rb_status st = RB_OK;
+
+	if (!f)
+		return RB_OK; /* no log yet (or unreadable: resume says so) */
+	if (cfg->shard_n)
+		snprintf(now, sizeof(now), "%u/%u", cfg->shard_k, cfg->shard_n);
+	while (getline(&line, &cap, f) > 0) {
+		no++;
+		if (strncmp(line, "{\"type\":\"run\",", 14) ||
+		    !strstr(line, ",\"command\":\"import\"") ||
+		    !strstr(line, ",\"dryRun\":false"))
+			continue;
+		run_shard(line, was, sizeof(was));
+		if (strcmp(was, now)) {
+			rb_detail(err, errlen,
+			          "result log '%s' holds a run %s%s (log line %ld), "
+			          "but this run has %s%s: it would send rows that "
+			          "another shard's log holds, billing them twice; "
+			          "run it %s%s to resume, or give --log NEW_PATH",
+			          log, was[0] ? "with --shard " : "without --shard",
+			          was, no, now[0] ? "--shard " : "no --shard", now,
+			          was[0] ? "with --shard " : "without --shard", was);
+			st = RB_EUSAGE;
+			break;
+		}
+	}
+	free(line);
+	fclose(f);
+	return st;
+}
 
 /* One input: it opens, its header binds, its outputs may be written, and
  * (unless a dry run) an existing result log belongs to it. */
@@ -48,6 +110,8 @@ static enum rb_status preflight_file(const struct config *cfg,
 	              reader_delimiter_for(cfg, path), rejects, log);
 	intake_free(in);
 	if ((st = outputs_check(cfg, rejects, log, err, errlen)) || cfg->dry_run)
+		return st;
+	if ((st = check_shard(cfg, log, err, errlen)))
 		return st;
 	if (!(st = fingerprint_file(path, fp, err, errlen)))
 		st = resume_load(log, path, fp, cfg->restart, cfg->aggregate, &rs,

@@ -54,6 +54,7 @@ struct reader {
 	char *win;       /* decompressed bytes [pos, avail) not yet used */
 	size_t pos, avail;
 	long line;       /* number of the line starting at pos */
+	long unended;    /* CSV: the last line, when it had no line end */
 
 	enum config_format format;
 	struct reader_csv *csv;
@@ -262,18 +263,25 @@ static enum rb_status next_line(struct reader *r, bool csv, size_t *len,
 /* Skips the rest of a too-long record from pos: for JSON lines to the end
  * of the line; for CSV to the line end that reader_csv says ends the record
  * (not one inside a quoted field), so every line after it is read as the
- * parser would have read it. Each line end skipped is counted. */
-static enum rb_status skip_record(struct reader *r, bool csv)
+ * parser would have read it. Each line end skipped is counted; a CSV
+ * record of more lines than one gets a reason naming them in *row. */
+static enum rb_status skip_record(struct reader *r, bool csv,
+                                 struct reader_row *row)
 {
 	enum rb_status st;
+	long last = r->line;
 
 	for (;;) {
 		const char *s, *e;
 		size_t n, k, term;
 
 		if (r->pos == r->avail) {
-			if (r->eof)
+			if (r->eof) {
+				if (csv)
+					reader_csv_skipped(r->csv, last, true,
+					                   row);
 				return RB_OK;
+			}
 			if ((st = fill(r)))
 				return st;
 			continue;
@@ -295,6 +303,8 @@ static enum rb_status skip_record(struct reader *r, bool csv)
 		k = (size_t)(e - s);
 		reader_csv_skip_text(r->csv, s, k);
 		r->pos += k;
+		if (k)
+			last = r->line;
 		if (k == n)
 			continue;
 		if (*e == '\r' && k + 1 == n && !r->eof) {
@@ -304,9 +314,11 @@ static enum rb_status skip_record(struct reader *r, bool csv)
 		}
 		term = *e == '\r' && k + 1 < n && e[1] == '\n' ? 2 : 1;
 		r->pos += term;
-		r->line++;
-		if (reader_csv_skip_eol(r->csv))
+		last = r->line++;
+		if (reader_csv_skip_eol(r->csv)) {
+			reader_csv_skipped(r->csv, last, false, row);
 			return RB_OK;
+		}
 	}
 }
 
@@ -553,7 +565,7 @@ static enum rb_status next_row(struct reader *r, struct reader_row *row)
 				reader_csv_abandon(r->csv, lineno, row);
 			else
 				set_too_long(row, lineno);
-			if ((st = skip_record(r, csv)))
+			if ((st = skip_record(r, csv, row)))
 				return st;
 			return RB_OK;
 		}
@@ -561,12 +573,14 @@ static enum rb_status next_row(struct reader *r, struct reader_row *row)
 			return st;
 		s = r->win + r->pos;
 		if (csv) {
+			if (!term && len)
+				r->unended = lineno;
 			st = reader_csv_line(r->csv, s, len, term, lineno, row,
 			                     &ready);
 			if (st == RB_ETOOBIG) {
 				/* the record, not this line, is too long */
 				reader_csv_abandon(r->csv, lineno, row);
-				if ((st = skip_record(r, true)))
+				if ((st = skip_record(r, true, row)))
 					return st;
 				return RB_OK;
 			}
@@ -691,6 +705,11 @@ enum rb_status reader_next(struct reader *r, struct reader_row *row, char *err,
 		rb_detail(r->sticky_msg, sizeof(r->sticky_msg),
 		          "%s: out of memory", r->path);
 	return set_sticky(r, st, err, errlen);
+}
+
+long reader_unended_line(const struct reader *r)
+{
+	return r->unended;
 }
 
 enum config_format reader_format(const struct reader *r)

@@ -28,7 +28,8 @@ struct reader;
  * duplicates are record.c's business); an empty file has no header and no
  * rows. On failure returns non-zero, *out is NULL and err holds a one-line
  * message naming the file, e.g. "cannot open 'x.csv': No such file or
- * directory" or "x.csv: line 1: bad header: unterminated quoted field ...".
+ * directory" or "x.csv: line 1: bad header: a quote opened in column 2 on
+ * line 1 is never closed ...".
  * Lines end at LF, CRLF, or (CSV only) a lone CR; each counts one line. */
 enum rb_status reader_open(struct reader **out, const char *path,
                            const struct config *cfg, char *err, size_t errlen);
@@ -43,6 +44,10 @@ enum rb_status reader_next(struct reader *r, struct reader_row *row, char *err,
 /* The CSV field delimiter for path: --delimiter, else a tab for .tsv (also
  * under .gz, any case), else ','. No I/O. */
 char reader_delimiter_for(const struct config *cfg, const char *path);
+
+/* CSV: the input's last line when it had no line end (a cut-off export
+ * may have sent a cut value), once the rows are read to it; else 0. */
+long reader_unended_line(const struct reader *r);
 
 /* The format actually read (after detection). */
 enum config_format reader_format(const struct reader *r);

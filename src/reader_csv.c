@@ -63,7 +63,14 @@ struct reader_csv {
 	bool has_nul, non_ascii;
 	bool lenient;       /* strict error seen: rest of record read leniently */
 	bool nomem;
+	size_t open_field;  /* the quoted field a line end left open ... */
+	long open_line;     /* ... and the line its quote opened on */
+	long last_line;     /* the last line fed */
 	enum skip_state skip; /* while the caller skips an abandoned record */
+	size_t skip_field;  /* the field the skip is in, and its line */
+	long skip_line;
+	size_t skip_quote_field; /* the quoted field the skip is in, if it */
+	long skip_quote_line;    /* is, and where its quote opened */
 	char error[256]; /* the record's structural fault, "" if none */
 };
 
@@ -401,8 +408,19 @@ static void finish_row(struct reader_csv *c, struct reader_row *row)
 			c->fields[i].name_len = c->header[i].name_len;
 		}
 	}
-	if (!c->error[0] && c->has_nul)
-		rb_detail(c->error, sizeof(c->error), "NUL byte in record");
+	if (!c->error[0] && c->has_nul) {
+		for (i = 0; i < c->nfields; i++)
+			if (memchr(c->fields[i].value, 0, c->fields[i].value_len))
+				break;
+		if (i < c->nfields) {
+			char col[140];
+			describe_column(c, i, col, sizeof(col));
+			rb_detail(c->error, sizeof(c->error), "NUL byte in %s",
+			          col);
+		} else
+			rb_detail(c->error, sizeof(c->error),
+			          "NUL byte in record");
+	}
 	if (!c->error[0] && c->non_ascii) {
 		for (i = 0; i < c->nfields; i++) {
 			const struct reader_field *f = &c->fields[i];
@@ -448,6 +466,7 @@ enum rb_status reader_csv_line(struct reader_csv *c, const char *line,
 	*ready = false;
 	if (fresh)
 		start_record(c, lineno);
+	c->last_line = lineno;
 	if (content > READER_MAX_RECORD - c->record_bytes ||
 	    c->record_bytes > READER_MAX_RECORD)
 		return RB_ETOOBIG;
@@ -473,6 +492,10 @@ enum rb_status reader_csv_line(struct reader_csv *c, const char *line,
 			return RB_OK;
 		} else {
 			c->in_record = true; /* a quoted field goes on */
+			if (fresh || c->nfields != c->open_field) {
+				c->open_field = c->nfields;
+				c->open_line = lineno;
+			}
 			return RB_OK;
 		}
 	}
@@ -489,6 +512,10 @@ void reader_csv_abandon(struct reader_csv *c, long lineno,
 	/* a record goes on past a line end only inside a quoted field */
 	c->skip = c->in_record ? SKIP_QUOTED : SKIP_START;
 	row->line = c->in_record ? c->start_line : lineno;
+	c->skip_field = c->in_record ? c->open_field : 0;
+	c->skip_quote_field = c->skip_field;
+	c->skip_quote_line = c->in_record ? c->open_line : lineno;
+	c->skip_line = lineno;
 	/* reset libcsv without submitting anything */
 	csv_set_opts(&c->p, 0);
 	csv_fini(&c->p, NULL, NULL, NULL);
@@ -513,11 +540,17 @@ void reader_csv_skip_text(struct reader_csv *c, const char *s, size_t n)
 		char ch = s[i];
 		bool blank = (ch == ' ' || ch == '\t') && ch != delim;
 
+		if (ch == delim && st != SKIP_QUOTED && st != SKIP_BROKEN)
+			c->skip_field++;
 		switch (st) {
 		case SKIP_START:
 			if (ch == delim || blank)
 				break;
 			st = ch == '"' ? SKIP_QUOTED : SKIP_UNQUOTED;
+			if (st == SKIP_QUOTED) {
+				c->skip_quote_field = c->skip_field;
+				c->skip_quote_line = c->skip_line;
+			}
 			break;
 		case SKIP_UNQUOTED:
 			if (ch == delim)
@@ -547,10 +580,32 @@ void reader_csv_skip_text(struct reader_csv *c, const char *s, size_t n)
 
 bool reader_csv_skip_eol(struct reader_csv *c)
 {
+	c->skip_line++;
 	if (c->skip == SKIP_QUOTED)
 		return false;
 	c->skip = SKIP_START;
 	return true;
+}
+
+void reader_csv_skipped(struct reader_csv *c, long last_line, bool at_end,
+                        struct reader_row *row)
+{
+	char col[140], span[64] = "", hint[256] = "";
+
+	if (last_line > row->line)
+		snprintf(span, sizeof(span), " from line %ld to line %ld",
+		         row->line, last_line);
+	if (at_end && c->skip == SKIP_QUOTED) {
+		describe_column(c, c->skip_quote_field, col, sizeof(col));
+		snprintf(hint, sizeof(hint),
+		         " (a quote opened in %s on line %ld is never closed?)",
+		         col, c->skip_quote_line);
+	}
+	if (!span[0] && !hint[0])
+		return; /* one line: too_long says it all */
+	rb_detail(c->error, sizeof(c->error),
+	          "record%s is longer than 65536 bytes%s", span, hint);
+	row->error = c->error;
 }
 
 enum rb_status reader_csv_finish(struct reader_csv *c, struct reader_row *row,
@@ -564,10 +619,12 @@ enum rb_status reader_csv_finish(struct reader_csv *c, struct reader_row *row,
 		/* CSV_STRICT_FINI: a quoted field is still open at the end */
 		if (!c->error[0]) {
 			char col[140];
-			describe_column(c, c->nfields, col, sizeof(col));
+			describe_column(c, c->open_field, col, sizeof(col));
 			rb_detail(c->error, sizeof(c->error),
-			          "unterminated quoted field in %s (its "
-			          "closing quote is missing)", col);
+			          "a quote opened in %s on line %ld is never "
+			          "closed (the record runs to the end of the "
+			          "file, line %ld)", col, c->open_line,
+			          c->last_line);
 		}
 		c->p.status = 0;
 		force_end(c);

@@ -59,6 +59,13 @@ void reader_csv_skip_text(struct reader_csv *c, const char *s, size_t n);
  * (false inside a quoted field). */
 bool reader_csv_skip_eol(struct reader_csv *c);
 
+/* The skip is over: the record ran to last_line (at_end: to the end of the
+ * input). A record of more than one line gets a reason naming its lines in
+ * *row, and one cut by the end of the input inside quotes says where the
+ * quote that never closed was opened. */
+void reader_csv_skipped(struct reader_csv *c, long last_line, bool at_end,
+                        struct reader_row *row);
+
 /* At the end of the input: completes a record still open (a last line
  * without a line ending, or an unterminated quoted field). */
 enum rb_status reader_csv_finish(struct reader_csv *c, struct reader_row *row,

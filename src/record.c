@@ -17,6 +17,7 @@
 struct map_name {
 	const char *label;   /* as given (--map COLUMN or the field's own
 	                        name), for messages; borrowed from cfg/argv */
+	bool mapped;         /* label came from --map */
 	struct fieldname_path *path; /* owned */
 	const char *exact;   /* the first name, unquoted: the exact fast path */
 	size_t exact_len;
@@ -93,6 +94,7 @@ struct record_map *record_map_new(const struct config *cfg)
 			record_map_free(m);
 			return NULL;
 		}
+		m->names[f].mapped = cfg->map[f] != NULL;
 	}
 	for (f = 0; f < CONFIG_FIELD_COUNT; f++) {
 		const struct map_name *n = &m->names[f];
@@ -287,6 +289,14 @@ enum rb_status record_map_header(struct record_map *m,
 			                                               : "'|'",
 			          sep == '\t' ? "tab" : sep == ';' ? "';'"
 			                             : sep == ',' ? "','" : "'|'");
+			return RB_EINPUT;
+		}
+		if (m->names[f].mapped) {
+			rb_detail(err, errlen,
+			          "line 1: no '%s' column in the header (--map "
+			          "%s='%s'); check its spelling against the "
+			          "header's names",
+			          name, config_field_names[f], name);
 			return RB_EINPUT;
 		}
 		rb_detail(err, errlen,

@@ -287,6 +287,24 @@ int timefmt_iso_parse(const char *s, size_t n, const char *pfx,
 	d = num2(p + 8);
 	p += 10;
 	if (p < end) {
+		if ((*p == 'T' || *p == 't' || *p == ' ') && end - p >= 6 &&
+		    all_digits(p + 1, 2) && p[3] == ':' && all_digits(p + 4, 2) &&
+		    (end - p == 6 || p[6] != ':')) {
+			/* 2025-07-01 12:00: the seconds are what is wrong,
+			 * whatever follows */
+			if (end - p == 6)
+				rb_detail(reason, reasonlen,
+				          "%s'%s' has no seconds (RFC 3339 wants "
+				          "HH:MM:SS); for times without them "
+				          "pass --time-format '%%Y-%%m-%%d%s%%H:%%M'",
+				          pfx, quote_value(q, s, n),
+				          *p == ' ' ? " " : "T");
+			else
+				rb_detail(reason, reasonlen,
+				          "%s'%s' has no seconds (RFC 3339 wants "
+				          "HH:MM:SS)", pfx, quote_value(q, s, n));
+			return -1;
+		}
 		if ((*p != 'T' && *p != 't' && *p != ' ') || end - p < 9 ||
 		    !all_digits(p + 1, 2) || p[3] != ':' ||
 		    !all_digits(p + 4, 2) || p[6] != ':' ||

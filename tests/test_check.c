@@ -177,30 +177,30 @@ static void test_id_chars(void **state)
 		snprintf(in, sizeof(in), "a%cb", *p);
 		snprintf(want, sizeof(want),
 		         "subscriptionId 'a%cb' contains '%c', which no "
-		         "subscription id can hold (letters, digits and _ @ ~ . "
+		         "subscription id can hold (ASCII letters, digits and _ @ ~ . "
 		         "- only)",
 		         *p, *p);
 		id_bad(in, want);
 	}
 	/* issue 10: ids no subscription can have */
 	id_bad("sub:1", "subscriptionId 'sub:1' contains ':', which no "
-	                "subscription id can hold (letters, digits and _ @ ~ "
+	                "subscription id can hold (ASCII letters, digits and _ @ ~ "
 	                ". - only)");
 	id_bad("a!b", "subscriptionId 'a!b' contains '!', which no "
-	              "subscription id can hold (letters, digits and _ @ ~ . "
+	              "subscription id can hold (ASCII letters, digits and _ @ ~ . "
 	              "- only)");
 	id_bad("a b", "subscriptionId 'a b' contains a space, which no "
-	              "subscription id can hold (letters, digits and _ @ ~ . "
+	              "subscription id can hold (ASCII letters, digits and _ @ ~ . "
 	              "- only)");
 	id_bad("a\tb", "subscriptionId 'a?b' contains byte 0x09, which no "
-	                "subscription id can hold (letters, digits and _ @ ~ "
+	                "subscription id can hold (ASCII letters, digits and _ @ ~ "
 	                ". - only)");
 	id_bad("a\x7f", "~contains byte 0x7f, which");
 	id_bad("s\xc3\xbc"
 	       "b",
 	       "subscriptionId 's\xc3\xbc"
 	       "b' contains '\xc3\xbc', which no subscription id can hold "
-	       "(letters, digits and _ @ ~ . - only)");
+	       "(ASCII letters, digits and _ @ ~ . - only)");
 	id_bad("sub_\xff", "~contains byte 0xff, which");
 	/* the first bad character is named, wherever it is */
 	id_bad("sub_12345678901234567890:x",
@@ -781,6 +781,13 @@ static void test_record_kinds(void **state)
 	set(&r, CONFIG_FIELD_QUANTITY, NULL, READER_NULL);
 	assert_int_equal(run(&p, &r, &u), -1);
 	assert_string_equal(reason, "quantity is missing");
+	/* --map quantity=usage.total: the reason names the path given */
+	p.map[CONFIG_FIELD_QUANTITY] = "usage.total";
+	assert_int_equal(run(&p, &r, &u), -1);
+	assert_string_equal(reason, "quantity is missing: --map "
+	                            "quantity=usage.total finds no value in "
+	                            "this row (no such member, or null)");
+	p.map[CONFIG_FIELD_QUANTITY] = NULL;
 
 	good_record(&r);
 	set(&r, CONFIG_FIELD_USAGE_TIME, "{}", READER_COMPOSITE);

@@ -492,9 +492,12 @@ static void test_delimiter(void **state)
 	        "import", "--dry-run", "--delimiter", v, "x")
 	BAD_DELIM(";;", ";;");
 	BAD_DELIM("", "");
-	BAD_DELIM("\"", "\"");
-	BAD_DELIM("\n", "\n");
-	BAD_DELIM("\r", "\r");
+	REFUSED("--delimiter: a quote cannot be the delimiter (it quotes "
+	        "fields)", "import", "--dry-run", "--delimiter", "\"", "x");
+	REFUSED("--delimiter: a line end cannot be the delimiter", "import",
+	        "--dry-run", "--delimiter", "\n", "x");
+	REFUSED("--delimiter: a line end cannot be the delimiter", "import",
+	        "--dry-run", "--delimiter", "\r", "x");
 	BAD_DELIM("\xc2\xa7", "\xc2\xa7"); /* one character, but not ASCII */
 	BAD_DELIM("\xa7", "\xa7");
 	BAD_DELIM("\\n", "\\n");
@@ -713,6 +716,26 @@ static void test_time_zone_tzdir(void **state)
 	                         "zone in /nonexistent/zoneinfo (give UTC, an "
 	                         "offset like +02:00, or a name like "
 	                         "America/New_York)");
+	/* a midnight that does not exist: the day starts when clocks jump
+	 * (America/Sao_Paulo, 2018-11-04 00:00 -03 became 01:00 -02) */
+	{
+		char top[512];
+		const char *t = getenv("TOP");
+		const char *env2[] = { "TZDIR", top, NULL };
+		snprintf(top, sizeof(top), "%s/tests/data/zoneinfo", t ? t : ".");
+		assert_int_equal(parse_env(env2, "import", "--dry-run",
+		                           "--time-zone", "America/Sao_Paulo",
+		                           "--not-before", "2018-11-04", "x",
+		                           NULL),
+		                 RB_OK);
+		assert_int_equal(cfg.not_before_ms, 1541300400000LL); /* 03:00Z */
+		assert_int_equal(parse_env(env2, "import", "--dry-run",
+		                           "--time-zone", "America/Sao_Paulo",
+		                           "--not-after", "2018-11-03", "x",
+		                           NULL),
+		                 RB_OK);
+		assert_int_equal(cfg.not_after_ms, 1541300400000LL - 1);
+	}
 	/* offsets need no database */
 	assert_int_equal(parse_env(env, "import", "--dry-run", "--time-zone",
 	                           "+01:00", "x", NULL),
@@ -780,6 +803,20 @@ static void test_time_window(void **state)
 	/* a bare date as --not-after is the end of that day (issue 11) */
 	OK("import", "--dry-run", "--not-after", "2025-12-31", "x");
 	assert_int_equal(cfg.not_after_ms, 1767225600000LL - 1);
+	/* ... of --time-zone's day when one is given, in either order */
+	OK("import", "--dry-run", "--not-after", "2025-12-31", "--time-zone",
+	   "America/New_York", "--not-before", "2025-01-01", "x");
+	assert_int_equal(cfg.not_after_ms, 1767225600000LL + 5 * 3600000LL - 1);
+	assert_int_equal(cfg.not_before_ms, 1735707600000LL); /* 05:00Z */
+	OK("import", "--dry-run", "--time-zone", "+02:00", "--not-before",
+	   " 2026-01-01", "--not-after", "2026-01-01", "x");
+	assert_int_equal(cfg.not_before_ms, 1767225600000LL - 2 * 3600000LL);
+	assert_int_equal(cfg.not_after_ms,
+	                 1767225600000LL + 22 * 3600000LL - 1);
+	/* a time of day keeps its own zone */
+	OK("import", "--dry-run", "--time-zone", "+02:00", "--not-before",
+	   "2026-01-01T00:00:00Z", "x");
+	assert_int_equal(cfg.not_before_ms, 1767225600000LL);
 	OK("import", "--dry-run", "--not-before", "2025-12-31", "--not-after",
 	   "2025-12-31", "x");
 	assert_int_equal(cfg.not_before_ms, 1767225600000LL - 86400000LL);

@@ -538,8 +538,9 @@ static void test_csv_malformed(void **state)
 	                    "windows-1252)", NULL);
 	expect_row(g, 5, 7, NULL, "1|2|\xc3\xa9|4");
 	expect_row(g, 6, 8, NULL, "1|2|3|4");
-	expect_row(g, 7, 9, "unterminated quoted field in column 'd' (its "
-	                    "closing quote is missing)",
+	expect_row(g, 7, 9, "a quote opened in column 'd' on line 9 is never "
+	                    "closed (the record runs to the end of the file, "
+	                    "line 10)",
 	           "1|2|3|open\nstill,open");
 	got_free(g);
 
@@ -556,7 +557,7 @@ static void test_csv_malformed(void **state)
 	/* NUL bytes */
 	g = read_all(write_file("nul.csv", "a,b\n1,x\0y\n2,3\n", 14));
 	assert_int_equal(g->nrows, 2);
-	expect_row(g, 0, 2, "NUL byte in record", NULL);
+	expect_row(g, 0, 2, "NUL byte in column 'b'", NULL);
 	expect_row(g, 1, 3, NULL, "2|3");
 	got_free(g);
 }
@@ -574,8 +575,10 @@ static void test_csv_bad_header(void **state)
 	                             &cfg, err, sizeof(err)),
 	                 RB_EINPUT);
 	assert_null(r);
-	assert_non_null(strstr(err, "line 1: bad header: unterminated "
-	                            "quoted field"));
+	assert_non_null(strstr(err, "badhdr.csv: line 1: bad header: a quote "
+	                            "opened in column 2 on line 1 is never "
+	                            "closed (the record runs to the end of the "
+	                            "file, line 2)"));
 	assert_int_equal(reader_open(&r, path_of("nope.csv"), &cfg, err,
 	                             sizeof(err)),
 	                 RB_EIO);
@@ -610,7 +613,12 @@ static void test_csv_oversized(void **state)
 	n += (size_t)sprintf(data + n, "end\"\"q\",z\n2,3\n");
 	g = read_all(write_file("bigq.csv", data, n));
 	assert_int_equal(g->nrows, 2);
-	expect_row(g, 0, 2, "record is longer than 65536 bytes", "");
+	{
+		char want[96];
+		snprintf(want, sizeof(want), "record from line 2 to line %ld "
+		         "is longer than 65536 bytes", 2 + (long)(big - 7) / 8 + 1);
+		expect_row(g, 0, 2, want, "");
+	}
 	expect_row(g, 1, 2 + (long)(big - 7) / 8 + 2, NULL, "2|3");
 	got_free(g);
 
@@ -630,6 +638,31 @@ static void test_csv_oversized(void **state)
 	assert_int_equal(g->rows[0].fields[0].value_len, READER_MAX_RECORD);
 	expect_row(g, 1, 3, "record is longer than 65536 bytes", NULL);
 	expect_row(g, 2, 4, NULL, "ok");
+	got_free(g);
+	free(data);
+}
+
+/* A quote never closed makes the rest of the file one record: its reason
+ * names the lines it swallowed and where the quote opened (audit B 02). */
+static void test_csv_unterminated_quote_named(void **state)
+{
+	size_t n = 0, cap = 200 * 1024;
+	char *data = malloc(cap);
+	struct got *g;
+	long line;
+
+	(void)state;
+	assert_non_null(data);
+	n += (size_t)sprintf(data, "id,q,t,note\nL1,1,t,ok\nL4,1,t,\"open\n");
+	for (line = 4; line <= 3001; line++)
+		n += (size_t)sprintf(data + n, "L%ld,1,2025-01-01T00:00:05Z,z\n",
+		                     line);
+	g = read_all(write_file("swallow.csv", data, n));
+	assert_int_equal(g->nrows, 2);
+	expect_row(g, 0, 2, NULL, "L1|1|t|ok");
+	expect_row(g, 1, 3, "record from line 3 to line 3001 is longer than "
+	                    "65536 bytes (a quote opened in column 'note' on "
+	                    "line 3 is never closed?)", "");
 	got_free(g);
 	free(data);
 }
@@ -697,7 +730,17 @@ static void test_csv_oversized_skip_follows_quoting(void **state)
 		if (gl->nrows != 6 || gs->nrows != 6)
 			fail_msg("%s: %zu rows oversized, %zu short (want 6)",
 			         shapes[k].why, gl->nrows, gs->nrows);
-		expect_row(gl, 0, 2, "record is longer than 65536 bytes", "");
+		{
+			/* one line, or its lines named: "record from line 2
+			 * to line 5 is longer than 65536 bytes" */
+			long last = gl->rows[1].line - 1;
+			char want[96] = "record is longer than 65536 bytes";
+			if (last > 2)
+				snprintf(want, sizeof(want),
+				         "record from line 2 to line %ld is "
+				         "longer than 65536 bytes", last);
+			expect_row(gl, 0, 2, want, "");
+		}
 		for (i = 1; i < 6; i++) {
 			long shift = shapes[k].pad_lines
 			                     ? shapes[k].pad_lines - 2
@@ -1259,6 +1302,7 @@ int main(void)
 		cmocka_unit_test(test_csv_bad_header),
 		cmocka_unit_test(test_csv_oversized),
 		cmocka_unit_test(test_csv_oversized_skip_follows_quoting),
+		cmocka_unit_test(test_csv_unterminated_quote_named),
 		cmocka_unit_test(test_gzip),
 		cmocka_unit_test(test_jsonl),
 		cmocka_unit_test(test_jsonl_many_members),

@@ -216,9 +216,9 @@ static void test_header_map(void **state)
 	/* a mapped column that is not there is named as mapped */
 	assert_int_equal(bind(m, unmapped, err, sizeof(err)), RB_EINPUT);
 	assert_string_equal(err,
-	                    "line 1: no 'Sub ID' column in the header; name it so, "
-	                    "or pass --map subscriptionId=COLUMN (or --columns for "
-	                    "a file without a header)");
+	                    "line 1: no 'Sub ID' column in the header (--map "
+	                    "subscriptionId='Sub ID'); check its spelling against "
+	                    "the header's names");
 	record_map_free(m);
 }
 

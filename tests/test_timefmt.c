@@ -152,7 +152,6 @@ static void test_time_syntax(void **state)
 	static const char *const bad[] = {
 		"yesterday",
 		"2026-1-1T10:00:00Z",
-		"2026-01-01T10:00Z",
 		"2026-01-01T10:00:00 Z",
 		"2026-01-01T10:00:00+2:00",
 		"2026-01-01T10:00:00+02:0",
@@ -178,6 +177,14 @@ static void test_time_syntax(void **state)
 	      "usageTime 'yesterday' is not an RFC 3339 date-time "
 	      "(YYYY-MM-DDTHH:MM:SS[.fff] with Z or an offset like +02:00)");
 	t_bad(&p, "1767225600", "~for Unix times pass --time-format epoch");
+	/* HH:MM: the missing seconds are named, not the zone */
+	t_bad(&p, "2026-01-01T10:00Z",
+	      "usageTime '2026-01-01T10:00Z' has no seconds (RFC 3339 wants "
+	      "HH:MM:SS)");
+	t_bad(&p, "2025-07-01 12:00",
+	      "usageTime '2025-07-01 12:00' has no seconds (RFC 3339 wants "
+	      "HH:MM:SS); for times without them pass --time-format "
+	      "'%Y-%m-%d %H:%M'");
 	t_bad(&p, "2026-01-01\n10:00:00Z", "~'2026-01-01?10:00:00Z'");
 }
 

@@ -77,6 +77,11 @@ run "$RBUSAGE" import --dry-run emptytime.csv
 expect_rc 1
 expect_grep "no usageTime; pass --stamp-time to send it at the run's start time" emptytime.rejects.csv
 
+# A quote cannot be the delimiter: said so, not "not one ASCII character".
+run "$RBUSAGE" import --dry-run --delimiter '"' x.csv
+expect_rc 2
+expect_eq "$(cat "$T/err")" "rbusage: --delimiter: a quote cannot be the delimiter (it quotes fields)" "--delimiter '\"'"
+
 # --help names every option of the contract; --version.
 run "$RBUSAGE" --help
 expect_rc 0

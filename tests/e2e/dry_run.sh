@@ -52,7 +52,19 @@ sed -e 's/,sub_3,0.0009,/,sub_3,0.001,/' \
     -e 's/,sub_8,1e3,/,sub_8,1000,/' \
     -e 's/,2026-02-29T00:00:00Z,$/,2024-02-29T00:00:00Z,/' \
     "$DATA/tricky.csv.expected-rejects" > fixed.csv
+# The duplicate's row (its first was sent) is rejected again, saying so ...
 run "$RBUSAGE" import --dry-run --emit fixed.csv
+expect_rc 1
+expect_grep "rows read 7 = valid 6 + rejected 1" err
+rejected=$(python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    o = json.loads(l)
+    if o.get("type") == "row" and o["status"] == "rejected":
+        print(o["line"], o["reason"])' fixed.results.jsonl)
+expect_eq "$rejected" "5 repeats line 2 of the run that wrote this reject file, which was sent: delete this row, unless both are real (then pass --allow-duplicates)" "the fed-back duplicate"
+# ... unless both are real.
+run "$RBUSAGE" import --dry-run --emit --allow-duplicates fixed.csv
 expect_rc 0
 expect_grep "rows read 7 = valid 7 + rejected 0" err
 expect_grep '"subscriptionId":"sub_7","quantity":1,' out

@@ -32,6 +32,56 @@ while IFS= read -r o; do
 done < "$T/man-opts"
 [ -s "$T/man-opts" ] || fail "no option tags found in doc/rbusage.1"
 
+# The report command's options: the same in --help's usage line and in the
+# man page's SYNOPSIS, and exactly those --help options report accepts.
+run "$RBUSAGE" --help
+grep -E '^ *(usage: )?rbusage report ' "$T/out" | grep -oE -- '--[a-z-]+' | sort -u > "$T/help-report"
+awk '/^\.B rbusage report/ { on = 1; next } on && /^\.br/ { exit } on' "$T/man.txt" |
+	grep -oE -- '--[a-z-]+' | sort -u > "$T/man-report"
+: > "$T/out"
+[ -s "$T/help-report" ] || fail "no report options in --help's usage line"
+cmp -s "$T/help-report" "$T/man-report" ||
+	fail "report's options differ: --help says $(tr '\n' ' ' < "$T/help-report"), the man page's SYNOPSIS $(tr '\n' ' ' < "$T/man-report")"
+while IFS= read -r o; do
+	case $o in --help|--version) continue ;; esac
+	run "$RBUSAGE" report "$o" arg "$T/no-such.jsonl"
+	if grep -qx -- "$o" "$T/help-report"; then
+		expect_no_grep "does not apply here" "$T/err"
+	else
+		expect_grep "report: $o does not apply here" "$T/err"
+	fi
+done < "$T/help-opts"
+
+# Every key of the run line the tool writes (its options too, with as many
+# set as a dry run takes) is described in the man page.
+cd "$T"
+printf 'subscriptionId;quantity;usageTime\ns1;1;2025-03-01 10:00:00\n' > keys.csv
+n=0
+for opts in "--time-zone Europe/Paris --dst later --decimal-comma --not-before 2025-01-01 --not-after 2025-12-31 --shard 1/2 --encoding latin1 --aggregate hour --map quantity=quantity --stamp-time --allow-duplicates" \
+	"--time-zone +02:00 --time-format %Y-%m-%d_%H:%M:%S" "--time-format epoch"; do
+	# shellcheck disable=SC2086
+	n=$((n + 1))
+	run "$RBUSAGE" import --dry-run --no-progress --delimiter ';' --log keys$n.jsonl $opts keys.csv
+	[ "$rc" -le 1 ] || fail "dry run with $opts: exit $rc"
+done
+cat keys1.jsonl keys2.jsonl keys3.jsonl > keys.jsonl
+python3 - keys.jsonl "$T/man.txt" <<'PY' || fail "a run-line key is not in doc/rbusage.1"
+import json, re, sys
+man = open(sys.argv[2]).read()
+keys = set()
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    if o.get("type") == "run":
+        keys |= set(o) | set(o["options"])
+missing = sorted(k for k in keys - {"type"}
+                 if not re.search(r"(^|[^A-Za-z.])" + re.escape(k.split(".")[0]) + r"([^A-Za-z]|$)", man, re.M))
+if missing:
+    sys.exit("not in the man page: %s" % ", ".join(missing))
+for k in ("timeZone", "timeZoneOffsetMinutes", "dst", "shard", "aggregate", "encoding", "decimalComma", "stampTime", "settleMs", "rateWindowS"):
+    assert k in keys, "the dry runs did not write %s" % k
+PY
+cd - >/dev/null
+
 # The version in .TH is the binary's.
 run "$RBUSAGE" --version
 expect_rc 0

@@ -74,7 +74,7 @@ rejected_lines huge.results.jsonl > got
 cat > want <<'EOF'
 3 record is longer than 65536 bytes
 4 quantity -1 is negative; it must be at least 0.001
-6 record is longer than 65536 bytes
+6 record from line 6 to line 1006 is longer than 65536 bytes
 1007 quantity -1 is negative; it must be at least 0.001
 EOF
 expect_file got want
@@ -122,12 +122,46 @@ EOF
 expect_file got want
 expect_invariant cols.results.jsonl
 
+# --- a quote never closed swallows the rest: its reason names the lines ------
+python3 - <<'PY'
+with open("swallow.csv", "w") as f:
+    f.write("subscriptionId,quantity,usageTime,note\n")
+    f.write("L1,1,2025-01-01T00:00:00Z,ok\n")                  # 2
+    f.write('L4,1,2025-01-01T00:00:03Z,"unterminated\n')        # 3
+    for i in range(4, 3001):                                    # 4..3000
+        f.write("L%d,1,2025-01-01T00:00:05Z,z\n" % i)
+PY
+dry swallow.csv
+expect_rc 1
+rejected_lines swallow.results.jsonl > got
+echo "3 record from line 3 to line 3000 is longer than 65536 bytes (a quote opened in column 'note' on line 3 is never closed?)" > want
+expect_file got want
+expect_eq "$(summary swallow.results.jsonl read)" 2 "rows read with a quote never closed"
+expect_invariant swallow.results.jsonl
+printf 'subscriptionId,quantity,usageTime,note\nL1,1,2025-01-01T00:00:00Z,"short\nL2,1,2025-01-01T00:00:01Z,z\n' > short.csv
+dry short.csv
+expect_rc 1
+rejected_lines short.results.jsonl > got
+echo "2 a quote opened in column 'note' on line 2 is never closed (the record runs to the end of the file, line 3)" > want
+expect_file got want
+
+# --- a last line without a line end: kept, and warned about once -------------
+printf 'subscriptionId,quantity,usageTime\ns1,1,2025-01-01T00:00:00Z\ns2,12,2025-01-01T00:00:00Z' > cut.csv
+dry cut.csv --emit
+expect_rc 0
+expect_eq "$(grep -c 'no line end' err)" 1 "warnings about the last line"
+expect_grep "^rbusage: cut.csv: the last line (3) has no line end; a cut-off export?\$" err
+expect_grep '"subscriptionId":"s2","quantity":12,' out
+printf 'subscriptionId,quantity,usageTime\ns1,1,2025-01-01T00:00:00Z\n' > ended.csv
+dry ended.csv
+expect_no_grep "no line end" err
+
 # --- NUL bytes ----------------------------------------------------------------
 printf 'subscriptionId,quantity,usageTime\ngood1,1,2026-11-20T10:00:00Z\nab\000cd,1,2026-11-20T10:00:00Z\ngood3,3,2026-11-20T10:00:00Z\n"q\000",\000,2026-11-20T10:00:00Z\ngood5,5,2026-11-20T10:00:00Z\n' > nul.csv
 dry nul.csv
 expect_rc 1
 rejected_lines nul.results.jsonl > got
-printf '3 NUL byte in record\n5 NUL byte in record\n' > want
+printf "3 NUL byte in column 'subscriptionId'\n5 NUL byte in column 'subscriptionId'\n" > want
 expect_file got want
 expect_eq "$(summary nul.results.jsonl valid)" 3 "valid rows around NULs"
 # the reject file keeps the row as read, NUL included, to be fixed by hand

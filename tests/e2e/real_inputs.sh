@@ -89,13 +89,18 @@ EOF2
 expect_file out want
 rejected_lines nested.results.jsonl > got
 cat > want <<'EOF2'
-2 subscriptionId is missing
+2 subscriptionId is missing: --map subscriptionId=subscription.id finds no value in this row (no such member, or null)
 3 subscriptionId: member 'subscription' is a string, not an object holding 'id' (--map subscriptionId=subscription.id)
-4 quantity is missing
+4 quantity is missing: --map quantity=usage.total finds no value in this row (no such member, or null)
 6 member 'id' appears twice in 'subscription'
 EOF2
 expect_file got want
 expect_invariant nested.results.jsonl
+# a mapped CSV column the header lacks is named as mapped
+printf 'subscriptionId,quantity,usageTime\ns1,1,%s\n' "$TS" > mapped.csv
+dry mapped.csv --map quantity=nonexistent
+expect_rc 2
+expect_eq "$(cat err)" "rbusage: mapped.csv: line 1: no 'nonexistent' column in the header (--map quantity='nonexistent'); check its spelling against the header's names" "a mapped column not in the header"
 # a member whose name holds a dot, quoted
 printf '{"sub.id":"s1","a":{"b.c":3},"usageTime":"%s"}\n' "$TS" > dotted.jsonl
 dry dotted.jsonl --emit --map 'subscriptionId="sub.id"' --map 'quantity=a."b.c"'
@@ -184,6 +189,30 @@ ledger | grep -q '"subscriptionId": *"sub-b", *"quantity": *2[,}]' ||
 import json, sys
 assert any(u["subscriptionId"] == "sub-b" and str(u["quantity"]) in ("2", "2.0") for u in map(json.loads, sys.stdin))' ||
 	fail "sub-b not stored with quantity 2"
+
+# --- a duplicate in a reject file fixed and imported again: never sent twice ---
+printf 'subscriptionId,quantity,usageTime\nd1,1,%s\nd2,x,%s\nd1,1,%s\n' "$TS" "$TS" "$TS" > dup.csv
+DUPWHY='repeats line 2 (same subscriptionId, usageTime and quantity), which is sent: delete this row before importing this reject file, unless both are real (then pass --allow-duplicates)'
+run "$RBUSAGE" import --no-progress --rate 100 dup.csv
+expect_rc 1
+rejected_lines dup.results.jsonl | tail -n 1 > got
+echo "4 $DUPWHY" > want
+expect_file got want
+sed 's/,d2,x,/,d2,7,/' dup.rejects.csv > dup-fixed.csv
+run "$RBUSAGE" import --no-progress --rate 100 dup-fixed.csv
+expect_rc 1
+expect_eq "$(ledger_count)" 5 "usages after the fixed reject file with its duplicate"
+FIXWHY='repeats line 2 of the run that wrote this reject file, which was sent: delete this row, unless both are real (then pass --allow-duplicates)'
+rejected_lines dup-fixed.results.jsonl > got
+echo "3 $FIXWHY" > want
+expect_file got want
+# and again from that reject file, and only with --allow-duplicates is it sent
+run "$RBUSAGE" import --no-progress --rate 100 dup-fixed.rejects.csv --rejects again.rej.csv --log again.jsonl
+expect_rc 1
+expect_eq "$(ledger_count)" 5 "usages after a third import of the duplicate"
+run "$RBUSAGE" import --no-progress --rate 100 --allow-duplicates dup-fixed.rejects.csv --log again2.jsonl
+expect_rc 0
+expect_eq "$(ledger_count)" 6 "usages after --allow-duplicates"
 
 # UTF-16 without a BOM: refused with the way out, read with --encoding
 python3 -c 'open("nobom.jsonl","wb").write(("{\"subscriptionId\":\"s1\",\"quantity\":1,\"usageTime\":\"%s\"}\n" % "'"$TS"'").encode("utf-16-be"))'

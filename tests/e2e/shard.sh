@@ -55,4 +55,24 @@ led = [json.loads(l) for l in open("ledger.jsonl")]
 c = Counter((u["subscriptionId"], u["quantity"], u["usageTime"]) for u in led)
 assert len(led) == 240 and set(c.values()) == {1}, "ledger does not hold each row once"
 PY
+
+# A shard's log taken by a run without --shard, or with another, is refused
+# before anything is sent (it would send the other shards' rows again).
+run "$RBUSAGE" import --rate 500 --no-progress big.csv --log s1.jsonl --rejects x.rej.csv
+expect_rc 2
+expect_eq "$(cat err)" "rbusage: result log 's1.jsonl' holds a run with --shard 1/4 (log line 1), but this run has no --shard: it would send rows that another shard's log holds, billing them twice; run it with --shard 1/4 to resume, or give --log NEW_PATH" "an unsharded run on a shard's log"
+run "$RBUSAGE" import --shard 2/4 --rate 500 --no-progress big.csv --log s1.jsonl --rejects x.rej.csv
+expect_rc 2
+expect_grep "result log 's1.jsonl' holds a run with --shard 1/4 (log line 1), but this run has --shard 2/4" err
+[ "$(ledger_count)" -eq 240 ] || fail "a refused run sent something"
+# the same shard resumes; an unsharded log refuses a sharded run
+run "$RBUSAGE" import --shard 1/4 --rate 500 --no-progress big.csv --log s1.jsonl --rejects s1.rej.csv
+[ "$rc" -le 1 ] || fail "the same shard again exited $rc"
+[ "$(ledger_count)" -eq 240 ] || fail "the same shard again sent something"
+head -n 11 big.csv > small.csv
+run "$RBUSAGE" import --rate 500 --no-progress small.csv
+expect_rc 0
+run "$RBUSAGE" import --shard 1/2 --rate 500 --no-progress small.csv
+expect_rc 2
+expect_grep "result log 'small.results.jsonl' holds a run without --shard (log line 1), but this run has --shard 1/2" err
 echo ok

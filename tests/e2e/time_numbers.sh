@@ -51,7 +51,23 @@ expect_grep '"quantity":2,"usageTime":"2025-03-09T07:30:00Z"' out
 expect_grep '"quantity":5,"usageTime":"2025-11-02T06:30:00Z"' out
 [ ! -e ny.rejects.csv ] || fail "a clean run left the reject file"
 
-# An unknown zone is a usage error naming it; $TZDIR is another database.
+# Bare dates as bounds are days of --time-zone: New York's Dec 31 evening is
+# inside --not-after 2025-12-31, its Jan 1 early hours are not.
+printf 'subscriptionId,quantity,usageTime\nny1,1,2025-12-31 23:30:00\nny2,1,2026-01-01 00:30:00\nny3,1,2025-01-01 00:00:00\nny4,1,2024-12-31 23:59:59\n' > nyday.csv
+run "$RBUSAGE" import --dry-run --emit --no-progress --time-zone America/New_York \
+	--not-before 2025-01-01 --not-after 2025-12-31 nyday.csv
+expect_rc 1
+printf '{"subscriptionId":"ny1","quantity":1,"usageTime":"2026-01-01T04:30:00Z"}\n{"subscriptionId":"ny3","quantity":1,"usageTime":"2025-01-01T05:00:00Z"}\n' > want
+expect_file out want
+expect_grep "^3,usageTime 2026-01-01 00:30:00 (2026-01-01T05:30:00Z) is after --not-after 2026-01-01T04:59:59.999Z," nyday.rejects.csv
+expect_grep "^5,usageTime 2024-12-31 23:59:59 (2025-01-01T04:59:59Z) is before --not-before 2025-01-01T05:00:00Z," nyday.rejects.csv
+
+# A time without seconds under --time-zone: the seconds are named, not a zone.
+printf 'subscriptionId,quantity,usageTime\ns1,1,2025-07-01 12:00\n' > hhmm.csv
+run "$RBUSAGE" import --dry-run --no-progress --time-zone America/New_York hhmm.csv
+expect_rc 1
+expect_grep "^2,usageTime '2025-07-01 12:00' has no seconds (RFC 3339 wants HH:MM:SS); for times without them pass --time-format '%Y-%m-%d %H:%M',s1," hhmm.rejects.csv
+
 run "$RBUSAGE" import --dry-run --time-zone America/New_Yrok ny.csv
 expect_rc 2
 expect_grep "rbusage: --time-zone: 'America/New_Yrok' is not a time zone in /usr/share/zoneinfo" err
@@ -204,9 +220,9 @@ run "$RBUSAGE" import --dry-run --emit ids.jsonl
 expect_rc 1
 expect_eq "$(cat out)" '{"subscriptionId":"a@b.c~d_e-f","quantity":1,"usageTime":"2025-03-01T10:00:00Z"}' "ids body"
 cat > want <<'EOF'
-{"rejectLine":1,"rejectReason":"subscriptionId 'sub:1' contains ':', which no subscription id can hold (letters, digits and _ @ ~ . - only)","subscriptionId":"sub:1","quantity":1,"usageTime":"2025-03-01T10:00:00Z"}
-{"rejectLine":2,"rejectReason":"subscriptionId 'a!b' contains '!', which no subscription id can hold (letters, digits and _ @ ~ . - only)","subscriptionId":"a!b","quantity":1,"usageTime":"2025-03-01T10:00:00Z"}
-{"rejectLine":5,"rejectReason":"repeats line 3 (same subscriptionId, usageTime and quantity); pass --allow-duplicates if both are meant","subscriptionId":"a@b.c~d_e-f","quantity":1.000,"usageTime":"2025-03-01T11:00:00+01:00"}
+{"rejectLine":1,"rejectReason":"subscriptionId 'sub:1' contains ':', which no subscription id can hold (ASCII letters, digits and _ @ ~ . - only)","subscriptionId":"sub:1","quantity":1,"usageTime":"2025-03-01T10:00:00Z"}
+{"rejectLine":2,"rejectReason":"subscriptionId 'a!b' contains '!', which no subscription id can hold (ASCII letters, digits and _ @ ~ . - only)","subscriptionId":"a!b","quantity":1,"usageTime":"2025-03-01T10:00:00Z"}
+{"rejectLine":5,"rejectReason":"repeats line 3 (same subscriptionId, usageTime and quantity), which is sent: delete this row before importing this reject file, unless both are real (then pass --allow-duplicates)","subscriptionId":"a@b.c~d_e-f","quantity":1.000,"usageTime":"2025-03-01T11:00:00+01:00"}
 EOF
 expect_file ids.rejects.jsonl want
 
