@@ -138,10 +138,11 @@ static void test_import_text(void **state)
 		"# TYPE rbusage_last_run_success gauge\n"
 		"rbusage_last_run_success{" L0 "} 0\n"
 		"rbusage_last_run_success{" L1 "} 0\n"
-		"# HELP rbusage_last_run_exit_status The last run's exit status: 0 all done, 1 some rows not created, 2 configuration error, 3 cut short.\n"
+		"# HELP rbusage_last_run_exit_status The exit status the last run would have had with this input alone: 0 all done, 1 some rows not created, 2 configuration error, 3 cut short.\n"
 		"# TYPE rbusage_last_run_exit_status gauge\n"
 		"rbusage_last_run_exit_status{" L0 "} 1\n"
-		"rbusage_last_run_exit_status{" L1 "} 1\n");
+		/* never reached: as a cut-short run */
+		"rbusage_last_run_exit_status{" L1 "} 3\n");
 	free(got);
 
 	/* the same input with no rejects: a success */

@@ -41,8 +41,8 @@ printf '{"type":"row","line":5,"sta' >> crashed.jsonl
 run "$RBUSAGE" report crashed.jsonl
 expect_rc 1
 expect_grep "^    import   2026-11-25T03:00:00.000Z  no end recorded: killed, crashed, or still running$" out
-expect_grep "^  unknown             1  pending with no outcome: may have been billed$" out
-expect_grep "^Unknown — run the import again to reconcile$" out
+expect_grep "^  unknown             1  may be billed (pending, or timed out and not found)$" out
+expect_grep "^Unknown — may be billed; run the import again to reconcile$" out
 expect_grep "^  crashed.jsonl: line 4 (1 row)$" out
 # report a b: both logs' runs, totals over both (3 + 3 created, 2 of them
 # by an earlier run in each... and the unknown row of the crashed one)
@@ -50,7 +50,7 @@ run "$RBUSAGE" report log.jsonl crashed.jsonl
 expect_rc 1
 expect_grep "^Result logs: log.jsonl, crashed.jsonl (4 import runs, 2 dry runs)$" out
 expect_grep "^  created             5  (2 of them before the last run)$" out
-expect_grep "^  total                   7.001$" out
+expect_grep "^  total                   7.001  (5 rows)$" out
 # --quiet still tells by its exit status
 run "$RBUSAGE" report --quiet crashed.jsonl
 expect_rc 1
