@@ -777,6 +777,9 @@ enum rb_status report_run(const struct config *cfg, FILE *out,
 			d = *c;
 		*c -= d;
 		rs.status[RESULTLOG_DELETED] += d;
+		/* a row created then deleted is skipped by the runs after
+		 * (resume knows nothing of undo): count it out of those first */
+		rs.earlier -= d < rs.earlier ? d : rs.earlier;
 		if (rs.earlier > *c)
 			rs.earlier = *c;
 	}
