@@ -151,6 +151,25 @@ static bool input_ok(const struct metrics_input *in, const char *command)
 	return !c->rejected && !c->refused && !c->failed;
 }
 
+/* The exit status input i alone would have given: 2 for a configuration
+ * error (nothing ran); 3 for the input the run was cut short on, and for
+ * those it never reached; else 0 when every row of it was done, 1 when some
+ * were not or its input ended early. */
+static int input_status(const struct metrics_run *m, size_t i)
+{
+	const struct metrics_input *in = &m->inputs[i];
+	size_t last = 0, k;
+
+	if (m->exit_status == 2)
+		return 2;
+	for (k = 0; k < m->ninputs; k++)
+		if (m->inputs[k].started)
+			last = k;
+	if (!in->started || (m->exit_status == 3 && i == last))
+		return 3;
+	return input_ok(in, m->command) ? 0 : 1;
+}
+
 enum rb_status metrics_format(struct buf *b, const struct metrics_run *m)
 {
 	const struct status_row *rows = !strcmp(m->command, "undo") ? undo_rows
@@ -232,19 +251,18 @@ enum rb_status metrics_format(struct buf *b, const struct metrics_run *m)
 		st = series(b, "rbusage_last_run_success", m, &m->inputs[i], NULL,
 		            NULL);
 		if (!st)
-			st = buf_printf(b, "%d\n",
-			                input_ok(&m->inputs[i], m->command) &&
-			                    m->exit_status != 2 && m->exit_status != 3);
+			st = buf_printf(b, "%d\n", input_status(m, i) == 0);
 	}
 	if (!st)
 		st = family(b, "rbusage_last_run_exit_status",
-		            "The last run's exit status: 0 all done, 1 some rows not "
-		            "created, 2 configuration error, 3 cut short.");
+		            "The exit status the last run would have had with this "
+		            "input alone: 0 all done, 1 some rows not created, 2 "
+		            "configuration error, 3 cut short.");
 	for (i = 0; i < m->ninputs && !st; i++) {
 		st = series(b, "rbusage_last_run_exit_status", m, &m->inputs[i],
 		            NULL, NULL);
 		if (!st)
-			st = buf_printf(b, "%d\n", m->exit_status);
+			st = buf_printf(b, "%d\n", input_status(m, i));
 	}
 	return st;
 }

@@ -715,7 +715,10 @@ static enum rb_status wind_up(struct import *im, enum rb_status st)
 			                               "command again to resume");
 	}
 	cut = st == RB_EINTR || st == RB_EAUTH || st == RB_ENET;
+	/* an input that ended early says so in the log too, so a report read
+	 * later does not call the run finished (err holds the reader's words) */
 	s2 = resultlog_write_summary(im->lg, &im->c, cfg->dry_run, cut,
+	                             im->input_failed ? im->err : NULL,
 	                             (long)(clock_mono_ms() - im->start_mono_ms),
 	                             serr, sizeof(serr));
 	if (!st && s2) {

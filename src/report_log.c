@@ -5,10 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dedup.h"
 #include "hash.h"
-#include "linemap.h"
 #include "report_html.h"
 #include "report_model.h"
+#include "report_rows.h"
 
 #define DAY_SLOTS 8192           /* distinct days kept; more count as "other" */
 #define SUB_SLOTS (1 << 16)      /* distinct subscriptions kept for the top list */
@@ -16,7 +20,7 @@
 #define MAX_RUNS 4096            /* runs described; more are counted */
 #define TIME_BYTES 40
 
-enum run_end { RUN_OPEN, RUN_FINISHED, RUN_CUT_SHORT };
+enum run_end { RUN_OPEN, RUN_FINISHED, RUN_CUT_SHORT, RUN_INPUT_FAILED };
 
 struct run_info {
 	size_t log;                  /* index of its log in cfg->files */
@@ -26,6 +30,7 @@ struct run_info {
 	enum run_end end;
 	long elapsed_ms;             /* -1: not written */
 	struct run_counts counts;    /* from its summary line */
+	char input_failed[200];      /* RUN_INPUT_FAILED: why */
 };
 
 struct report_state {
@@ -40,43 +45,26 @@ struct report_state {
 	int64_t milli_total;
 	bool overflow;
 	unsigned long earlier;       /* final "skipped": created by an earlier run */
+	unsigned long on_server;     /* final "skipped": --skip-existing found it */
+	unsigned long input_failed;  /* logs whose last import's input ended early */
+	struct dedup *deleted;       /* usage ids an undo log says are gone */
+	unsigned long deleted_rows;  /* created rows whose usage undo deleted */
+	int64_t deleted_milli;
+	unsigned long total_rows;    /* rows the quantity totals cover */
+	bool last_failed;            /* this log's last import: input ended early */
+	bool undo_log;               /* this log is a sibling undo log: its runs
+	                                are listed, its rows net the others' */
 	struct run_info *runs;
 	size_t nruns;
 	struct report_log_info *logs;
 	/* the log being read */
 	size_t log;
-	struct linemap last;         /* row line -> log line of its last entry */
+	struct report_rows *rows;    /* its final entries */
 	bool in_dry;                 /* inside a dry run's section of the log */
 	struct run_info *cur;        /* its current run, NULL when not described */
 	enum rb_status fail;
 	long fail_line;
 };
-
-/* Pass 1: the log line that holds each row's last entry, so a row failed in
- * one run and created in the next counts once, as created, and a row whose
- * last entry is "pending" is known to have no outcome. */
-static int last_cb(const struct resultlog_entry *e, void *ctx)
-{
-	struct report_state *rs = ctx;
-	enum rb_status st = RB_OK;
-	const long *lines;
-	size_t i, n;
-
-	if (e->type == RESULTLOG_ENTRY_RUN)
-		rs->in_dry = e->dry_run;
-	if (e->type != RESULTLOG_ENTRY_ROW || rs->in_dry || e->row.line < 1)
-		return 0;
-	/* an --aggregate usage's line is the last entry of each of its rows */
-	n = resultlog_row_lines(&e->row, &lines);
-	for (i = 0; i < n && !st; i++)
-		st = linemap_set(&rs->last, lines[i], e->line_no);
-	if (st) {
-		rs->fail = st;
-		rs->fail_line = e->line_no;
-		return 1;
-	}
-	return 0;
-}
 
 /* "5.25" -> 5250 thousandths; -1 when not canonical-looking or too big. */
 static int64_t milli_of(const char *q)
@@ -138,6 +126,8 @@ static void begin_run(struct report_state *rs, const struct resultlog_entry *e)
 		rs->dry_runs++;
 		li->dry_runs++;
 	} else {
+		if (strcmp(cmd, "undo"))
+			rs->last_failed = false;
 		if (!strcmp(cmd, "undo"))
 			rs->undos++;
 		else
@@ -164,12 +154,20 @@ static void begin_run(struct report_state *rs, const struct resultlog_entry *e)
 static void final_entry(struct report_state *rs, const struct resultlog_row *r,
                         long line)
 {
-	if (r->status == RESULTLOG_PENDING) {
+	/* a row whose POST may have been stored (a timeout no lookup settled)
+	 * is as unknown as a pending one: only an import can tell */
+	if (r->status == RESULTLOG_PENDING ||
+	    ((r->status == RESULTLOG_FAILED || r->status == RESULTLOG_REFUSED) &&
+	     r->stored_maybe)) {
 		struct report_log_info *li = &rs->logs[rs->log];
 		if (li->unknown < REPORT_UNKNOWN_SHOWN)
 			li->unknown_lines[li->unknown] = line;
 		li->unknown++;
 		rs->status[RESULTLOG_PENDING]++;
+	} else if (r->status == RESULTLOG_SKIPPED && r->usage_id) {
+		/* --skip-existing found it on the server: not this log's */
+		rs->status[RESULTLOG_SKIPPED]++;
+		rs->on_server++;
 	} else if (r->status == RESULTLOG_SKIPPED) {
 		rs->status[RESULTLOG_CREATED]++;
 		rs->earlier++;
@@ -198,8 +196,16 @@ static int report_cb(const struct resultlog_entry *e, void *ctx)
 		return 0;
 	}
 	if (e->type == RESULTLOG_ENTRY_SUMMARY) {
+		if (e->input_failed && !rs->in_dry)
+			rs->last_failed = true;
 		if (rs->cur && rs->cur->end == RUN_OPEN) {
-			rs->cur->end = e->interrupted ? RUN_CUT_SHORT : RUN_FINISHED;
+			rs->cur->end = e->interrupted    ? RUN_CUT_SHORT
+			               : e->input_failed ? RUN_INPUT_FAILED
+			                                 : RUN_FINISHED;
+			if (e->input_failed)
+				snprintf(rs->cur->input_failed,
+				         sizeof(rs->cur->input_failed), "%s",
+				         e->input_failed);
 			rs->cur->elapsed_ms = e->elapsed_ms;
 			rs->cur->counts = e->counts;
 		}
@@ -207,10 +213,20 @@ static int report_cb(const struct resultlog_entry *e, void *ctx)
 	}
 	if (e->type != RESULTLOG_ENTRY_ROW || rs->in_dry || r->line < 1)
 		return 0;
+	if (rs->undo_log) {
+		/* an undo's deletions net the import's rows (read after) */
+		if (r->status == RESULTLOG_DELETED && r->usage_id &&
+		    dedup_seen_key(rs->deleted, r->usage_id,
+		                   strlen(r->usage_id)) < 0) {
+			rs->fail = RB_ENOMEM;
+			return 1;
+		}
+		return 0;
+	}
 	/* rows by final status: each row an --aggregate usage covers counts */
 	n = resultlog_row_lines(r, &lines);
 	for (i = 0; i < n; i++)
-		if (linemap_get(&rs->last, lines[i]) == e->line_no)
+		if (report_rows_final(rs->rows, e->line_no, lines[i]))
 			final_entry(rs, r, lines[i]);
 	if (r->attempts > 1) {
 		rs->retried++;
@@ -229,6 +245,14 @@ static int report_cb(const struct resultlog_entry *e, void *ctx)
 	m = q ? milli_of(q) : -1;
 	if (m < 0)
 		return 0;
+	if (r->usage_id &&
+	    dedup_has_key(rs->deleted, r->usage_id, strlen(r->usage_id)) == 1) {
+		/* undo deleted it: the totals are what is still billed */
+		rs->deleted_rows += n;
+		add_milli(&rs->deleted_milli, m, &rs->overflow);
+		return 0;
+	}
+	rs->total_rows += n;
 	add_milli(&rs->milli_total, m, &rs->overflow);
 	snprintf(day, sizeof(day), "%.10s", when ? when : "?");
 	if ((t = total_slot(rs->days, DAY_SLOTS, day))) {
@@ -417,11 +441,17 @@ static void run_outcome(const struct run_info *ri, char *out, size_t len)
 {
 	const struct run_counts *c = &ri->counts;
 	const char *how = ri->end == RUN_FINISHED ? "finished" : "cut short";
+	char early[160];
 	char usages[64] = "";
 
 	if (c->usages) /* --aggregate */
 		snprintf(usages, sizeof(usages), " (as %lu usages)", c->usages);
 
+	if (ri->end == RUN_INPUT_FAILED) {
+		snprintf(early, sizeof(early), "input ended early: %.130s",
+		         ri->input_failed);
+		how = early;
+	}
 	if (ri->end == RUN_OPEN)
 		snprintf(out, len, "no end recorded: killed, crashed, or still "
 		                   "running");
@@ -481,14 +511,19 @@ static void write_text(FILE *out, const struct report_model *m)
 			if (s == RESULTLOG_CREATED && m->earlier)
 				fprintf(out, "  (%lu of them before the last run)",
 				        m->earlier);
+			if (s == RESULTLOG_SKIPPED && m->on_server)
+				fprintf(out, "  already on the server (--skip-existing)");
+			if (s == RESULTLOG_DELETED && m->deleted_rows)
+				fprintf(out, "  by undo (quantity %s)",
+				        m->deleted_quantity);
 			fputc('\n', out);
 		}
 	if (m->status[RESULTLOG_PENDING]) {
-		fprintf(out, "  %-10s %10lu  pending with no outcome: may have been "
-		             "billed\n",
+		fprintf(out, "  %-10s %10lu  may be billed (pending, or timed out "
+		             "and not found)\n",
 		        "unknown", m->status[RESULTLOG_PENDING]);
-		fprintf(out, "\nUnknown \xe2\x80\x94 run the import again to "
-		             "reconcile\n");
+		fprintf(out, "\nUnknown \xe2\x80\x94 may be billed; run the "
+		             "import again to reconcile\n");
 		for (l = 0; l < m->nlogs; l++) {
 			const struct report_log_info *li = &m->loginfo[l];
 			if (!li->unknown)
@@ -501,6 +536,11 @@ static void write_text(FILE *out, const struct report_model *m)
 			        li->unknown, li->unknown == 1 ? "" : "s");
 		}
 	}
+	if (m->input_failed)
+		fprintf(out, "\nInput ended early: the last import of %lu log%s "
+		             "stopped reading its input before the end (see Runs); "
+		             "rows after the cut were never read\n",
+		        m->input_failed, m->input_failed == 1 ? "" : "s");
 	{
 		size_t olog;
 		long oline;
@@ -521,7 +561,14 @@ static void write_text(FILE *out, const struct report_model *m)
 		if (m->other_days)
 			fprintf(out, "  (%lu rows of further days not listed)\n",
 			        m->other_days);
-		fprintf(out, "  %-10s %18s\n", "total", m->total_quantity);
+		fprintf(out, "  %-10s %18s  (%lu row%s)\n", "total",
+		        m->total_quantity, m->total_rows,
+		        m->total_rows == 1 ? "" : "s");
+		if (m->deleted_rows)
+			fprintf(out, "  (not counted: %lu row%s deleted by undo, "
+			             "quantity %s)\n",
+			        m->deleted_rows, m->deleted_rows == 1 ? "" : "s",
+			        m->deleted_quantity);
 		fprintf(out, "\nTop subscriptions by quantity\n");
 		for (i = 0; i < m->nsubs && i < 10; i++)
 			fprintf(out, "  %-50s %18s  (%lu row%s)\n", m->subs[i].key,
@@ -541,41 +588,60 @@ static void write_text(FILE *out, const struct report_model *m)
 	        m->retried, m->attempts_extra);
 }
 
-/* Both passes over one log. */
+/* Every pass over one log: its final entries (report_rows), then the
+ * report's own. A sibling undo log is read for its runs and deleted ids. */
 static enum rb_status read_log(struct report_state *rs, const char *log,
                                char *err, size_t errlen)
 {
 	enum rb_status st;
 
-	linemap_free(&rs->last);
+	report_rows_free(rs->rows);
+	rs->rows = NULL;
 	rs->in_dry = false;
 	rs->cur = NULL;
-	if ((st = resultlog_read(log, last_cb, rs, err, errlen)))
+	rs->last_failed = false;
+	if (!rs->undo_log &&
+	    (st = report_rows_load(log, &rs->rows, err, errlen)))
 		return st;
-	if (rs->fail == RB_ETOOBIG) {
-		rb_detail(err, errlen, "%s: line %ld: a row line or log line past "
-		                       "%lld is not one of ours",
-		          log, rs->fail_line, LINEMAP_MAX);
-		return RB_EINPUT;
-	}
+	if ((st = resultlog_read(log, report_cb, rs, err, errlen)))
+		return st;
 	if (rs->fail) {
 		rb_detail(err, errlen, "out of memory");
 		return rs->fail;
 	}
-	rs->in_dry = false;
-	return resultlog_read(log, report_cb, rs, err, errlen);
+	if (rs->last_failed)
+		rs->input_failed++;
+	return RB_OK;
+}
+
+/* "LOG.undo.jsonl", where undo writes its log by default. */
+static char *undo_sibling(const char *log)
+{
+	size_t n = strlen(log);
+	char *p = malloc(n + sizeof(".undo.jsonl"));
+
+	if (p)
+		memcpy(p, log, n), memcpy(p + n, ".undo.jsonl", sizeof(".undo.jsonl"));
+	return p;
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), k = strlen(tail);
+
+	return n >= k && !strcmp(s + n - k, tail);
 }
 
 /* The model from what the logs gave. */
 static enum rb_status build_model(struct report_state *rs,
-                                  const struct config *cfg,
+                                  const char *const *logs, size_t nlogs,
                                   struct report_model *m)
 {
 	size_t i;
 
 	memset(m, 0, sizeof(*m));
-	m->logs = (const char *const *)cfg->files;
-	m->nlogs = cfg->nfiles;
+	m->logs = logs;
+	m->nlogs = nlogs;
 	m->loginfo = rs->logs;
 	if (!(m->runs = calloc(rs->nruns ? rs->nruns : 1, sizeof(*m->runs))))
 		return RB_ENOMEM;
@@ -596,6 +662,12 @@ static enum rb_status build_model(struct report_state *rs,
 	m->dry_runs = rs->dry_runs;
 	memcpy(m->status, rs->status, sizeof(m->status));
 	m->earlier = rs->earlier;
+	m->on_server = rs->on_server;
+	m->input_failed = rs->input_failed;
+	m->deleted_rows = rs->deleted_rows;
+	fmt_milli(rs->deleted_milli, m->deleted_quantity,
+	          sizeof(m->deleted_quantity));
+	m->total_rows = rs->total_rows;
 	m->reasons = rs->reasons;
 	m->days = rs->days;
 	m->ndays = compact(rs->days, DAY_SLOTS);
@@ -623,6 +695,43 @@ static enum rb_status build_model(struct report_state *rs,
 	return RB_OK;
 }
 
+/* The logs to read: those given, then each one's undo log
+ * (LOG.undo.jsonl) when it is there and not given; undo[i] marks the logs
+ * read as some given log's undo log. */
+static enum rb_status list_logs(const struct config *cfg, char ***paths,
+                                bool **undo, size_t *n)
+{
+	size_t l, k, cap = 2 * cfg->nfiles + 1;
+	char *sib;
+
+	*n = 0;
+	*paths = calloc(cap, sizeof(**paths));
+	*undo = calloc(cap, sizeof(**undo));
+	if (!*paths || !*undo)
+		return RB_ENOMEM;
+	for (l = 0; l < cfg->nfiles; l++)
+		if (!((*paths)[(*n)++] = strdup(cfg->files[l])))
+			return RB_ENOMEM;
+	for (l = 0; l < cfg->nfiles; l++) {
+		if (ends_with(cfg->files[l], ".undo.jsonl"))
+			continue;
+		if (!(sib = undo_sibling(cfg->files[l])))
+			return RB_ENOMEM;
+		for (k = 0; k < *n && strcmp((*paths)[k], sib); k++)
+			;
+		if (k < *n) {
+			(*undo)[k] = true; /* given as well: read as its undo log */
+			free(sib);
+		} else if (access(sib, F_OK) == 0) {
+			(*undo)[*n] = true;
+			(*paths)[(*n)++] = sib;
+		} else {
+			free(sib);
+		}
+	}
+	return RB_OK;
+}
+
 enum rb_status report_run(const struct config *cfg, FILE *out,
                           unsigned long *unknown, char *err, size_t errlen)
 {
@@ -630,7 +739,10 @@ enum rb_status report_run(const struct config *cfg, FILE *out,
 	struct report_model m;
 	enum rb_status st = RB_OK;
 	FILE *html = NULL;
-	size_t l;
+	char **paths = NULL;
+	bool *undo = NULL;
+	size_t l, npaths = 0;
+	int pass;
 
 	memset(&rs, 0, sizeof(rs));
 	memset(&m, 0, sizeof(m));
@@ -640,19 +752,42 @@ enum rb_status report_run(const struct config *cfg, FILE *out,
 	rs.subs = calloc(SUB_SLOTS, sizeof(*rs.subs));
 	rs.lat = calloc(LAT_MAX_MS + 1, sizeof(*rs.lat));
 	rs.runs = calloc(MAX_RUNS, sizeof(*rs.runs));
-	rs.logs = calloc(cfg->nfiles ? cfg->nfiles : 1, sizeof(*rs.logs));
+	rs.logs = calloc(2 * cfg->nfiles + 1, sizeof(*rs.logs));
+	rs.deleted = dedup_new();
 	if (!rs.reasons || !rs.days || !rs.subs || !rs.lat || !rs.runs ||
-	    !rs.logs) {
+	    !rs.logs || !rs.deleted || list_logs(cfg, &paths, &undo, &npaths)) {
 		st = RB_ENOMEM;
 		goto out;
 	}
-	for (l = 0; l < cfg->nfiles && !st; l++) {
-		rs.log = l;
-		st = read_log(&rs, cfg->files[l], err, errlen);
+	/* undo logs first: their deletions net the imports' rows */
+	for (pass = 0; pass < 2; pass++)
+		for (l = 0; l < npaths && !st; l++) {
+			if (undo[l] != (pass == 0))
+				continue;
+			rs.log = l;
+			rs.undo_log = undo[l];
+			st = read_log(&rs, paths[l], err, errlen);
+		}
+	if (!st && rs.deleted_rows) {
+		/* rows whose usage undo deleted: each one's final entry is its
+		 * created line or a later run's skip of it */
+		unsigned long d = rs.deleted_rows;
+		unsigned long *c = &rs.status[RESULTLOG_CREATED];
+		if (d > *c)
+			d = *c;
+		*c -= d;
+		rs.status[RESULTLOG_DELETED] += d;
+		/* a row created then deleted is skipped by the runs after
+		 * (resume knows nothing of undo): count it out of those first */
+		rs.earlier -= d < rs.earlier ? d : rs.earlier;
+		if (rs.earlier > *c)
+			rs.earlier = *c;
 	}
-	if (st || (st = build_model(&rs, cfg, &m)))
+	if (st || (st = build_model(&rs, (const char *const *)paths, npaths,
+	                            &m)))
 		goto out;
-	*unknown = m.status[RESULTLOG_PENDING];
+	/* exit 1 while rows may be billed unseen, or an input was cut */
+	*unknown = m.status[RESULTLOG_PENDING] + m.input_failed;
 	if (!cfg->quiet)
 		write_text(out, &m);
 	if (cfg->html_path) {
@@ -673,7 +808,12 @@ enum rb_status report_run(const struct config *cfg, FILE *out,
 out:
 	if (st == RB_ENOMEM)
 		rb_detail(err, errlen, "out of memory");
-	linemap_free(&rs.last);
+	report_rows_free(rs.rows);
+	dedup_free(rs.deleted);
+	for (l = 0; paths && l < npaths; l++)
+		free(paths[l]);
+	free(paths);
+	free(undo);
 	report_reasons_free(rs.reasons);
 	free(rs.days);
 	free(rs.subs);

@@ -18,12 +18,13 @@ struct report_run_line {
 	size_t log;         /* index in the model's logs */
 	const char *kind;   /* "import", "undo", "dry run" (static) */
 	char when[96];      /* "START to END", or START alone, UTC */
-	char how[256];      /* "finished: rows read ...", "cut short: ...",
+	char how[512];      /* "finished: rows read ...", "cut short: ...",
 	                       "no end recorded: ..." */
 };
 
 struct report_log_info {
-	unsigned long unknown; /* rows whose last entry is "pending" */
+	unsigned long unknown; /* rows whose last entry is "pending", or failed
+	                          or refused with storedMaybe */
 	long unknown_lines[REPORT_UNKNOWN_SHOWN];
 	unsigned long runs;    /* import and undo runs */
 	unsigned long dry_runs;
@@ -51,6 +52,14 @@ struct report_model {
 	 * counts the rows with no outcome (shown as unknown) */
 	unsigned long status[RESULTLOG_STATUS_COUNT];
 	unsigned long earlier; /* created rows that a later run skipped */
+	unsigned long on_server; /* "skipped": --skip-existing found them on
+	                            the server (counted as skipped, not created) */
+	unsigned long input_failed; /* logs whose last import's input ended
+	                               early (truncated gzip, a read error) */
+	unsigned long deleted_rows; /* created rows an undo log says are gone */
+	char deleted_quantity[48];  /* their quantity */
+	unsigned long total_rows;   /* rows the quantity totals cover: created,
+	                               not deleted */
 	const struct report_reasons *reasons;
 	struct report_total *days, *subs; /* days by date, subs by quantity */
 	size_t ndays, nsubs;

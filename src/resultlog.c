@@ -415,6 +415,7 @@ enum rb_status resultlog_write_row(struct resultlog *lg,
 enum rb_status resultlog_write_summary(struct resultlog *lg,
                                        const struct run_counts *c,
                                        bool dry_run, bool interrupted,
+                                       const char *input_failed,
                                        long elapsed_ms, char *err,
                                        size_t errlen)
 {
@@ -436,6 +437,9 @@ enum rb_status resultlog_write_summary(struct resultlog *lg,
 		st = buf_printf(b, ",\"remaining\":%lu", c->remaining);
 	if (!st && c->usages)
 		st = buf_printf(b, ",\"usages\":%lu", c->usages);
+	if (!st && input_failed)
+		st = put_str(b, "inputFailed", *input_failed ? input_failed
+		                                             : "the input ended early");
 	if (!st)
 		st = buf_printf(b, ",\"dryRun\":%s,\"interrupted\":%s,\"elapsedMs\":%ld}",
 		                dry_run ? "true" : "false",
@@ -597,6 +601,7 @@ static int parse_line(const char *text, size_t len, long line_no,
 			else if (KEY("dryRun")) e->dry_run = val->type == JSMN_PRIMITIVE && text[val->start] == 't';
 			else if (KEY("interrupted")) e->interrupted = val->type == JSMN_PRIMITIVE && text[val->start] == 't';
 			else if (KEY("elapsedMs")) e->elapsed_ms = tok_long(text, val);
+			else if (KEY("inputFailed")) e->input_failed = tok_str(text, val, &scratch);
 		}
 #undef KEY
 	}

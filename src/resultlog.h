@@ -115,9 +115,13 @@ enum rb_status resultlog_write_run(struct resultlog *lg,
 enum rb_status resultlog_write_row(struct resultlog *lg,
                                    const struct resultlog_row *row, char *err,
                                    size_t errlen);
+/* input_failed: why the input ended before its end (NULL when it did not),
+ * written as "inputFailed" so a report can tell a cut input from a whole
+ * one; "" writes a generic reason. */
 enum rb_status resultlog_write_summary(struct resultlog *lg,
                                        const struct run_counts *c,
                                        bool dry_run, bool interrupted,
+                                       const char *input_failed,
                                        long elapsed_ms, char *err,
                                        size_t errlen);
 
@@ -138,6 +142,9 @@ struct resultlog_entry {
 	/* summary: the run's counts (the members written; others 0) */
 	struct run_counts counts;
 	bool interrupted;
+	const char *input_failed; /* "inputFailed": why the input ended early
+	                             (truncated gzip, a read error); NULL when
+	                             it was read to its end, or in older logs */
 	long elapsed_ms;      /* -1 when not written */
 };
 

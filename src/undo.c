@@ -15,7 +15,7 @@
 #include "clock.h"
 #include "check.h"
 #include "dedup.h"
-#include "linemap.h"
+#include "report_rows.h"
 #include "outputs.h"
 #include "report.h"
 #include "resultlog.h"
@@ -42,7 +42,9 @@ struct undo {
 	struct run_counts c;
 	struct report_reasons *reasons;
 	struct buf path;
-	struct linemap last;    /* row line -> log line of its last entry */
+	struct report_rows *rows; /* the log's final row entries */
+	unsigned long unknown;  /* final rows of unknown outcome: no usage id */
+	unsigned long import_runs, dry_runs;
 	bool in_dry;
 	bool stop, not_import, wrong_place, undo_not_undo;
 	enum rb_status stop_status; /* RB_EAUTH, RB_ENET: no DELETE can get
@@ -149,8 +151,11 @@ static int undo_where_cb(const struct resultlog_entry *e, void *ctx)
 {
 	struct undo *ud = ctx;
 
+	if (e->type == RESULTLOG_ENTRY_RUN && e->dry_run)
+		ud->dry_runs++;
 	if (e->type != RESULTLOG_ENTRY_RUN || e->dry_run)
 		return 0;
+	ud->import_runs++;
 	if (e->command && strcmp(e->command, "import")) {
 		ud->not_import = true;
 		return 1;
@@ -167,34 +172,6 @@ static int undo_where_cb(const struct resultlog_entry *e, void *ctx)
 		          e->organization ? e->organization : "?",
 		          ud->cfg->base_url, ud->cfg->org);
 		ud->wrong_place = true;
-		return 1;
-	}
-	return 0;
-}
-
-/* Pass 1: each row's last entry, so a row left "pending" (the import
- * stopped while it was in flight) is known. */
-static int undo_last_cb(const struct resultlog_entry *e, void *ctx)
-{
-	struct undo *ud = ctx;
-	const long *lines;
-	size_t i, n;
-
-	if (e->type == RESULTLOG_ENTRY_RUN)
-		ud->in_dry = e->dry_run;
-	if (e->type != RESULTLOG_ENTRY_ROW || ud->in_dry || e->row.line < 1)
-		return 0;
-	/* an --aggregate usage's line is the last entry of each of its rows */
-	n = resultlog_row_lines(&e->row, &lines);
-	for (i = 0; i < n && !ud->fatal; i++)
-		ud->fatal = linemap_set(&ud->last, lines[i], e->line_no);
-	if (ud->fatal) {
-		if (ud->fatal == RB_ETOOBIG) {
-			rb_detail(ud->err, ud->errlen,
-			          "line %ld of the log: a row line past %lld is not "
-			          "one of ours", e->line_no, LINEMAP_MAX);
-			ud->fatal = RB_EUSAGE;
-		}
 		return 1;
 	}
 	return 0;
@@ -237,11 +214,25 @@ static int undo_cb(const struct resultlog_entry *e, void *ctx)
 		ud->in_dry = e->dry_run;
 	if (e->type != RESULTLOG_ENTRY_ROW || ud->in_dry)
 		return 0;
-	if (e->row.status == RESULTLOG_PENDING &&
-	    linemap_get(&ud->last, e->row.line) == e->line_no)
-		return cannot_undo(ud, &e->row,
-		                   "outcome unknown: the import stopped while this "
-		                   "row was in flight, so it may have been created");
+	if (e->row.line >= 1 &&
+	    report_rows_final(ud->rows, e->line_no, e->row.line)) {
+		if (e->row.status == RESULTLOG_PENDING) {
+			ud->unknown++;
+			return cannot_undo(ud, &e->row,
+			                   "outcome unknown: the import stopped while "
+			                   "this row was in flight, so it may have "
+			                   "been created");
+		}
+		if ((e->row.status == RESULTLOG_FAILED ||
+		     e->row.status == RESULTLOG_REFUSED) &&
+		    e->row.stored_maybe) {
+			ud->unknown++;
+			return cannot_undo(ud, &e->row,
+			                   "outcome unknown: a request timed out or "
+			                   "went unanswered and no lookup found the "
+			                   "usage, so it may have been created");
+		}
+	}
 	if (e->row.status != RESULTLOG_CREATED)
 		return 0;
 	if (!e->row.usage_id || !*e->row.usage_id)
@@ -352,11 +343,16 @@ enum rb_status undo_run(const struct config *cfg,
 		st = RB_EUSAGE;
 		goto out;
 	}
-	if ((st = resultlog_read(log, undo_last_cb, &ud, err, errlen)))
+	if (!ud.import_runs && ud.dry_runs) {
+		/* nothing to delete, and saying "usages 0" would hide why */
+		rb_detail(err, errlen, "'%s' is the log of a dry run: nothing was "
+		                       "sent, so there is nothing to undo", log);
+		st = RB_EUSAGE;
 		goto out;
-	if ((st = ud.fatal)) {
-		if (st == RB_ENOMEM)
-			rb_detail(err, errlen, "out of memory");
+	}
+	if ((st = report_rows_load(log, &ud.rows, err, errlen))) {
+		if (st == RB_EINPUT)
+			st = RB_EUSAGE;
 		goto out;
 	}
 	if (!(ud.snd = sender_new(cfg, err, errlen))) {
@@ -400,7 +396,7 @@ enum rb_status undo_run(const struct config *cfg,
 		resultlog_write_summary(ud.lg, &ud.c, false,
 		                        st == RB_EINTR || st == RB_EAUTH ||
 		                                st == RB_ENET,
-		                        (long)(clock_mono_ms() - t0), serr, sizeof(serr));
+		                        NULL, (long)(clock_mono_ms() - t0), serr, sizeof(serr));
 	}
 	if (!cfg->quiet && st != RB_EUSAGE) {
 		struct report_summary rs = {0};
@@ -413,6 +409,11 @@ enum rb_status undo_run(const struct config *cfg,
 		rs.elapsed_ms = (long)(clock_mono_ms() - t0);
 		report_summary(stderr, &rs);
 	}
+	if (ud.unknown && st != RB_EUSAGE)
+		fprintf(stderr, "rbusage: cannot undo %lu row%s whose outcome is "
+		                "unknown; run the import again to reconcile them "
+		                "first\n",
+		        ud.unknown, ud.unknown == 1 ? "" : "s");
 out:
 	out->counts = ud.c;
 	out->interrupted = st == RB_EINTR;
@@ -433,6 +434,6 @@ out:
 	report_reasons_free(ud.reasons);
 	free(ud.slots);
 	buf_free(&ud.path);
-	linemap_free(&ud.last);
+	report_rows_free(ud.rows);
 	return st;
 }

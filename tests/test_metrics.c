@@ -138,10 +138,11 @@ static void test_import_text(void **state)
 		"# TYPE rbusage_last_run_success gauge\n"
 		"rbusage_last_run_success{" L0 "} 0\n"
 		"rbusage_last_run_success{" L1 "} 0\n"
-		"# HELP rbusage_last_run_exit_status The last run's exit status: 0 all done, 1 some rows not created, 2 configuration error, 3 cut short.\n"
+		"# HELP rbusage_last_run_exit_status The exit status the last run would have had with this input alone: 0 all done, 1 some rows not created, 2 configuration error, 3 cut short.\n"
 		"# TYPE rbusage_last_run_exit_status gauge\n"
 		"rbusage_last_run_exit_status{" L0 "} 1\n"
-		"rbusage_last_run_exit_status{" L1 "} 1\n");
+		/* never reached: as a cut-short run */
+		"rbusage_last_run_exit_status{" L1 "} 3\n");
 	free(got);
 
 	/* the same input with no rejects: a success */
@@ -157,6 +158,52 @@ static void test_import_text(void **state)
 	got = format(&m);
 	assert_non_null(strstr(got, "rbusage_last_run_success{command=\"import\","
 	                            "input=\"/data/usage-2026-11-25.csv\"} 0\n"));
+	free(got);
+}
+
+/* Each input's exit status is its own: a clean input next to one with
+ * rejects is 0 (success 1); the one cut short is 3 and so is one never
+ * reached; a configuration error is 2 for all. */
+static void test_exit_status_per_input(void **state)
+{
+	struct metrics_input in[4];
+	struct metrics_run m;
+	char *got;
+	size_t i;
+	static const char *const names[4] = {"a.csv", "b.csv", "c.csv", "d.csv"};
+
+	(void)state;
+	memset(in, 0, sizeof(in));
+	for (i = 0; i < 4; i++)
+		in[i].input = names[i];
+	in[0].started = in[0].finished = true; /* clean */
+	in[0].counts.read = in[0].counts.created = 5;
+	in[1].started = in[1].finished = true; /* rejects */
+	in[1].counts.read = 5;
+	in[1].counts.created = 4;
+	in[1].counts.rejected = 1;
+	in[2].started = true;                  /* cut short */
+	memset(&m, 0, sizeof(m));
+	m.command = "import";
+	m.exit_status = 3;
+	m.inputs = in;
+	m.ninputs = 4;
+	got = format(&m);
+	assert_non_null(strstr(got,
+		"rbusage_last_run_success{command=\"import\",input=\"a.csv\"} 1\n"
+		"rbusage_last_run_success{command=\"import\",input=\"b.csv\"} 0\n"
+		"rbusage_last_run_success{command=\"import\",input=\"c.csv\"} 0\n"
+		"rbusage_last_run_success{command=\"import\",input=\"d.csv\"} 0\n"));
+	assert_non_null(strstr(got,
+		"rbusage_last_run_exit_status{command=\"import\",input=\"a.csv\"} 0\n"
+		"rbusage_last_run_exit_status{command=\"import\",input=\"b.csv\"} 1\n"
+		"rbusage_last_run_exit_status{command=\"import\",input=\"c.csv\"} 3\n"
+		"rbusage_last_run_exit_status{command=\"import\",input=\"d.csv\"} 3\n"));
+	free(got);
+	m.exit_status = 2;
+	got = format(&m);
+	assert_non_null(strstr(got,
+		"rbusage_last_run_exit_status{command=\"import\",input=\"a.csv\"} 2\n"));
 	free(got);
 }
 
@@ -257,6 +304,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_quantity),
 		cmocka_unit_test(test_import_text),
+		cmocka_unit_test(test_exit_status_per_input),
 		cmocka_unit_test(test_dry_run_and_undo_rows),
 		cmocka_unit_test(test_write_atomic),
 	};

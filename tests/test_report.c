@@ -581,7 +581,7 @@ static void test_report_run_two_runs(void **state)
 	e += sprintf(e, "\nQuantity created per day (UTC)\n"
 	                "  2026-01-01                  3  (2 rows)\n"
 	                "  2026-01-02                5.5  (2 rows)\n"
-	                "  total                     8.5\n"
+	                "  total                     8.5  (4 rows)\n"
 	                "\nTop subscriptions by quantity\n"
 	                "  %-50s %18s  (2 rows)\n"
 	                "  %-50s %18s  (2 rows)\n",
@@ -633,9 +633,10 @@ static void test_report_run_crashed(void **state)
 	         "crashed, or still running\n\n"
 	         "Rows by final status\n"
 	         "  created             2\n"
-	         "  unknown             2  pending with no outcome: may have been "
-	         "billed\n\n"
-	         "Unknown \xe2\x80\x94 run the import again to reconcile\n"
+	         "  unknown             2  may be billed (pending, or timed "
+	         "out and not found)\n\n"
+	         "Unknown \xe2\x80\x94 may be billed; run the import again to "
+	         "reconcile\n"
 	         "  %s: line 3, 5 (2 rows)\n\n"
 	         "Quantity created per day (UTC)\n",
 	         p, p, p);
@@ -704,16 +705,17 @@ static void test_report_run_several_logs(void **state)
 	         "Rows by final status\n"
 	         "  created             2\n"
 	         "  rejected            2\n"
-	         "  unknown             1  pending with no outcome: may have been "
-	         "billed\n\n"
-	         "Unknown \xe2\x80\x94 run the import again to reconcile\n"
+	         "  unknown             1  may be billed (pending, or timed "
+	         "out and not found)\n\n"
+	         "Unknown \xe2\x80\x94 may be billed; run the import again to "
+	         "reconcile\n"
 	         "  %s: line 4 (1 row)\n\n"
 	         "Reasons (rejected, refused, failed)\n"
 	         "         2  e.g. quantity 1.2345 has 4 decimals (%s line 3, %s "
 	         "line 3)\n\n"
 	         "Quantity created per day (UTC)\n"
 	         "  2026-11-24               3.25  (2 rows)\n"
-	         "  total                    3.25\n",
+	         "  total                    3.25  (2 rows)\n",
 	         a, b, dry, a, b, dry, b, a, b);
 	assert_prefix(got, exp);
 	free(got);
@@ -760,7 +762,7 @@ static void test_report_run_stored_values(void **state)
 	         "Quantity created per day (UTC)\n"
 	         "  2026-01-01                  1  (1 row)\n"
 	         "  2026-01-02                7.5  (1 row)\n"
-	         "  total                     8.5\n");
+	         "  total                     8.5  (2 rows)\n");
 	assert_non_null(strstr(got, exp));
 	free(got);
 }
@@ -804,16 +806,17 @@ static void test_report_run_aggregates(void **state)
 	         "  created             3\n"
 	         "  rejected            1\n"
 	         "  refused             2\n"
-	         "  unknown             4  pending with no outcome: may have "
-	         "been billed\n\n"
-	         "Unknown \xe2\x80\x94 run the import again to reconcile\n"
+	         "  unknown             4  may be billed (pending, or timed "
+	         "out and not found)\n\n"
+	         "Unknown \xe2\x80\x94 may be billed; run the import again to "
+	         "reconcile\n"
 	         "  %s: line 7, 8, 10, 11 (4 rows)\n\n"
 	         "Reasons (rejected, refused, failed)\n"
 	         "         2  e.g. HTTP 422: quantity: too much (line 3, 5)\n"
 	         "         1  quantity 'x' is not a number (line 6)\n\n"
 	         "Quantity created per day (UTC)\n"
 	         "  2026-01-01                7.5  (3 rows)\n"
-	         "  total                     7.5\n\n"
+	         "  total                     7.5  (3 rows)\n\n"
 	         "Top subscriptions by quantity\n"
 	         "  %-50s %18s  (3 rows)\n", p, "s", "7.5");
 	if (!strstr(got, exp))
@@ -1023,7 +1026,8 @@ static void test_report_run_exact_thousandths(void **state)
 	snprintf(exp, sizeof(exp), "  %-10s %18s  (1 row)\n", "2026-05-06",
 	         "999999999999.999");
 	assert_non_null(strstr(got, exp));
-	snprintf(exp, sizeof(exp), "  %-10s %18s\n", "total", "1000000000099.999");
+	snprintf(exp, sizeof(exp), "  %-10s %18s  (1001 rows)\n", "total",
+	         "1000000000099.999");
 	assert_non_null(strstr(got, exp));
 	snprintf(exp, sizeof(exp), "  %-10s %10d\n", "created", 1001);
 	assert_non_null(strstr(got, exp));

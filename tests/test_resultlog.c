@@ -213,7 +213,7 @@ static void test_lines_exact_one_write_each(void **state)
 	c.refused = 1;
 	c.failed = 1;
 	c.skipped = 0;
-	assert_int_equal(resultlog_write_summary(lg, &c, false, false, 1234, err,
+	assert_int_equal(resultlog_write_summary(lg, &c, false, false, NULL, 1234, err,
 	                                         sizeof(err)),
 	                 RB_OK);
 	strcat(exp, "{\"type\":\"summary\",\"read\":10,\"valid\":8,\"created\":6,"
@@ -224,7 +224,7 @@ static void test_lines_exact_one_write_each(void **state)
 	c.other_shard = 3;
 	c.reconciled = 4;
 	c.remaining = 5;
-	assert_int_equal(resultlog_write_summary(lg, &c, true, true, 0, err,
+	assert_int_equal(resultlog_write_summary(lg, &c, true, true, NULL, 0, err,
 	                                         sizeof(err)),
 	                 RB_OK);
 	strcat(exp, "{\"type\":\"summary\",\"read\":10,\"valid\":8,\"created\":6,"
@@ -581,7 +581,7 @@ static void test_read_back_every_field(void **state)
 	write_row(lg, &r);
 	memset(&c, 0, sizeof(c));
 	c.read = 2;
-	assert_int_equal(resultlog_write_summary(lg, &c, false, false, 5, err,
+	assert_int_equal(resultlog_write_summary(lg, &c, false, false, NULL, 5, err,
 	                                         sizeof(err)),
 	                 RB_OK);
 	close_ok(lg);
@@ -803,7 +803,7 @@ static void test_read_summary_and_stored(void **state)
 	c.reconciled = 1;
 	c.remaining = 4;
 	c.usages = 7;
-	assert_int_equal(resultlog_write_summary(lg, &c, false, true, 61050, err,
+	assert_int_equal(resultlog_write_summary(lg, &c, false, true, NULL, 61050, err,
 	                                         sizeof(err)),
 	                 RB_OK);
 	close_ok(lg);

@@ -98,7 +98,7 @@ print(format(sum(Decimal(r["quantity"]) for r in csv.DictReader(open(sys.argv[1]
 run "$RBUSAGE" report backfill.results.jsonl
 expect_rc 0
 expect_grep "^  created          6000  (6000 of them before the last run)$" out
-grep -q "^  total  *$total\$" out || fail "report total is not $total: $(grep total out)"
+grep -q "^  total  *$total  (6000 rows)\$" out || fail "report total is not $total: $(grep total out)"
 expect_grep "^  2026-11-20  .*  (3120 rows)$" out
 expect_grep "^  2026-11-21  .*  (2880 rows)$" out
 # undo takes every usage back

@@ -41,8 +41,8 @@ printf '{"type":"row","line":5,"sta' >> crashed.jsonl
 run "$RBUSAGE" report crashed.jsonl
 expect_rc 1
 expect_grep "^    import   2026-11-25T03:00:00.000Z  no end recorded: killed, crashed, or still running$" out
-expect_grep "^  unknown             1  pending with no outcome: may have been billed$" out
-expect_grep "^Unknown — run the import again to reconcile$" out
+expect_grep "^  unknown             1  may be billed (pending, or timed out and not found)$" out
+expect_grep "^Unknown — may be billed; run the import again to reconcile$" out
 expect_grep "^  crashed.jsonl: line 4 (1 row)$" out
 # report a b: both logs' runs, totals over both (3 + 3 created, 2 of them
 # by an earlier run in each... and the unknown row of the crashed one)
@@ -50,7 +50,7 @@ run "$RBUSAGE" report log.jsonl crashed.jsonl
 expect_rc 1
 expect_grep "^Result logs: log.jsonl, crashed.jsonl (4 import runs, 2 dry runs)$" out
 expect_grep "^  created             5  (2 of them before the last run)$" out
-expect_grep "^  total                   7.001$" out
+expect_grep "^  total                   7.001  (5 rows)$" out
 # --quiet still tells by its exit status
 run "$RBUSAGE" report --quiet crashed.jsonl
 expect_rc 1
@@ -83,4 +83,46 @@ expect_grep "notalog.txt: line 1 is not a result log line" err
 run "$RBUSAGE" report missing.jsonl
 expect_rc 2
 expect_grep "cannot open 'missing.jsonl'" err
+# Two different exports piped through stdin into one log: each run has lines
+# of its own (stdin resumes by content), so 2 + 2 rows are created, not 2.
+# A third stdin run of the second export skips its rows as created before.
+R='{"type":"run","command":"import","input":"-","fingerprint":"stdin","dryRun":false}'
+S='{"type":"summary","read":2,"created":2,"dryRun":false,"interrupted":false}'
+c() { printf '{"type":"row","line":%s,"status":"created","usageId":"%s","subscriptionId":"%s","quantity":%s,"usageTime":"2026-11-20T10:00:00Z"}\n' "$@"; }
+k() { printf '{"type":"row","line":%s,"status":"skipped","subscriptionId":"%s","quantity":%s,"usageTime":"2026-11-20T10:00:00Z"}\n' "$@"; }
+{ echo "$R"; c 2 u1 a 1; c 3 u2 b 2; echo "$S"
+  echo "$R"; c 2 u3 c 4; c 3 u4 d 8; echo "$S"
+  echo "$R"; k 2 c 4; k 3 d 8; echo "$S"; } > stdin.jsonl
+run "$RBUSAGE" report stdin.jsonl
+expect_rc 0
+expect_grep "^  created             4  (2 of them before the last run)$" out
+expect_grep "^  total                      15  (4 rows)$" out
+# A row that timed out and was not found (failed, storedMaybe) is unknown
+# like a pending one: exit 1. A row --skip-existing found on the server is
+# skipped, not created. An input that ended early is said, exit 1.
+R2='{"type":"run","command":"import","input":"x.csv.gz","fingerprint":"f1","dryRun":false}'
+{ echo "$R2"; c 2 u1 a 1
+  printf '{"type":"row","line":3,"status":"failed","reason":"timed out","storedMaybe":true,"subscriptionId":"b","quantity":2,"usageTime":"2026-11-20T10:00:00Z"}\n'
+  printf '{"type":"row","line":4,"status":"skipped","usageId":"srv1","subscriptionId":"c","quantity":4,"usageTime":"2026-11-20T10:00:00Z"}\n'
+  echo '{"type":"summary","read":3,"created":1,"failed":1,"skipped":1,"inputFailed":"x.csv.gz: truncated gzip stream","dryRun":false,"interrupted":false}'; } > mixed.jsonl
+run "$RBUSAGE" report mixed.jsonl
+expect_rc 1
+expect_grep "^  created             1$" out
+expect_grep "^  skipped             1  already on the server (--skip-existing)$" out
+expect_grep "^  unknown             1  may be billed (pending, or timed out and not found)$" out
+expect_grep "^  mixed.jsonl: line 3 (1 row)$" out
+expect_grep "input ended early: x.csv.gz: truncated gzip stream: rows read 3 = created 1 " out
+expect_grep "^  total                       1  (1 row)$" out
+# The undo log beside it (LOG.undo.jsonl) is read: deleted rows are shown
+# and the totals are net of them.
+{ echo '{"type":"run","command":"undo","input":"stdin.jsonl","dryRun":false}'
+  echo '{"type":"row","line":2,"status":"deleted","usageId":"u3"}'
+  echo '{"type":"summary","read":1,"created":1,"dryRun":false,"interrupted":false}'; } > stdin.jsonl.undo.jsonl
+run "$RBUSAGE" report stdin.jsonl
+expect_rc 0
+expect_grep "^Result logs: stdin.jsonl, stdin.jsonl.undo.jsonl (3 import runs, 1 undo run)$" out
+expect_grep "^  created             3  (1 of them before the last run)$" out
+expect_grep "^  deleted             1  by undo (quantity 4)$" out
+expect_grep "^  total                      11  (3 rows)$" out
+expect_grep "^  (not counted: 1 row deleted by undo, quantity 4)$" out
 echo ok

@@ -121,4 +121,23 @@ assert s["type"] == "summary" and s["interrupted"], s
 rows = [o for o in objs if o["type"] == "row"]
 assert len(rows) < 400, len(rows)
 PY
+# A row that timed out and that no lookup found (failed, storedMaybe) has no
+# usage id: undo cannot delete it, says so, and exits 1.
+cat > maybe.jsonl <<EOF
+{"type":"run","tool":"rbusage","command":"import","input":"m.csv","fingerprint":"fm","dryRun":false,"baseUrl":"$FAKE_URL","organization":"org-e2e"}
+{"type":"row","line":2,"status":"pending","subscriptionId":"sub_m","quantity":2,"usageTime":"2026-11-20T11:00:00Z"}
+{"type":"row","line":2,"status":"failed","reason":"timed out","storedMaybe":true,"subscriptionId":"sub_m","quantity":2,"usageTime":"2026-11-20T11:00:00Z"}
+EOF
+run "$RBUSAGE" undo --rate 500 maybe.jsonl
+expect_rc 1
+expect_grep "usages 1 = deleted 0 + deleted earlier 0 + remaining 1" err
+expect_grep "^rbusage: cannot undo 1 row whose outcome is unknown; run the import again to reconcile them first$" err
+# A dry run's log: nothing was sent, nothing to undo: a usage error (2).
+printf 'subscriptionId,quantity,usageTime\nsub_d,1,2026-11-20T10:00:00Z\n' > dry.csv
+run "$RBUSAGE" import --dry-run dry.csv
+expect_rc 0
+run "$RBUSAGE" undo --rate 500 dry.results.jsonl
+expect_rc 2
+expect_grep "^rbusage: 'dry.results.jsonl' is the log of a dry run: nothing was sent, so there is nothing to undo$" err
+[ ! -e dry.results.jsonl.undo.jsonl ] || fail "undo of a dry run wrote an undo log"
 echo ok
