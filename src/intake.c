@@ -17,6 +17,8 @@ struct intake {
 	struct record_map *map;
 	struct check_policy pol;
 	struct dedup *dd;       /* NULL with --allow-duplicates */
+	bool fed_back;          /* may be a reject file: a rejectReason column
+	                           (JSON lines: any row may have the member) */
 	int64_t now_wall_ms;
 	char stamped[CHECK_TIME_MAX];
 	int64_t stamped_ms;
@@ -76,6 +78,10 @@ enum rb_status intake_open(struct intake **out, const struct config *cfg,
 		intake_free(in);
 		return RB_EINPUT;
 	}
+	in->fed_back = reader_format(in->rd) != CONFIG_FORMAT_CSV;
+	for (size_t i = 0; i < nhdr && !in->fed_back; i++)
+		in->fed_back = hdr[i].name_len == 12 &&
+		               !strncasecmp(hdr[i].name, "rejectReason", 12);
 	*out = in;
 	return RB_OK;
 }
@@ -195,7 +201,8 @@ enum rb_status intake_next(struct intake *in, struct intake_row *out,
 		         first);
 		return RB_OK;
 	}
-	if (in->dd && (first = earlier_duplicate(&out->row)) != 0) {
+	if (in->dd && in->fed_back &&
+	    (first = earlier_duplicate(&out->row)) != 0) {
 		snprintf(out->why, sizeof(out->why),
 		         "repeats line %ld of the run that wrote this reject "
 		         "file, which was sent: delete this row, unless both "
