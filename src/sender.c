@@ -705,8 +705,14 @@ enum rb_status sender_next(struct sender *s, int timeout_ms,
 			*have = true;
 			return RB_OK;
 		}
-		if (!sender_busy(s))
+		if (!sender_busy(s)) {
+			/* nothing to carry: wait out the caller's time here (a
+			 * settle timer, say) rather than have it spin on us */
+			if (deadline > now && !s->nprobes)
+				curl_multi_poll(s->multi, NULL, 0,
+				                (int)(deadline - now), NULL);
 			return RB_OK;
+		}
 		if ((st = start_ready(s, now, &wait))) {
 			rb_detail(err, errlen, "cannot start a request: %s",
 			          rb_strerror(st));

@@ -96,7 +96,9 @@ enum rb_status sender_submit(struct sender *s, uint64_t tag,
 
 /* Drives transfers until a result is ready or timeout_ms passes (0: one
  * pass without waiting; negative: no limit). RB_OK with *have true and res
- * filled, or *have false on timeout or when nothing is busy. Results come
+ * filled, or *have false on timeout or when nothing is busy (then after
+ * waiting out a positive timeout_ms: a caller's loop must not spin while
+ * its rows only wait on timers). Results come
  * back one at a time, in the order they finished. Other statuses are fatal
  * transport errors (err says why). */
 enum rb_status sender_next(struct sender *s, int timeout_ms,

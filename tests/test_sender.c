@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "endpoint.h"
+#include "clock.h"
 #include "sender.h"
 
 #define KEY "sk_test_sender"
@@ -631,6 +632,26 @@ static void abort_accounts_for_everything(void **state)
 	sender_free(s);
 }
 
+/* With nothing to carry, sender_next waits out its timeout: a caller whose
+ * rows only wait on settle timers must not spin a core (it did: 3 s of CPU
+ * for a 3 s settle). A lower bound only, so load cannot make it fail. */
+static void idle_waits_its_timeout(void **state)
+{
+	struct fake *f = *state = fake_start(NULL);
+	struct config cfg;
+	struct sender *s = make_sender(f, &cfg, KEY);
+	struct sender_result res;
+	bool have = true;
+	char err[128];
+	int64_t t0 = clock_mono_ms();
+
+	assert_int_equal(sender_next(s, 200, &res, &have, err, sizeof(err)),
+	                 RB_OK);
+	assert_false(have);
+	assert_true(clock_mono_ms() - t0 >= 190);
+	sender_free(s);
+}
+
 static void abort_before_sending(void **state)
 {
 	struct fake *f = *state = fake_start(NULL);
@@ -884,6 +905,7 @@ int main(void)
 		cmocka_unit_test_teardown(validation_error_is_refused, fake_stop),
 		cmocka_unit_test_teardown(connection_refused_is_unreachable, fake_stop),
 		cmocka_unit_test_teardown(abort_accounts_for_everything, fake_stop),
+		cmocka_unit_test_teardown(idle_waits_its_timeout, fake_stop),
 		cmocka_unit_test_teardown(abort_before_sending, fake_stop),
 		cmocka_unit_test_teardown(timeout_after_sending_is_unknown, fake_stop),
 		cmocka_unit_test_teardown(verbose_traces_without_the_key, fake_stop),
