@@ -107,6 +107,8 @@ struct key_count {
 	uint64_t hash;     /* 0 = empty slot */
 	size_t key;
 	unsigned long created, unknown;
+	bool touched;      /* a row of this input has this content, whether
+	                      matched by content or by its line */
 };
 
 struct resume {
@@ -602,12 +604,14 @@ enum resume_verdict resume_take(struct resume *rs, long line,
 	size_t a, b, c;
 	struct key_count *e;
 
+	enum resume_verdict by_line = RESUME_SEND;
+
 	if (bits_get(&rs->created, line))
-		return RESUME_CREATED;
-	if (bits_get(&rs->unknown, line))
-		return RESUME_UNKNOWN;
+		by_line = RESUME_CREATED;
+	else if (bits_get(&rs->unknown, line))
+		by_line = RESUME_UNKNOWN;
 	if (!rs->nkeys)
-		return RESUME_SEND;
+		return by_line;
 	a = strlen(u->subscription_id) + 1;
 	b = strlen(u->usage_time) + 1;
 	c = strlen(u->quantity) + 1;
@@ -615,8 +619,12 @@ enum resume_verdict resume_take(struct resume *rs, long line,
 	memcpy(k + a, u->usage_time, b);
 	memcpy(k + a + b, u->quantity, c);
 	e = key_slot(rs, k, a + b + c, key_hash(k, a + b + c));
-	if (!e->hash)
-		return RESUME_SEND;
+	if (e->hash)
+		e->touched = true; /* resume_left: not left behind */
+	/* a row known by its line takes nothing of the earlier versions'
+	 * counts: another row with the same content may need them */
+	if (by_line != RESUME_SEND || !e->hash)
+		return by_line;
 	if (e->created) {
 		e->created--;
 		bucket_took(rs, u, true);
@@ -693,7 +701,7 @@ unsigned long resume_left(const struct resume *rs, const char *log_path,
 		const struct key_count *e = &rs->keys[i];
 		const char *k = rs->arena + e->key, *t;
 
-		if (!e->hash)
+		if (!e->hash || e->touched)
 			continue;
 		t = k + strlen(k) + 1;
 		if (!*(t + strlen(t) + 1))

@@ -277,6 +277,25 @@ expect_grep "^rbusage: note: 1 usage that earlier runs created (e.g. subscriptio
 expect_grep "rows read 6 = created 2 + rejected 0 + refused 0 + failed 0 + skipped 4" err
 expect_eq "$(ledger_count)" 8 "usages (6 rows, 2 of an earlier version)"
 stop_fake
+# Rows the --restart run looked up and found are this version's rows by
+# line from then on: the same command again says nothing is left behind.
+gen 3 eb > eb.csv
+start_fake --seed 37
+run "$RBUSAGE" import $OPTS eb.csv
+expect_rc 0
+grep -v -e '"status":"created"' -e '"type":"summary"' eb.results.jsonl > eb.cut
+mv eb.cut eb.results.jsonl
+{ head -n 1 eb.csv; echo "eb_new,5,2026-11-21T00:00:00Z"; tail -n +2 eb.csv; } > eb.new
+mv eb.new eb.csv
+run "$RBUSAGE" import $OPTS --settle 0.1 --restart eb.csv
+expect_rc 0
+expect_no_grep "earlier run" err
+run "$RBUSAGE" import $OPTS --settle 0.1 --restart eb.csv
+expect_rc 0
+expect_no_grep "earlier run" err
+expect_grep "rows read 4 = created 0 + rejected 0 + refused 0 + failed 0 + skipped 4" err
+expect_eq "$(ledger_count)" 4 "usages for 4 rows"
+stop_fake
 
 # --- a server that takes requests but answers none in time -----------------
 # Every POST is stored, every reply (lookups too) comes after --timeout: the
