@@ -10,6 +10,7 @@
 
 #include "dedup.h"
 #include "hash.h"
+#include "linemap.h"
 #include "report_html.h"
 #include "report_model.h"
 #include "report_rows.h"
@@ -49,6 +50,10 @@ struct report_state {
 	unsigned long input_failed;  /* logs whose last import's input ended early */
 	struct dedup *deleted;       /* usage ids an undo log says are gone */
 	unsigned long deleted_rows;  /* created rows whose usage undo deleted */
+	unsigned long resent;        /* rows created again after undo deleted
+	                                their usage: not deleted any more */
+	struct linemap undone;       /* row lines whose created usage undo
+	                                deleted (any run of the log) */
 	int64_t deleted_milli;
 	unsigned long total_rows;    /* rows the quantity totals cover */
 	bool last_failed;            /* this log's last import: input ended early */
@@ -228,6 +233,25 @@ static int report_cb(const struct resultlog_entry *e, void *ctx)
 	for (i = 0; i < n; i++)
 		if (report_rows_final(rs->rows, e->line_no, lines[i]))
 			final_entry(rs, r, lines[i]);
+	/* a row created again after undo (an import reads the undo log) is
+	 * created, not deleted; lines are matched across runs, so a log of
+	 * several stdin exports may count one such row wrong either way */
+	for (i = 0; r->status == RESULTLOG_CREATED && r->usage_id && i < n;
+	     i++) {
+		if (dedup_has_key(rs->deleted, r->usage_id,
+		                  strlen(r->usage_id)) == 1) {
+			if (linemap_set(&rs->undone, lines[i], 1)) {
+				rs->fail = RB_ENOMEM;
+				return 1;
+			}
+		} else if (linemap_get(&rs->undone, lines[i]) == 1) {
+			rs->resent++;
+			if (linemap_set(&rs->undone, lines[i], 2)) {
+				rs->fail = RB_ENOMEM;
+				return 1;
+			}
+		}
+	}
 	if (r->attempts > 1) {
 		rs->retried++;
 		rs->attempts_extra += r->attempts - 1;
@@ -770,8 +794,11 @@ enum rb_status report_run(const struct config *cfg, FILE *out,
 		}
 	if (!st && rs.deleted_rows) {
 		/* rows whose usage undo deleted: each one's final entry is its
-		 * created line or a later run's skip of it */
-		unsigned long d = rs.deleted_rows;
+		 * created line or a later run's skip of it, unless the row was
+		 * sent again since */
+		unsigned long d = rs.deleted_rows -
+		                  (rs.resent < rs.deleted_rows ? rs.resent
+		                                               : rs.deleted_rows);
 		unsigned long *c = &rs.status[RESULTLOG_CREATED];
 		if (d > *c)
 			d = *c;
@@ -809,6 +836,7 @@ out:
 	if (st == RB_ENOMEM)
 		rb_detail(err, errlen, "out of memory");
 	report_rows_free(rs.rows);
+	linemap_free(&rs.undone);
 	dedup_free(rs.deleted);
 	for (l = 0; paths && l < npaths; l++)
 		free(paths[l]);

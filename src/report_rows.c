@@ -239,6 +239,8 @@ static int pass2_row(struct report_rows *rr, const struct resultlog_entry *e)
 	size_t g = rr->runs[rr->run_at - 1].group, klen, i;
 	uint64_t h;
 	struct rr_entry *x;
+	int pass;
+	bool found = false;
 
 	if (linemap_get(&rr->maps[g], r->line) != e->line_no)
 		return 0; /* replaced within its run */
@@ -247,16 +249,21 @@ static int pass2_row(struct report_rows *rr, const struct resultlog_entry *e)
 	if (klen == (size_t)-1)
 		return -1;
 	h = hash_fnv1a64(rr->arena + rr->narena, klen);
-	if (g && rr->nheads)
+	/* A skip is a row its own group created (that entry is not final, so
+	 * it replaced nothing): it stands for an earlier created entry, else
+	 * for the pending one that creation settled. */
+	for (pass = 0; g && rr->nheads && pass < 2 && !found; pass++)
 		for (i = rr->heads[h & (rr->nheads - 1)]; i != (size_t)-1;
 		     i = rr->ent[i].next) {
 			struct rr_entry *o = &rr->ent[i];
 			if (o->used || o->group >= g || o->hash != h ||
 			    o->keylen != klen ||
 			    memcmp(rr->arena + o->key, rr->arena + rr->narena, klen) ||
-			    !replaces(r, o))
+			    !(pass ? r->status == RESULTLOG_SKIPPED && !r->usage_id &&
+			                 o->status != RESULTLOG_REJECTED
+			           : replaces(r, o)))
 				continue;
-			o->used = true;
+			o->used = found = true;
 			if (linemap_set(&rr->gone, o->log_line, 1))
 				return -1;
 			break;

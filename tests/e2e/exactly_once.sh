@@ -236,6 +236,10 @@ run "$RBUSAGE" import $OPTS ua.csv
 expect_rc 0
 expect_grep "rows read 20 = created 20 + rejected 0 + refused 0 + failed 0 + skipped 0" err
 expect_eq "$(ledger_count)" 20 "usages after importing again"
+run "$RBUSAGE" report ua.results.jsonl
+expect_rc 0
+expect_grep "^  created  *20\( \|$\)" out
+expect_grep "(not counted: 20 rows deleted by undo" out
 grep -c '"status":"pending"' ua.results.jsonl | grep -qx 40 || fail "the second run looked rows up instead of sending them"
 run "$RBUSAGE" undo --rate 1000 --no-progress ua.results.jsonl
 expect_rc 0
@@ -295,6 +299,10 @@ expect_rc 0
 expect_no_grep "earlier run" err
 expect_grep "rows read 4 = created 0 + rejected 0 + refused 0 + failed 0 + skipped 4" err
 expect_eq "$(ledger_count)" 4 "usages for 4 rows"
+run "$RBUSAGE" report eb.results.jsonl
+expect_rc 0
+expect_grep "^  created  *4\( \|$\)" out
+expect_no_grep "unknown" out
 stop_fake
 
 # --- a server that takes requests but answers none in time -----------------
