@@ -6,28 +6,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include "endpoint.h"
 #include "fingerprint.h"
 #include "intake.h"
 #include "outputs.h"
 #include "reader.h"
+#include "resultlog.h"
 #include "resume.h"
 
 /* --shard K/N as the run line writes it ("" when unsharded), from one run
  * line of ours: the writer spells its members one way, and a '"' inside a
  * string value is escaped, so the text below can only be the member. */
-static void run_shard(const char *line, char *out, size_t outlen)
-{
-	const char *p = strstr(line, ",\"shard\":\"");
-	size_t n;
+struct shard_check {
+	char now[32];        /* this run's --shard, "" for none */
+	char was[32];        /* the first import run's that differs */
+	long no;             /* its log line; 0 when none differs */
+};
 
-	out[0] = 0;
-	if (!p)
-		return;
-	p += strlen(",\"shard\":\"");
-	n = strcspn(p, "\"");
-	if (n < outlen)
-		snprintf(out, outlen, "%.*s", (int)n, p);
+static int shard_run(const struct resultlog_entry *e, void *ctx)
+{
+	struct shard_check *c = ctx;
+	const char *was = e->shard ? e->shard : "";
+
+	if (e->type != RESULTLOG_ENTRY_RUN || e->dry_run || !e->command ||
+	    strcmp(e->command, "import") || !strcmp(was, c->now))
+		return 0;
+	snprintf(c->was, sizeof(c->was), "%s", was);
+	c->no = e->line_no;
+	return 1;
 }
 
 /* A log's sends were made under one --shard: a run with another (or none)
@@ -36,40 +44,27 @@ static void run_shard(const char *line, char *out, size_t outlen)
 static enum rb_status check_shard(const struct config *cfg, const char *log,
                                   char *err, size_t errlen)
 {
-	char now[32] = "", was[32];
-	FILE *f = fopen(log, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	long no = 0;
-	enum rb_status st = RB_OK;
+	struct shard_check c = {"", "", 0};
+	struct stat sb;
+	char why[256];
+	const char *w;
 
-	if (!f)
-		return RB_OK; /* no log yet (or unreadable: resume says so) */
+	if (stat(log, &sb) != 0)
+		return RB_OK; /* no log yet */
 	if (cfg->shard_n)
-		snprintf(now, sizeof(now), "%u/%u", cfg->shard_k, cfg->shard_n);
-	while (getline(&line, &cap, f) > 0) {
-		no++;
-		if (strncmp(line, "{\"type\":\"run\",", 14) ||
-		    !strstr(line, ",\"command\":\"import\"") ||
-		    !strstr(line, ",\"dryRun\":false"))
-			continue;
-		run_shard(line, was, sizeof(was));
-		if (strcmp(was, now)) {
-			rb_detail(err, errlen,
-			          "result log '%s' holds a run %s%s (log line %ld), "
-			          "but this run has %s%s: it would send rows that "
-			          "another shard's log holds, billing them twice; "
-			          "run it %s%s to resume, or give --log NEW_PATH",
-			          log, was[0] ? "with --shard " : "without --shard",
-			          was, no, now[0] ? "--shard " : "no --shard", now,
-			          was[0] ? "with --shard " : "without --shard", was);
-			st = RB_EUSAGE;
-			break;
-		}
-	}
-	free(line);
-	fclose(f);
-	return st;
+		snprintf(c.now, sizeof(c.now), "%u/%u", cfg->shard_k, cfg->shard_n);
+	if (resultlog_read(log, shard_run, &c, why, sizeof(why)) || !c.no)
+		return RB_OK; /* an unreadable log: resume_load says why */
+	w = c.was[0] ? "with --shard " : "without --shard";
+	rb_detail(err, errlen,
+	          "result log '%s' holds a run %s%s (log line %ld), but this run "
+	          "has %s%s: it would send rows that another shard's log holds, "
+	          "billing them twice; run it %s%s to resume, or give --log "
+	          "NEW_PATH (after 'rbusage undo %s' if the rows it created are "
+	          "to be sent again from the new log)",
+	          log, w, c.was, c.no, c.now[0] ? "--shard " : "no --shard",
+	          c.now, w, c.was, log);
+	return RB_EUSAGE;
 }
 
 /* One input: it opens, its header binds, its outputs may be written, and

@@ -557,8 +557,11 @@ static int parse_line(const char *text, size_t len, long line_no,
 			else if (KEY("dryRun")) e->dry_run = val->type == JSMN_PRIMITIVE && text[val->start] == 't';
 			else if (KEY("options") && val->type == JSMN_OBJECT) {
 				int a = json_find(text, toks, ntoks, i + 1, "aggregate");
+				int sh = json_find(text, toks, ntoks, i + 1, "shard");
 				if (a >= 0)
 					e->aggregate = tok_str(text, &toks[a], &scratch);
+				if (sh >= 0)
+					e->shard = tok_str(text, &toks[sh], &scratch);
 			}
 		} else if (e->type == RESULTLOG_ENTRY_ROW) {
 			struct resultlog_row *r = &e->row;

@@ -136,6 +136,7 @@ struct resultlog_entry {
 	const char *started;  /* UTC time the run started, as written */
 	const char *aggregate; /* options.aggregate: "minute", "hour", "day";
 	                          NULL when the run sent one usage per row */
+	const char *shard;    /* options.shard: "K/N"; NULL without --shard */
 	bool dry_run;         /* run and summary */
 	/* row */
 	struct resultlog_row row;

@@ -60,7 +60,7 @@ PY
 # before anything is sent (it would send the other shards' rows again).
 run "$RBUSAGE" import --rate 500 --no-progress big.csv --log s1.jsonl --rejects x.rej.csv
 expect_rc 2
-expect_eq "$(cat err)" "rbusage: result log 's1.jsonl' holds a run with --shard 1/4 (log line 1), but this run has no --shard: it would send rows that another shard's log holds, billing them twice; run it with --shard 1/4 to resume, or give --log NEW_PATH" "an unsharded run on a shard's log"
+expect_eq "$(cat err)" "rbusage: result log 's1.jsonl' holds a run with --shard 1/4 (log line 1), but this run has no --shard: it would send rows that another shard's log holds, billing them twice; run it with --shard 1/4 to resume, or give --log NEW_PATH (after 'rbusage undo s1.jsonl' if the rows it created are to be sent again from the new log)" "an unsharded run on a shard's log"
 run "$RBUSAGE" import --shard 2/4 --rate 500 --no-progress big.csv --log s1.jsonl --rejects x.rej.csv
 expect_rc 2
 expect_grep "result log 's1.jsonl' holds a run with --shard 1/4 (log line 1), but this run has --shard 2/4" err
