@@ -290,10 +290,16 @@ enum rb_status undo_run(const struct config *cfg,
 	ud.err = err;
 	ud.errlen = errlen;
 	buf_init(&ud.path, 4096);
-	if (cfg->log_path)
+	snprintf(undo_path, sizeof(undo_path), "%s.undo.jsonl", log);
+	if (cfg->log_path && strcmp(cfg->log_path, undo_path)) {
+		/* import and report look for LOG.undo.jsonl only */
+		fprintf(stderr,
+		        "rbusage: note: --log '%s': an import or report of '%s' "
+		        "will not see what this undo deletes (they read '%s'); "
+		        "importing that input again would skip those rows as "
+		        "created\n", cfg->log_path, log, undo_path);
 		snprintf(undo_path, sizeof(undo_path), "%s", cfg->log_path);
-	else
-		snprintf(undo_path, sizeof(undo_path), "%s.undo.jsonl", log);
+	}
 	if (!endpoint_check_base_url(cfg->base_url, err, errlen) ||
 	    !endpoint_check_cacert(cfg->cacert, err, errlen)) {
 		st = RB_EUSAGE;

@@ -32,6 +32,8 @@ expect_file in.results.jsonl before.jsonl
 run "$RBUSAGE" undo --rate 500 --log import-log.jsonl in.results.jsonl
 expect_rc 2
 expect_grep "rbusage: 'import-log.jsonl' is not an undo log (it holds an import's run); give --log another path" err
+# an undo log elsewhere than LOG.undo.jsonl is one import and report miss
+expect_grep "^rbusage: note: --log 'import-log.jsonl': an import or report of 'in.results.jsonl' will not see what this undo deletes (they read 'in.results.jsonl.undo.jsonl'); importing that input again would skip those rows as created$" err
 expect_eq "$(ledger_count)" 3 "usages after the refusals"
 
 # An undo while another run holds the log (cron starting an import and an
