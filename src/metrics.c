@@ -144,7 +144,7 @@ static bool input_ok(const struct metrics_input *in, const char *command)
 {
 	const struct run_counts *c = &in->counts;
 
-	if (!in->started || !in->finished)
+	if (!in->started || !in->finished || in->earlier_unknown)
 		return false;
 	if (!strcmp(command, "undo"))
 		return !c->remaining;

@@ -27,6 +27,9 @@ struct metrics_input {
 	unsigned long requests[METRICS_HTTP_CODES];
 	unsigned long pauses;    /* times a 429 paused all sending */
 	long duration_ms;
+	unsigned long earlier_unknown; /* --restart: rows of an earlier version
+	                                  of unknown outcome that no row matched
+	                                  (exit 1: they may be billed) */
 };
 
 struct metrics_run {

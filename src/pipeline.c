@@ -813,8 +813,12 @@ static enum rb_status import_file(const struct config *cfg, const char *path,
 	    !im.input_failed) {
 		char made[1024], unsure[1024];
 
-		out->earlier_unknown +=
-		        resume_left(im.rs, im.log_path, made, unsure, sizeof(made));
+		unsigned long n = resume_left(im.rs, im.log_path, made, unsure,
+		                              sizeof(made));
+
+		out->earlier_unknown += n;
+		if (metrics)
+			metrics->earlier_unknown = n;
 		if (made[0])
 			fprintf(stderr, "rbusage: %s\n", made);
 		if (unsure[0])

@@ -205,6 +205,14 @@ static void test_exit_status_per_input(void **state)
 	assert_non_null(strstr(got,
 		"rbusage_last_run_exit_status{command=\"import\",input=\"a.csv\"} 2\n"));
 	free(got);
+	/* every row done, but --restart left rows of unknown outcome that
+	 * no row matched: 1, as the process's exit */
+	m.exit_status = 1;
+	in[0].earlier_unknown = 2;
+	got = format(&m);
+	assert_non_null(strstr(got,
+		"rbusage_last_run_exit_status{command=\"import\",input=\"a.csv\"} 1\n"));
+	free(got);
 }
 
 static void test_dry_run_and_undo_rows(void **state)
