@@ -565,19 +565,6 @@ static int missing_mapped(const struct check_policy *p, const struct record *rec
 	return -1;
 }
 
-static const char *kind_name(enum reader_kind k)
-{
-	switch (k) {
-	case READER_STRING: return "a string";
-	case READER_NUMBER: return "a number";
-	case READER_TRUE:
-	case READER_FALSE: return "a boolean";
-	case READER_NULL: return "null";
-	case READER_COMPOSITE: return "an object or array";
-	}
-	return "a value of unknown kind";
-}
-
 int check_record(const struct check_policy *p, const struct record *rec,
                  int64_t now_ms, struct usage *out, char *reason,
                  size_t reasonlen)
@@ -599,7 +586,7 @@ int check_record(const struct check_policy *p, const struct record *rec,
 	if (v->present && v->kind != READER_STRING) {
 		rb_detail(reason, reasonlen,
 		          "subscriptionId must be a string, not %s",
-		          kind_name(v->kind));
+		          quote_kind(v->kind, NULL));
 		return -1;
 	}
 	if (check_subscription_id(v->present ? v->text : NULL, v->len,
@@ -612,7 +599,7 @@ int check_record(const struct check_policy *p, const struct record *rec,
 	if (v->present && v->kind != READER_STRING && v->kind != READER_NUMBER) {
 		rb_detail(reason, reasonlen,
 		          "quantity must be a number or a string, not %s",
-		          kind_name(v->kind));
+		          quote_kind(v->kind, NULL));
 		return -1;
 	}
 	if (quantity(v->present ? v->text : NULL, v->len,
@@ -626,7 +613,7 @@ int check_record(const struct check_policy *p, const struct record *rec,
 	v = &rec->v[CONFIG_FIELD_USAGE_TIME];
 	if (v->present && v->kind != READER_STRING && v->kind != READER_NUMBER) {
 		rb_detail(reason, reasonlen, "usageTime must be a string, not %s",
-		          kind_name(v->kind));
+		          quote_kind(v->kind, NULL));
 		return -1;
 	}
 	if (check_usage_time(p, v->present ? v->text : NULL, v->len, now_ms,
@@ -656,7 +643,7 @@ int check_record(const struct check_policy *p, const struct record *rec,
 	default:
 		rb_detail(reason, reasonlen,
 		          "acceptPartialQuantity must be true or false, not %s",
-		          kind_name(v->kind));
+		          quote_kind(v->kind, NULL));
 		return -1;
 	}
 }

@@ -106,3 +106,18 @@ void quote_name(const char *s, size_t n, char *out, size_t outlen)
 	out[0] = 0;
 	quote_append(out, outlen < 64 ? outlen : 64, 0, s, n, 0, 0);
 }
+
+const char *quote_kind(enum reader_kind k, const char *text)
+{
+	switch (k) {
+	case READER_STRING: return "a string";
+	case READER_NUMBER: return "a number";
+	case READER_TRUE:
+	case READER_FALSE: return "a boolean";
+	case READER_NULL: return "null";
+	case READER_COMPOSITE:
+		return !text ? "an object or array"
+		       : text[0] == '[' ? "an array" : "an object";
+	}
+	return "a value";
+}

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "row.h"
+
 #define QUOTE_CHARS 40                  /* characters of a value in a reason */
 #define QUOTE_MAX (QUOTE_CHARS * 4 + 4) /* their UTF-8 bytes, "..." and NUL */
 
@@ -37,5 +39,11 @@ const char *quote_value(char out[QUOTE_MAX], const char *s, size_t n);
  * whole UTF-8 characters ("..." when cut), control characters and bytes
  * that are not UTF-8 as '?'. out (outlen >= 1) is always NUL-terminated. */
 void quote_name(const char *s, size_t n, char *out, size_t outlen);
+
+/* What kind of value a field holds, for "must be a string, not a number":
+ * "a string", "a number", "a boolean", "null", and for a composite "an
+ * array" or "an object" by its first byte (text, borrowed), or "an object
+ * or array" when text is NULL. */
+const char *quote_kind(enum reader_kind k, const char *text);
 
 #endif

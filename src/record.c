@@ -322,19 +322,6 @@ static void set_value(struct record_value *v, const struct reader_field *fld)
 	v->kind = fld->kind;
 }
 
-static const char *kind_name(enum reader_kind k, const char *text)
-{
-	switch (k) {
-	case READER_STRING: return "a string";
-	case READER_NUMBER: return "a number";
-	case READER_TRUE:
-	case READER_FALSE: return "a boolean";
-	case READER_NULL: return "null";
-	case READER_COMPOSITE: return text[0] == '[' ? "an array" : "an object";
-	}
-	return "a value";
-}
-
 /* The kind of the value at token t of text. */
 static enum reader_kind token_kind(const char *text, const jsmntok_t *t)
 {
@@ -459,7 +446,7 @@ static int follow_path(struct record_map *m, int f,
 			rb_detail(reason, reasonlen,
 			          "%s: member '%s' is %s, not an object holding '%s' "
 			          "(--map %s=%s)",
-			          config_field_names[f], a, kind_name(kind, start), b,
+			          config_field_names[f], a, quote_kind(kind, start), b,
 			          config_field_names[f], n->label);
 			return -1;
 		}

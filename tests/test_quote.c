@@ -131,6 +131,22 @@ static void test_append(void **state)
 	assert_string_equal(out, "??...");
 }
 
+/* The kind of a field in "must be a string, not ...": a composite named by
+ * its first byte when the text is known. */
+static void test_kind(void **state)
+{
+	(void)state;
+	assert_string_equal(quote_kind(READER_STRING, "x"), "a string");
+	assert_string_equal(quote_kind(READER_NUMBER, "5"), "a number");
+	assert_string_equal(quote_kind(READER_TRUE, "true"), "a boolean");
+	assert_string_equal(quote_kind(READER_FALSE, NULL), "a boolean");
+	assert_string_equal(quote_kind(READER_NULL, NULL), "null");
+	assert_string_equal(quote_kind(READER_COMPOSITE, "[1]"), "an array");
+	assert_string_equal(quote_kind(READER_COMPOSITE, "{}"), "an object");
+	assert_string_equal(quote_kind(READER_COMPOSITE, NULL),
+	                    "an object or array");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -138,6 +154,7 @@ int main(void)
 		cmocka_unit_test(test_value_hostile),
 		cmocka_unit_test(test_value_cut),
 		cmocka_unit_test(test_append),
+		cmocka_unit_test(test_kind),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
