@@ -6,66 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sys/stat.h>
-
 #include "endpoint.h"
 #include "fingerprint.h"
 #include "intake.h"
 #include "outputs.h"
 #include "reader.h"
-#include "resultlog.h"
 #include "resume.h"
-
-/* --shard K/N as the run line writes it ("" when unsharded), from one run
- * line of ours: the writer spells its members one way, and a '"' inside a
- * string value is escaped, so the text below can only be the member. */
-struct shard_check {
-	char now[32];        /* this run's --shard, "" for none */
-	char was[32];        /* the first import run's that differs */
-	long no;             /* its log line; 0 when none differs */
-};
-
-static int shard_run(const struct resultlog_entry *e, void *ctx)
-{
-	struct shard_check *c = ctx;
-	const char *was = e->shard ? e->shard : "";
-
-	if (e->type != RESULTLOG_ENTRY_RUN || e->dry_run || !e->command ||
-	    strcmp(e->command, "import") || !strcmp(was, c->now))
-		return 0;
-	snprintf(c->was, sizeof(c->was), "%s", was);
-	c->no = e->line_no;
-	return 1;
-}
-
-/* A log's sends were made under one --shard: a run with another (or none)
- * would send the rows that another process's log holds, billing them
- * twice. Refused like a changed --aggregate: exit 2, naming both. */
-static enum rb_status check_shard(const struct config *cfg, const char *log,
-                                  char *err, size_t errlen)
-{
-	struct shard_check c = {"", "", 0};
-	struct stat sb;
-	char why[256];
-	const char *w;
-
-	if (stat(log, &sb) != 0)
-		return RB_OK; /* no log yet */
-	if (cfg->shard_n)
-		snprintf(c.now, sizeof(c.now), "%u/%u", cfg->shard_k, cfg->shard_n);
-	if (resultlog_read(log, shard_run, &c, why, sizeof(why)) || !c.no)
-		return RB_OK; /* an unreadable log: resume_load says why */
-	w = c.was[0] ? "with --shard " : "without --shard";
-	rb_detail(err, errlen,
-	          "result log '%s' holds a run %s%s (log line %ld), but this run "
-	          "has %s%s: it would send rows that another shard's log holds, "
-	          "billing them twice; run it %s%s to resume, or give --log "
-	          "NEW_PATH (after 'rbusage undo %s' if the rows it created are "
-	          "to be sent again from the new log)",
-	          log, w, c.was, c.no, c.now[0] ? "--shard " : "no --shard",
-	          c.now, w, c.was, log);
-	return RB_EUSAGE;
-}
 
 /* One input: it opens, its header binds, its outputs may be written, and
  * (unless a dry run) an existing result log belongs to it. */
@@ -74,6 +20,7 @@ static enum rb_status preflight_file(const struct config *cfg,
                                      size_t errlen)
 {
 	char rejects[OUTPUTS_PATH_MAX], log[OUTPUTS_PATH_MAX], fp[FINGERPRINT_MAX];
+	char shard[32] = "";
 	struct intake *in = NULL;
 	struct resume *rs = NULL;
 	enum rb_status st;
@@ -106,11 +53,13 @@ static enum rb_status preflight_file(const struct config *cfg,
 	intake_free(in);
 	if ((st = outputs_check(cfg, rejects, log, err, errlen)) || cfg->dry_run)
 		return st;
-	if ((st = check_shard(cfg, log, err, errlen)))
-		return st;
+	if (cfg->shard_n)
+		snprintf(shard, sizeof(shard), "%u/%u", cfg->shard_k, cfg->shard_n);
 	if (!(st = fingerprint_file(path, fp, err, errlen)))
 		st = resume_load(log, path, fp, cfg->restart, cfg->aggregate, &rs,
 		                 err, errlen);
+	if (!st)
+		st = resume_check_shard(rs, log, shard, err, errlen);
 	resume_free(rs);
 	return st;
 }

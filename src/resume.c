@@ -122,6 +122,10 @@ struct resume {
 	char other_kind[16];  /* the first such run's, with what it sent */
 	long other_line;      /* the log line of its first usage */
 	char fingerprint[RESUME_FINGERPRINT_MAX]; /* the log's last run's */
+	/* --shard of the import runs: the first's, and the first that differs
+	 * from it (line 0: none) */
+	char shard_first[32], shard_other[32];
+	long shard_first_line, shard_other_line;
 	char stamped[CHECK_TIME_MAX];
 	int64_t last_write_ms;
 	struct dedup *claimed;
@@ -330,6 +334,16 @@ static int on_run(struct resume *rs, const struct resultlog_entry *e)
 	/* A dry run sent nothing: its stamped time binds no usage. */
 	if (e->dry_run)
 		return 0;
+	if (!rs->shard_first_line) {
+		snprintf(rs->shard_first, sizeof(rs->shard_first), "%s",
+		         e->shard ? e->shard : "");
+		rs->shard_first_line = e->line_no;
+	} else if (!rs->shard_other_line &&
+	           strcmp(e->shard ? e->shard : "", rs->shard_first)) {
+		snprintf(rs->shard_other, sizeof(rs->shard_other), "%s",
+		         e->shard ? e->shard : "");
+		rs->shard_other_line = e->line_no;
+	}
 	snprintf(rs->run_kind, sizeof(rs->run_kind), "%s",
 	         e->aggregate ? e->aggregate : "");
 	rs->run_aggregated = e->aggregate != NULL;
@@ -734,6 +748,31 @@ unsigned long resume_left(const struct resume *rs, const char *log_path,
 		         unknown == 1 ? "it" : "them", unknown == 1 ? "it" : "they",
 		         unknown == 1 ? "it" : "them", log_path);
 	return unknown;
+}
+
+enum rb_status resume_check_shard(const struct resume *rs,
+                                  const char *log_path, const char *shard,
+                                  char *err, size_t errlen)
+{
+	const char *was = rs->shard_first, *w;
+	long no = rs->shard_first_line;
+
+	if (no && !strcmp(was, shard)) {
+		was = rs->shard_other;
+		no = rs->shard_other_line;
+	}
+	if (!no || !strcmp(was, shard))
+		return RB_OK;
+	w = was[0] ? "with --shard " : "without --shard";
+	rb_detail(err, errlen,
+	          "result log '%s' holds a run %s%s (log line %ld), but this run "
+	          "has %s%s: it would send rows that another shard's log holds, "
+	          "billing them twice; run it %s%s to resume, or give --log "
+	          "NEW_PATH (after 'rbusage undo %s' if the rows it created are "
+	          "to be sent again from the new log)",
+	          log_path, w, was, no, shard[0] ? "--shard " : "no --shard",
+	          shard, w, was, log_path);
+	return RB_EUSAGE;
 }
 
 const char *resume_stamped(const struct resume *rs)

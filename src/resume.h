@@ -65,6 +65,13 @@ unsigned long resume_left(const struct resume *rs, const char *log_path,
                           char *created_msg, char *unknown_msg,
                           size_t msglen);
 
+/* A log's sends were made under one --shard: a run with another (or none,
+ * shard "") would send the rows another process's log holds, billing them
+ * twice. RB_EUSAGE with err naming log_path and both values, else RB_OK. */
+enum rb_status resume_check_shard(const struct resume *rs,
+                                  const char *log_path, const char *shard,
+                                  char *err, size_t errlen);
+
 /* The stamped usageTime of the log's first run ("" when none), for rows
  * without usageTime: the same row must be the same usage on every run. */
 const char *resume_stamped(const struct resume *rs);
