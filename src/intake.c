@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "dedup.h"
 #include "hash.h"
 #include "record.h"
+#include "rejects.h"
 #include "timefmt.h"
 
 struct intake {
@@ -78,10 +78,8 @@ enum rb_status intake_open(struct intake **out, const struct config *cfg,
 		intake_free(in);
 		return RB_EINPUT;
 	}
-	in->fed_back = reader_format(in->rd) != CONFIG_FORMAT_CSV;
-	for (size_t i = 0; i < nhdr && !in->fed_back; i++)
-		in->fed_back = hdr[i].name_len == 12 &&
-		               !strncasecmp(hdr[i].name, "rejectReason", 12);
+	in->fed_back = reader_format(in->rd) != CONFIG_FORMAT_CSV ||
+	               rejects_header_fed_back(hdr, nhdr);
 	*out = in;
 	return RB_OK;
 }
@@ -126,33 +124,23 @@ static bool in_shard(const struct config *cfg, const struct record *rec)
 	return hash_fnv1a64(s, n) % cfg->shard_n == cfg->shard_k - 1;
 }
 
-/* A row of a reject file fed back (its rejectReason column or member,
- * which rejects.c writes and drops again) that was rejected as a duplicate:
- * the line it repeated, whose row was sent, or 0. Fixing the other rejects
- * and importing the file again must not send the duplicate with them. Its
- * own reason starts the same way, so a third import refuses it too. */
+/* A row of a reject file fed back (rejects.c finds its reason) that was
+ * rejected as a duplicate: the line it repeated, whose row was sent, or 0.
+ * Fixing the other rejects and importing the file again must not send the
+ * duplicate with them. Its own reason starts the same way, so a third
+ * import refuses it too. */
 static long earlier_duplicate(const struct reader_row *row)
 {
-	static const char name[] = "rejectReason", said[] = "repeats line ";
-	size_t i, n = sizeof(said) - 1;
+	static const char said[] = "repeats line ";
+	size_t k, len, n = sizeof(said) - 1;
+	const char *v = rejects_earlier_reason(row, &len);
+	long line = 0;
 
-	for (i = 0; i < row->nfields; i++) {
-		const struct reader_field *f = &row->fields[i];
-		long line = 0;
-		size_t k;
-
-		if (!f->name || f->name_len != sizeof(name) - 1 ||
-		    strncasecmp(f->name, name, f->name_len) ||
-		    f->kind != READER_STRING || f->value_len <= n ||
-		    memcmp(f->value, said, n))
-			continue;
-		for (k = n; k < f->value_len && k < n + 18 &&
-		            f->value[k] >= '0' && f->value[k] <= '9'; k++)
-			line = line * 10 + (f->value[k] - '0');
-		return k > n && k < f->value_len && f->value[k] == ' ' ? line
-		                                                        : 0;
-	}
-	return 0;
+	if (!v || len <= n || memcmp(v, said, n))
+		return 0;
+	for (k = n; k < len && k < n + 18 && v[k] >= '0' && v[k] <= '9'; k++)
+		line = line * 10 + (v[k] - '0');
+	return k > n && k < len && v[k] == ' ' ? line : 0;
 }
 
 enum rb_status intake_next(struct intake *in, struct intake_row *out,

@@ -29,10 +29,43 @@ struct rejects {
 	int failed_errno;
 };
 
+static bool is_reason_name(const char *s, size_t n)
+{
+	return n == 12 && !strncasecmp(s, "rejectReason", 12);
+}
+
 static bool is_reject_name(const char *s, size_t n)
 {
 	return (n == 10 && !strncasecmp(s, "rejectLine", 10)) ||
-	       (n == 12 && !strncasecmp(s, "rejectReason", 12));
+	       is_reason_name(s, n);
+}
+
+
+const char *rejects_earlier_reason(const struct reader_row *row, size_t *len)
+{
+	size_t i;
+
+	for (i = 0; i < row->nfields; i++) {
+		const struct reader_field *f = &row->fields[i];
+
+		if (f->name && f->kind == READER_STRING &&
+		    is_reason_name(f->name, f->name_len)) {
+			*len = f->value_len;
+			return f->value;
+		}
+	}
+	*len = 0;
+	return NULL;
+}
+
+bool rejects_header_fed_back(const struct reader_field *hdr, size_t nhdr)
+{
+	size_t i;
+
+	for (i = 0; i < nhdr; i++)
+		if (hdr[i].name && is_reason_name(hdr[i].name, hdr[i].name_len))
+			return true;
+	return false;
 }
 
 /* RFC 4180: quote when the field holds the delimiter, a quote, CR or LF, or

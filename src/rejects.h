@@ -5,6 +5,7 @@
 #ifndef RB_REJECTS_H
 #define RB_REJECTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -41,6 +42,12 @@ enum rb_status rejects_format_row(const struct rejects *rj,
 enum rb_status rejects_write(struct rejects *rj, long line, const char *reason,
                              const char *body, size_t body_len, char *err,
                              size_t errlen);
+
+/* A reject file fed back as input: the reason its rejectReason column or
+ * member gave row (borrowed from row), or NULL (*len 0) when it has none. */
+const char *rejects_earlier_reason(const struct reader_row *row, size_t *len);
+/* Whether a CSV header has the reject columns' reason (a reject file). */
+bool rejects_header_fed_back(const struct reader_field *hdr, size_t nhdr);
 
 /* The count written so far. */
 unsigned long rejects_count(const struct rejects *rj);

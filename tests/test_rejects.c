@@ -976,6 +976,37 @@ static void test_open_refused(void **state)
 	                         "x.rejects.csv': No such file or directory");
 }
 
+/* A reject file given as input: its rejectReason (any case) is found in a
+ * row and in a CSV header; other rows and headers have none. */
+static void test_fed_back(void **state)
+{
+	struct reader_field f[3] = {
+		{"subscriptionId", 14, "a1", 2, READER_STRING},
+		{"REJECTREASON", 12, "repeats line 2 (x)", 18, READER_STRING},
+		{"quantity", 8, "1", 1, READER_NUMBER},
+	};
+	struct reader_row row = {0};
+	const char *v;
+	size_t len;
+
+	(void)state;
+	row.fields = f;
+	row.nfields = 3;
+	v = rejects_earlier_reason(&row, &len);
+	assert_non_null(v);
+	assert_int_equal(len, 18);
+	assert_memory_equal(v, "repeats line 2 (x)", 18);
+	assert_true(rejects_header_fed_back(f, 3));
+	row.nfields = 1;
+	assert_null(rejects_earlier_reason(&row, &len));
+	assert_int_equal(len, 0);
+	assert_false(rejects_header_fed_back(f, 1));
+	/* a number in that member is not a reason */
+	f[1].kind = READER_NUMBER;
+	row.nfields = 3;
+	assert_null(rejects_earlier_reason(&row, &len));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1003,6 +1034,7 @@ int main(void)
 		cmocka_unit_test(test_old_file_replaced_when_rejecting),
 		cmocka_unit_test(test_each_reject_written_at_once),
 		cmocka_unit_test(test_open_refused),
+		cmocka_unit_test(test_fed_back),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
